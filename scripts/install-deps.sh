@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs every Debian package the platform needs to build, run and test.
+# Idempotent: when everything is already installed it only checks and returns.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build ccache mold pkg-config git curl ca-certificates
+  libboost-all-dev libssl-dev
+  libspdlog-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
+  libsqlite3-dev libzstd-dev libnats-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  nats-server prometheus python3 python3-websockets
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

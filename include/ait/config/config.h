@@ -1,0 +1,281 @@
+#pragma once
+// The whole configuration of an aitrading process as plain value types. The defaults declared
+// here equal config/default.toml (a unit test keeps the two identical), so a default-constructed
+// Config is what an installation runs with when no overlay changes anything.
+//
+// Field names are the TOML keys (except LogConfig::to_stderr, key `stderr`). Durations are integers whose name carries the unit (_ms, _us,
+// _s); sizes are in bytes; percentages are 0..100.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace ait::config {
+
+enum class LogLevel { Trace, Debug, Info, Warn, Error, Critical, Off };
+enum class LogFormat { Json, Text };
+enum class ArchivePolicy { Zstd, Delete };
+enum class BusKind { Local, Nats };
+enum class Backpressure { Block, Drop, Fail };
+
+/// The TOML spelling of each enumerator, indexed by the enumerator's value.
+template <class E>
+struct EnumNames;
+template <>
+struct EnumNames<LogLevel> {
+  static constexpr std::array<std::string_view, 7> names{"trace", "debug",    "info", "warn",
+                                                         "error", "critical", "off"};
+};
+template <>
+struct EnumNames<LogFormat> {
+  static constexpr std::array<std::string_view, 2> names{"json", "text"};
+};
+template <>
+struct EnumNames<ArchivePolicy> {
+  static constexpr std::array<std::string_view, 2> names{"zstd", "delete"};
+};
+template <>
+struct EnumNames<BusKind> {
+  static constexpr std::array<std::string_view, 2> names{"local", "nats"};
+};
+template <>
+struct EnumNames<Backpressure> {
+  static constexpr std::array<std::string_view, 3> names{"block", "drop", "fail"};
+};
+
+template <class E>
+concept ConfigEnum = requires { EnumNames<E>::names; };
+
+/// Returns the TOML spelling of a config enumerator ("info", "json", ...).
+template <ConfigEnum E>
+constexpr std::string_view toString(E value) noexcept {
+  return EnumNames<E>::names[static_cast<std::size_t>(value)];
+}
+
+/// Returns the enumerator spelled `name` in TOML, or nothing when no enumerator has that name.
+template <ConfigEnum E>
+constexpr std::optional<E> parseEnum(std::string_view name) noexcept {
+  for (std::size_t i = 0; i < EnumNames<E>::names.size(); ++i) {
+    if (EnumNames<E>::names[i] == name) return static_cast<E>(i);
+  }
+  return std::nullopt;
+}
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  std::int64_t shutdown_grace_ms = 4000;
+  std::int64_t max_header_bytes = 16384;
+  std::int64_t max_body_bytes = 1048576;
+  std::int64_t request_timeout_ms = 30000;
+  int max_connections_per_ip = 256;
+  int io_threads = 2;
+  bool operator==(const ServerConfig&) const = default;
+};
+
+struct ServiceConfig {
+  bool enabled = true;
+  int port = 0;
+  std::string host{};    // empty: server.host
+  std::string remote{};  // "host:port" of the process running it in a split deployment
+  bool operator==(const ServiceConfig&) const = default;
+};
+
+struct ServicesConfig {
+  ServiceConfig api_gateway{.port = 8000};
+  ServiceConfig data_bridge{.port = 8001};
+  ServiceConfig performance_analytics{.port = 8002};
+  ServiceConfig ai_orchestration{.port = 8003};
+  ServiceConfig database_service{.port = 8006};
+  ServiceConfig trading_engine{.port = 8007};
+
+  /// Returns every service as {config name, config}, in the order of the port numbers.
+  std::array<std::pair<std::string_view, const ServiceConfig*>, 6> all() const noexcept;
+  /// Returns the service named `name` ("trading_engine" or "trading-engine"), or nullptr.
+  const ServiceConfig* find(std::string_view name) const noexcept;
+  ServiceConfig* find(std::string_view name) noexcept;
+  bool operator==(const ServicesConfig&) const = default;
+};
+
+struct HubConfig {
+  std::int64_t restart_initial_backoff_ms = 100;
+  std::int64_t restart_max_backoff_ms = 30000;
+  int restart_max_attempts = 10;  // 0: unlimited
+  std::int64_t health_interval_ms = 1000;
+  std::int64_t start_timeout_ms = 30000;
+  bool operator==(const HubConfig&) const = default;
+};
+
+struct LogConfig {
+  LogLevel level = LogLevel::Info;
+  std::string file = "var/log/aitrading.log";  // empty: no log file
+  std::int64_t max_file_bytes = 104857600;
+  int max_files = 10;
+  bool to_stderr = true;  // TOML key `stderr` (a macro name in C, hence the prefix)
+  LogFormat format = LogFormat::Json;
+  std::int64_t async_queue_size = 8192;
+  std::map<std::string, LogLevel> components;  // component name -> level overriding `level`
+  bool operator==(const LogConfig&) const = default;
+};
+
+struct MetricsConfig {
+  bool enabled = true;
+  bool operator==(const MetricsConfig&) const = default;
+};
+
+struct TimeoutsConfig {
+  std::int64_t fast_ms = 5000;
+  std::int64_t normal_ms = 30000;
+  std::int64_t heavy_ms = 60000;
+  bool operator==(const TimeoutsConfig&) const = default;
+};
+
+struct CircuitBreakerConfig {
+  double failure_rate_threshold_pct = 50.0;
+  double slow_call_rate_threshold_pct = 100.0;
+  std::int64_t slow_call_duration_ms = 2000;
+  int window_size = 100;
+  int minimum_calls = 20;
+  std::int64_t open_duration_ms = 30000;
+  int half_open_calls = 5;
+  bool operator==(const CircuitBreakerConfig&) const = default;
+};
+
+struct RetryConfig {
+  int max_attempts = 3;
+  std::int64_t initial_backoff_ms = 100;
+  std::int64_t max_backoff_ms = 10000;
+  double multiplier = 2.0;
+  double budget_ratio = 0.1;
+  double budget_min_per_s = 10.0;
+  bool operator==(const RetryConfig&) const = default;
+};
+
+struct BulkheadConfig {
+  int max_concurrent = 64;
+  int max_queue = 256;
+  std::int64_t queue_timeout_ms = 1000;
+  bool operator==(const BulkheadConfig&) const = default;
+};
+
+struct ResilienceConfig {
+  TimeoutsConfig timeouts;
+  CircuitBreakerConfig circuit_breaker;
+  RetryConfig retry;
+  BulkheadConfig bulkhead;
+  bool operator==(const ResilienceConfig&) const = default;
+};
+
+/// Per-tenant risk limits; reloadable.
+struct RiskConfig {
+  int max_open_positions = 5;
+  double max_risk_per_trade_pct = 2.0;
+  double max_daily_loss_pct = 5.0;
+  double max_drawdown_pct = 10.0;
+  double min_confidence = 0.75;
+  int max_orders_per_second = 10;
+  int max_orders_per_minute = 300;
+  double max_order_notional = 1000000.0;      // account currency
+  double max_position_per_instrument = 10.0;  // instrument quantity units (lots for FX and CFDs)
+  double price_collar_pct = 5.0;
+  bool operator==(const RiskConfig&) const = default;
+};
+
+struct TokenBucketConfig {
+  double rate_per_s = 1.0;
+  int burst = 1;
+  bool operator==(const TokenBucketConfig&) const = default;
+};
+
+/// Gateway rate limits; reloadable.
+struct RateLimitsConfig {
+  TokenBucketConfig tenant{.rate_per_s = 100.0, .burst = 200};
+  TokenBucketConfig api_key{.rate_per_s = 20.0, .burst = 40};
+  TokenBucketConfig login_per_ip{.rate_per_s = 0.1, .burst = 5};
+  TokenBucketConfig orders{.rate_per_s = 50.0, .burst = 100};
+  bool operator==(const RateLimitsConfig&) const = default;
+};
+
+struct AuthConfig {
+  std::string jwt_secret;  // a secret: masked when shown
+  std::int64_t access_token_ttl_s = 900;
+  std::int64_t refresh_token_ttl_s = 604800;
+  bool operator==(const AuthConfig&) const = default;
+};
+
+struct RetentionConfig {
+  int market_data_days = 90;
+  int trading_days = 2555;
+  ArchivePolicy archive = ArchivePolicy::Zstd;
+  bool operator==(const RetentionConfig&) const = default;
+};
+
+struct JournalConfig {
+  std::string data_dir = "var/journal";
+  std::int64_t segment_bytes = 67108864;
+  int group_commit_max_batch = 256;
+  std::int64_t group_commit_max_delay_us = 1000;
+  bool fsync = true;
+  RetentionConfig retention;
+  bool operator==(const JournalConfig&) const = default;
+};
+
+struct BusConfig {
+  BusKind kind = BusKind::Local;
+  std::int64_t queue_capacity = 65536;
+  Backpressure backpressure = Backpressure::Block;
+  std::vector<std::string> nats_urls;
+  std::string stream_prefix = "AIT";
+  bool operator==(const BusConfig&) const = default;
+};
+
+struct SyntheticSymbol {
+  std::string symbol;
+  double start_price = 0.0;
+  double volatility = 0.0;  // standard deviation of the relative mid-price change per tick
+  double spread = 0.0;      // ask - bid, in price units
+  double ticks_per_second = 0.0;
+  bool operator==(const SyntheticSymbol&) const = default;
+};
+
+struct SyntheticFeedConfig {
+  bool enabled = true;
+  std::string tenant = "default";
+  std::vector<SyntheticSymbol> symbols{
+      {"EURUSD", 1.085, 0.00005, 0.0001, 10.0},
+      {"GBPUSD", 1.265, 0.00006, 0.00015, 10.0},
+      {"USDJPY", 150.0, 0.00005, 0.012, 10.0},
+  };
+  bool operator==(const SyntheticFeedConfig&) const = default;
+};
+
+struct DataConfig {
+  SyntheticFeedConfig synthetic;
+  bool operator==(const DataConfig&) const = default;
+};
+
+struct Config {
+  ServerConfig server;
+  ServicesConfig services;
+  HubConfig hub;
+  LogConfig log;
+  MetricsConfig metrics;
+  ResilienceConfig resilience;
+  RiskConfig risk;
+  RateLimitsConfig rate_limits;
+  AuthConfig auth;
+  JournalConfig journal;
+  BusConfig bus;
+  DataConfig data;
+  bool operator==(const Config&) const = default;
+};
+
+/// Returns the host a service binds: its own host, or server.host when that is empty.
+const std::string& bindHost(const Config& config, const ServiceConfig& service) noexcept;
+
+}  // namespace ait::config

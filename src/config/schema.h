@@ -1,0 +1,179 @@
+#pragma once
+// The schema of the configuration, written once as a walk over a Config. Every pass over the
+// settings (decoding TOML, checking rules, rendering, listing keys) is a visitor given to
+// visitConfig, so adding a setting means one line here, one in config.h, default.toml and the docs.
+//
+// A visitor provides:
+//   table(name, body)                   enters a sub-table and runs body()
+//   value(name, field, rule)            a bool, integer, float, string, enum or string array
+//   duration(name, field, Duration)     an integer duration (also accepted as "5s" in files)
+//   map(name, field, rule)              a table of free-form keys to values of one type
+//   tableArray(name, field, body)       an array of tables; body(element) walks one element
+// Within a table, leaves come before sub-tables (TOML rendering depends on it).
+
+#include <cstdint>
+
+#include "ait/config/config.h"
+#include "config/rules.h"
+
+namespace ait::config::detail {
+
+inline constexpr std::int64_t kHourMs = 3'600'000;
+inline constexpr std::int64_t kDayMs = 24 * kHourMs;
+inline constexpr std::int64_t kGiB = 1LL << 30;
+
+template <class V, class S>
+void visitService(V& v, S& s) {
+  v.value("enabled", s.enabled, NoRule{});
+  v.value("port", s.port, Port{});
+  v.value("host", s.host, Host{.allowEmpty = true});
+  v.value("remote", s.remote, HostPort{});
+}
+
+template <class V, class B>
+void visitBucket(V& v, B& b) {
+  v.value("rate_per_s", b.rate_per_s, PositiveUpTo{1e9});
+  v.value("burst", b.burst, Between<int>{1, 1'000'000'000});
+}
+
+template <class V, class C>
+void visitConfig(V& v, C& c) {
+  v.table("server", [&] {
+    auto& s = c.server;
+    v.value("host", s.host, Host{});
+    v.duration("shutdown_grace_ms", s.shutdown_grace_ms, Duration{"ms", 0, 600'000});
+    v.value("max_header_bytes", s.max_header_bytes, Between<std::int64_t>{1024, 1 << 20});
+    v.value("max_body_bytes", s.max_body_bytes, Between<std::int64_t>{1024, kGiB});
+    v.duration("request_timeout_ms", s.request_timeout_ms, Duration{"ms", 1, kHourMs});
+    v.value("max_connections_per_ip", s.max_connections_per_ip, Between<int>{1, 1'000'000});
+    v.value("io_threads", s.io_threads, Between<int>{1, 256});
+  });
+  v.table("services", [&] {
+    auto& s = c.services;
+    v.table("api_gateway", [&] { visitService(v, s.api_gateway); });
+    v.table("data_bridge", [&] { visitService(v, s.data_bridge); });
+    v.table("performance_analytics", [&] { visitService(v, s.performance_analytics); });
+    v.table("ai_orchestration", [&] { visitService(v, s.ai_orchestration); });
+    v.table("database_service", [&] { visitService(v, s.database_service); });
+    v.table("trading_engine", [&] { visitService(v, s.trading_engine); });
+  });
+  v.table("hub", [&] {
+    auto& h = c.hub;
+    v.duration("restart_initial_backoff_ms", h.restart_initial_backoff_ms,
+               Duration{"ms", 1, kHourMs});
+    v.duration("restart_max_backoff_ms", h.restart_max_backoff_ms, Duration{"ms", 1, kDayMs});
+    v.value("restart_max_attempts", h.restart_max_attempts, Between<int>{0, 1'000'000});
+    v.duration("health_interval_ms", h.health_interval_ms, Duration{"ms", 10, kHourMs});
+    v.duration("start_timeout_ms", h.start_timeout_ms, Duration{"ms", 1, kHourMs});
+  });
+  v.table("log", [&] {
+    auto& l = c.log;
+    v.value("level", l.level, NoRule{});
+    v.value("file", l.file, NoRule{});
+    v.value("max_file_bytes", l.max_file_bytes, Between<std::int64_t>{1 << 20, 64 * kGiB});
+    v.value("max_files", l.max_files, Between<int>{1, 10'000});
+    v.value("stderr", l.to_stderr, NoRule{});
+    v.value("format", l.format, NoRule{});
+    v.value("async_queue_size", l.async_queue_size, Between<std::int64_t>{64, 1 << 24});
+    v.map("components", l.components, NoRule{});
+  });
+  v.table("metrics", [&] { v.value("enabled", c.metrics.enabled, NoRule{}); });
+  v.table("resilience", [&] {
+    auto& r = c.resilience;
+    v.table("timeouts", [&] {
+      v.duration("fast_ms", r.timeouts.fast_ms, Duration{"ms", 1, kHourMs});
+      v.duration("normal_ms", r.timeouts.normal_ms, Duration{"ms", 1, kHourMs});
+      v.duration("heavy_ms", r.timeouts.heavy_ms, Duration{"ms", 1, kHourMs});
+    });
+    v.table("circuit_breaker", [&] {
+      auto& b = r.circuit_breaker;
+      v.value("failure_rate_threshold_pct", b.failure_rate_threshold_pct, PositiveUpTo{100.0});
+      v.value("slow_call_rate_threshold_pct", b.slow_call_rate_threshold_pct, PositiveUpTo{100.0});
+      v.duration("slow_call_duration_ms", b.slow_call_duration_ms, Duration{"ms", 1, kHourMs});
+      v.value("window_size", b.window_size, Between<int>{1, 1'000'000});
+      v.value("minimum_calls", b.minimum_calls, Between<int>{1, 1'000'000});
+      v.duration("open_duration_ms", b.open_duration_ms, Duration{"ms", 1, kHourMs});
+      v.value("half_open_calls", b.half_open_calls, Between<int>{1, 10'000});
+    });
+    v.table("retry", [&] {
+      auto& t = r.retry;
+      v.value("max_attempts", t.max_attempts, Between<int>{1, 100});
+      v.duration("initial_backoff_ms", t.initial_backoff_ms, Duration{"ms", 1, kHourMs});
+      v.duration("max_backoff_ms", t.max_backoff_ms, Duration{"ms", 1, kHourMs});
+      v.value("multiplier", t.multiplier, Between<double>{1.0, 100.0});
+      v.value("budget_ratio", t.budget_ratio, Between<double>{0.0, 1.0});
+      v.value("budget_min_per_s", t.budget_min_per_s, Between<double>{0.0, 1e6});
+    });
+    v.table("bulkhead", [&] {
+      auto& b = r.bulkhead;
+      v.value("max_concurrent", b.max_concurrent, Between<int>{1, 1'000'000});
+      v.value("max_queue", b.max_queue, Between<int>{0, 1'000'000});
+      v.duration("queue_timeout_ms", b.queue_timeout_ms, Duration{"ms", 0, kHourMs});
+    });
+  });
+  v.table("risk", [&] {
+    auto& r = c.risk;
+    v.value("max_open_positions", r.max_open_positions, Between<int>{0, 100'000});
+    v.value("max_risk_per_trade_pct", r.max_risk_per_trade_pct, Between<double>{0.0, 100.0});
+    v.value("max_daily_loss_pct", r.max_daily_loss_pct, Between<double>{0.0, 100.0});
+    v.value("max_drawdown_pct", r.max_drawdown_pct, Between<double>{0.0, 100.0});
+    v.value("min_confidence", r.min_confidence, Between<double>{0.0, 1.0});
+    v.value("max_orders_per_second", r.max_orders_per_second, Between<int>{0, 1'000'000});
+    v.value("max_orders_per_minute", r.max_orders_per_minute, Between<int>{0, 60'000'000});
+    v.value("max_order_notional", r.max_order_notional, Between<double>{0.0, 1e15});
+    v.value("max_position_per_instrument", r.max_position_per_instrument,
+            Between<double>{0.0, 1e12});
+    v.value("price_collar_pct", r.price_collar_pct, PositiveUpTo{100.0});
+  });
+  v.table("rate_limits", [&] {
+    auto& r = c.rate_limits;
+    v.table("tenant", [&] { visitBucket(v, r.tenant); });
+    v.table("api_key", [&] { visitBucket(v, r.api_key); });
+    v.table("login_per_ip", [&] { visitBucket(v, r.login_per_ip); });
+    v.table("orders", [&] { visitBucket(v, r.orders); });
+  });
+  v.table("auth", [&] {
+    auto& a = c.auth;
+    v.value("jwt_secret", a.jwt_secret, SecretRule{});
+    v.duration("access_token_ttl_s", a.access_token_ttl_s, Duration{"s", 10, 86'400});
+    v.duration("refresh_token_ttl_s", a.refresh_token_ttl_s, Duration{"s", 10, 400 * 86'400});
+  });
+  v.table("journal", [&] {
+    auto& j = c.journal;
+    v.value("data_dir", j.data_dir, NonEmpty{});
+    v.value("segment_bytes", j.segment_bytes, Between<std::int64_t>{1 << 20, 4 * kGiB});
+    v.value("group_commit_max_batch", j.group_commit_max_batch, Between<int>{1, 1'000'000});
+    v.duration("group_commit_max_delay_us", j.group_commit_max_delay_us,
+               Duration{"us", 0, 1'000'000});
+    v.value("fsync", j.fsync, NoRule{});
+    v.table("retention", [&] {
+      v.value("market_data_days", j.retention.market_data_days, Between<int>{1, 36'500});
+      v.value("trading_days", j.retention.trading_days, Between<int>{1, 36'500});
+      v.value("archive", j.retention.archive, NoRule{});
+    });
+  });
+  v.table("bus", [&] {
+    auto& b = c.bus;
+    v.value("kind", b.kind, NoRule{});
+    v.value("queue_capacity", b.queue_capacity, PowerOfTwo{2, 1 << 24});
+    v.value("backpressure", b.backpressure, NoRule{});
+    v.value("nats_urls", b.nats_urls, NatsUrls{});
+    v.value("stream_prefix", b.stream_prefix, Name{32});
+  });
+  v.table("data", [&] {
+    v.table("synthetic", [&] {
+      auto& s = c.data.synthetic;
+      v.value("enabled", s.enabled, NoRule{});
+      v.value("tenant", s.tenant, Name{64});
+      v.tableArray("symbols", s.symbols, [&](auto& e) {
+        v.value("symbol", e.symbol, Symbol{});
+        v.value("start_price", e.start_price, PositiveUpTo{1e12});
+        v.value("volatility", e.volatility, Between<double>{0.0, 0.5});
+        v.value("spread", e.spread, Between<double>{0.0, 1e9});
+        v.value("ticks_per_second", e.ticks_per_second, PositiveUpTo{100'000.0});
+      });
+    });
+  });
+}
+
+}  // namespace ait::config::detail

@@ -8,8 +8,8 @@
 //
 // The bus is a template over the message type so that the hot path has no virtual call, no
 // allocation, no lock and no exception: Msg must be trivially copyable, and TopicOf(msg) returns
-// the message's topic as something convertible to std::string_view (by default an ADL call to
-// topicOf(msg)).
+// the message's topic as something convertible to std::string_view or with a view() member (by
+// default an ADL call to topicOf(msg), e.g. ait::model::topicOf for ait::model::Event).
 
 #include <algorithm>
 #include <atomic>
@@ -158,6 +158,17 @@ struct Envelope {
   Msg msg;
   ReplyCore* reply;  // non-null for a request
 };
+
+/// Returns the topic text of whatever TopicOf returned: a string_view-convertible value, or an
+/// inline string with view() (such as ait::model::Topic).
+template <class T>
+std::string_view topicView(const T& topic) noexcept {
+  if constexpr (std::is_convertible_v<const T&, std::string_view>) {
+    return std::string_view(topic);
+  } else {
+    return topic.view();
+  }
+}
 
 /// A single-writer counter: only one thread bumps it, any thread reads it, no locked instruction.
 inline void bump(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1) noexcept {
@@ -713,7 +724,7 @@ class Bus {
   template <class R>
   Expected<PendingReply<R>> requestThrough(Queue* queue, const Msg& query) {
     decltype(auto) topicValue = topicOf_(query);
-    std::string topic(std::string_view{topicValue});
+    std::string topic(detail::topicView(topicValue));
     if (onEngineThread()) {
       return fail(errors::kWrongThread,
                   fmt::format("request on topic '{}' from the engine thread would wait for "
@@ -838,7 +849,7 @@ class Bus {
 
   void dispatchOne(Envelope& envelope) noexcept {
     decltype(auto) topicValue = topicOf_(envelope.msg);
-    const std::string_view topic{topicValue};
+    const std::string_view topic = detail::topicView(topicValue);
     const auto route = router_.resolve(topic);
     detail::bump(counters_.dispatched);
     if (!route.valid) detail::bump(counters_.invalidTopics);

@@ -28,7 +28,8 @@ TEST(Backpressure, DropDiscardsTheNewestAndCountsExactlyTheDroppedOnes) {
   }
   ASSERT_TRUE(bus->runUntilIdle());
   EXPECT_EQ(seen, (std::vector<std::uint64_t>{0, 1, 2, 3}));
-  const auto* queue = bus->stats().queue("ticks");
+  const auto stats = bus->stats();
+  const auto* queue = stats.queue("ticks");
   ASSERT_NE(queue, nullptr);
   EXPECT_EQ(queue->dropped, 6u);
   EXPECT_EQ(queue->published, 4u);
@@ -68,7 +69,8 @@ TEST(Backpressure, FailReturnsFullAtOnceAndCountsIt) {
   EXPECT_EQ(producer->publish(makeMsg("o.x")), PublishStatus::Full);
   EXPECT_EQ(producer->publish(makeMsg("o.x")), PublishStatus::Full);
   EXPECT_EQ(errorCodeOf(PublishStatus::Full).code, errors::kQueueFull.code);
-  const auto* queue = bus->stats().queue("orders");
+  const auto stats = bus->stats();
+  const auto* queue = stats.queue("orders");
   EXPECT_EQ(queue->rejected, 2u);
   EXPECT_EQ(queue->dropped, 0u);
   EXPECT_EQ(queue->depth, 2u);

@@ -460,7 +460,7 @@ class Bus {
   void requestStop() noexcept {
     auto expected = BusState::Running;
     state_.compare_exchange_strong(expected, BusState::Stopping, std::memory_order_seq_cst);
-    engineWake_.notify();
+    engineBell_.ringStrict();
   }
 
   /// Stops accepting events, lets the engine dispatch what is queued (until deadline, measured
@@ -618,7 +618,7 @@ class Bus {
   }
 
   void wakeEngine() noexcept {
-    if (parkEnabled_) engineWake_.notify();
+    if (parkEnabled_) engineBell_.ring();
   }
 
   static void countRefusal(std::atomic<std::uint64_t>& counter, metrics::Counter* series) noexcept {
@@ -750,6 +750,7 @@ class Bus {
       const std::size_t n = pollRound();
       const bool stopping = state_.load(std::memory_order_acquire) == BusState::Stopping;
       if (n != 0) {
+        if (parked_) leavePark();
         idleRounds = 0;
         sinceSync += n;
         if (sinceSync >= kSyncEvery) {
@@ -772,6 +773,7 @@ class Bus {
       }
       idle(idleRounds);
     }
+    if (parked_) leavePark();
     syncMetrics();
     detail::currentEngine = nullptr;
   }
@@ -793,13 +795,38 @@ class Bus {
                rounds <= config_.idle_spin_polls + config_.idle_yield_polls) {
       std::this_thread::yield();
     } else {
-      const auto seen = engineWake_.prepare();
-      if (anyPending() || state_.load(std::memory_order_acquire) != BusState::Running) {
-        engineWake_.cancel();
-        return;
-      }
-      engineWake_.sleep(seen, std::chrono::microseconds(config_.park_timeout_us));
+      park();
     }
+  }
+
+  // Sleeps on the doorbell: first for kFirstParkStep (which bounds the delay of an event whose
+  // ring raced with the announcement), then for twice as long each time up to park_timeout_us.
+  // A producer's ring clears the announcement; then the engine polls and re-announces later.
+  void park() noexcept {
+    std::uint32_t seen = 0;
+    if (parked_ && doorbell().announced()) {
+      seen = doorbell().epoch();
+      parkStep_ = std::min(parkStep_ * 2, maxParkStep());
+    } else {
+      seen = doorbell().announce();
+      parked_ = true;
+      parkStep_ = std::min(kFirstParkStep, maxParkStep());
+    }
+    if (anyPending() || state_.load(std::memory_order_acquire) != BusState::Running) {
+      leavePark();
+      return;
+    }
+    doorbell().sleep(seen, parkStep_);
+  }
+
+  void leavePark() noexcept {
+    doorbell().retract();
+    parked_ = false;
+  }
+
+  Doorbell& doorbell() noexcept { return engineBell_; }
+  std::chrono::nanoseconds maxParkStep() const noexcept {
+    return std::chrono::microseconds(config_.park_timeout_us);
   }
 
   // Engine: true when any queue has something to dispatch.
@@ -955,6 +982,7 @@ class Bus {
   }
 
   static constexpr std::uint64_t kSyncEvery = 4096;
+  static constexpr std::chrono::nanoseconds kFirstParkStep = std::chrono::microseconds(50);
 
   const BusConfig config_;
   const std::string name_;
@@ -963,7 +991,7 @@ class Bus {
 
   // Read by every publisher; written on lifecycle changes and when the engine parks.
   alignas(kFalseSharingRange) std::atomic<BusState> state_{BusState::Created};
-  WakeWord engineWake_;
+  Doorbell engineBell_;
 
   alignas(kFalseSharingRange) std::atomic<std::uint32_t> producerCount_{0};
   std::unique_ptr<Queue*[]> queues_;
@@ -981,6 +1009,8 @@ class Bus {
   std::uint64_t dispatchedSynced_ = 0;
   std::uint64_t requestsSynced_ = 0;
   bool deadlineExpired_ = false;
+  bool parked_ = false;
+  std::chrono::nanoseconds parkStep_{0};
   std::atomic<std::int64_t> stopDeadline_{std::numeric_limits<std::int64_t>::max()};
 
   const detail::QueueMetrics sharedMetrics_;

@@ -108,6 +108,7 @@ struct JournalReader::Impl {
       if (!rec) return std::unexpected(rec.error());
       const auto name = file->path().filename().string();
       if (rec->status == detail::RecordStatus::End) {
+        if (nextSeq == segmentFirstSeq) return std::optional<RecordView>();  // empty segment
         auto nextPath = dir / segmentFileName(nextSeq);
         std::error_code ec;
         if (!std::filesystem::exists(nextPath, ec)) return std::optional<RecordView>();

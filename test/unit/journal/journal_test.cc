@@ -170,6 +170,14 @@ TEST(Journal, TailingReaderSeesNewAppends) {
   ASSERT_TRUE(journal->close());
 }
 
+TEST(Journal, ReaderOfAnEmptyJournalReturnsNothing) {
+  TempDir tmp;
+  auto journal = openOrDie(testConfig(tmp.path()));
+  ASSERT_TRUE(journal);
+  ASSERT_TRUE(journal->close());
+  EXPECT_TRUE(readAll(tmp.path() / "trading").empty());
+}
+
 TEST(Journal, LiveReaderExposesOnlyDurableRecords) {
   TempDir tmp;
   auto config = testConfig(tmp.path());

@@ -30,6 +30,7 @@ template <class Tag>
 class Id {
  public:
   static constexpr std::size_t kCapacity = Tag::kCapacity;
+  static constexpr std::string_view kName = Tag::kName;
   using Text = FixedString<kCapacity>;
 
   constexpr Id() noexcept = default;
@@ -43,6 +44,9 @@ class Id {
     if (!checked) return Unexpected(std::move(checked.error()));
     return Id(*checked);
   }
+  /// Returns text cut to the capacity with bytes outside printable ASCII replaced by '?'; for
+  /// text that must not fail (venue-supplied ids in diagnostics, fixed literals in tools).
+  static Id truncated(std::string_view text) noexcept { return Id(Text::truncated(text)); }
 
   constexpr std::string_view view() const noexcept { return text_.view(); }
   constexpr const Text& text() const noexcept { return text_; }

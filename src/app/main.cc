@@ -1,2 +1,96 @@
+// The aitrading command: parses the command line and hands over to the commands in app/.
 #include <cstdio>
-int main() { std::puts("aitrading"); return 0; }
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "app/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "aitrading: a multi-tenant trading platform core (market data, AI decisions, risk-checked "
+      "execution).\nRun `aitrading COMMAND --help` for the options of a command.",
+      "aitrading"};
+  app.set_version_flag("--version", std::string("aitrading ") + ait::app::version());
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  ait::app::ServeOptions serve;
+  auto* serveCmd = app.add_subcommand(
+      "serve", "Start the central hub and the services (all six by default) until SIGTERM/SIGINT; "
+               "SIGHUP reloads risk limits, rate limits and log levels.");
+  serveCmd->add_option("--config", serve.configFile,
+                       "TOML file overlaid on config/default.toml (and config/$AIT_ENV.toml)")
+      ->check(CLI::ExistingFile);
+  serveCmd->add_option("--config-dir", serve.configDir,
+                       "Folder holding default.toml and the environment overlays")
+      ->envname("AIT_CONFIG_DIR");
+  serveCmd->add_option("--only", serve.only,
+                       "Comma-separated services to run in this process (e.g. "
+                       "data-bridge,trading-engine); the others are found where config says")
+      ->delimiter(',');
+
+  auto* configCmd = app.add_subcommand("config", "Check or show configuration.");
+  configCmd->require_subcommand(1);
+  ait::app::ConfigCheckOptions check;
+  auto* checkCmd = configCmd->add_subcommand(
+      "check", "Validate FILE as an overlay on config/default.toml; prints every problem with its "
+               "key path and reason, exit 0 when valid, 2 when not.");
+  checkCmd->add_option("FILE", check.file, "The TOML file to check")->required();
+  checkCmd->add_option("--config-dir", check.configDir, "Folder holding default.toml")
+      ->envname("AIT_CONFIG_DIR");
+  ait::app::ConfigShowOptions show;
+  auto* showCmd = configCmd->add_subcommand(
+      "show", "Print the effective configuration (defaults, environment overlay, --config, "
+              "AIT_* variables) as TOML with secrets masked.");
+  showCmd->add_option("--config", show.configFile, "TOML file overlaid on the defaults")
+      ->check(CLI::ExistingFile);
+  showCmd->add_option("--config-dir", show.configDir, "Folder holding default.toml")
+      ->envname("AIT_CONFIG_DIR");
+
+  ait::app::BenchOptions bench;
+  auto* benchCmd = app.add_subcommand(
+      "bench", "Run a benchmark and print its figures (rates in *_per_s, latency percentiles "
+               "p50_ns/p99_ns/p999_ns). `aitrading bench --list` names them.");
+  benchCmd->add_option("NAME", bench.name, "The benchmark to run");
+  benchCmd->add_flag("--json", bench.json, "Print one JSON object instead of a table");
+  benchCmd->add_flag("--quick", bench.quick, "A short run (smoke test), figures less stable");
+  benchCmd->add_flag("--list", bench.list, "List the benchmarks");
+  benchCmd->add_option("--param", bench.params, "Benchmark parameter KEY=VALUE (repeatable)");
+
+  ait::app::AuditOptions audit;
+  auto* auditCmd = app.add_subcommand("audit", "Audit the journal.");
+  auditCmd->require_subcommand(1);
+  auto* verifyCmd = auditCmd->add_subcommand(
+      "verify", "Check every record's CRC and the whole SHA-256 hash chain; names the first bad "
+                "record (segment, offset, sequence). Exit 0 only when all is intact.");
+  verifyCmd->add_option("--data", audit.dataDir,
+                        "Journal folder (default: journal.data_dir from the config)");
+  verifyCmd->add_option("--config", audit.configFile, "TOML file overlaid on the defaults");
+  verifyCmd->add_flag("--quiet", audit.quiet, "No progress lines");
+
+  ait::app::JournalDumpOptions dump;
+  auto* journalCmd = app.add_subcommand("journal", "Read the journal.");
+  journalCmd->require_subcommand(1);
+  auto* dumpCmd = journalCmd->add_subcommand("dump", "Print journal events as JSON lines.");
+  dumpCmd->add_option("--data", dump.dataDir, "Journal folder (default: from the config)");
+  dumpCmd->add_option("--config", dump.configFile, "TOML file overlaid on the defaults");
+  dumpCmd->add_option("--from", dump.fromSequence, "First sequence number to print");
+  dumpCmd->add_option("--type", dump.types, "Only these event types (repeatable)");
+  dumpCmd->add_option("--limit", dump.limit, "At most this many events");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  if (*serveCmd) return ait::app::runServe(serve);
+  if (*checkCmd) return ait::app::runConfigCheck(check);
+  if (*showCmd) return ait::app::runConfigShow(show);
+  if (*benchCmd) return ait::app::runBench(bench);
+  if (*verifyCmd) return ait::app::runAuditVerify(audit);
+  if (*dumpCmd) return ait::app::runJournalDump(dump);
+  std::fputs(app.help().c_str(), stderr);
+  return 2;
+}

@@ -102,6 +102,12 @@ std::string normaliseMessage(std::string_view message) {
                                      isHexDigit(message[j + 1])))) {
         ++j;
       }
+      if (j == i) {
+        // A lone ':' or '.' ("postgres: refused") is punctuation, not a token.
+        out += c;
+        ++i;
+        continue;
+      }
       auto token = message.substr(i, j - i);
       if (isVariableToken(token)) {
         out += '#';

@@ -55,6 +55,8 @@ TEST(ErrorTest, NormaliseKeepsWordsAndMasksVariables) {
   EXPECT_EQ(normaliseMessage("retry 3 of 5 after 200ms"), "retry # of # after #");
   EXPECT_EQ(normaliseMessage("host 127.0.0.1:8001 down"), "host # down");
   EXPECT_EQ(normaliseMessage("symbol \"EURUSD\" unknown"), "symbol \"*\" unknown");
+  EXPECT_EQ(normaliseMessage("postgres: connection refused"), "postgres: connection refused");
+  EXPECT_EQ(normaliseMessage("a. b: c:"), "a. b: c:");
 }
 
 TEST(ErrorTest, FailBuildsAnUnexpected) {

@@ -1,0 +1,57 @@
+#pragma once
+// The subcommands of `aitrading`. Each returns the process exit code.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace ait::app {
+
+const char* version();
+
+struct ServeOptions {
+  std::string configFile;
+  std::string configDir;
+  std::vector<std::string> only;
+};
+int runServe(const ServeOptions& options);
+
+struct ConfigCheckOptions {
+  std::string file;
+  std::string configDir;
+};
+int runConfigCheck(const ConfigCheckOptions& options);
+
+struct ConfigShowOptions {
+  std::string configFile;
+  std::string configDir;
+};
+int runConfigShow(const ConfigShowOptions& options);
+
+struct BenchOptions {
+  std::string name;
+  bool json = false;
+  bool quick = false;
+  bool list = false;
+  std::vector<std::string> params;
+};
+int runBench(const BenchOptions& options);
+
+struct AuditOptions {
+  std::string dataDir;
+  std::string configFile;
+  bool quiet = false;
+};
+int runAuditVerify(const AuditOptions& options);
+
+struct JournalDumpOptions {
+  std::string dataDir;
+  std::string configFile;
+  std::uint64_t fromSequence = 0;
+  std::vector<std::string> types;
+  std::uint64_t limit = 0;
+};
+int runJournalDump(const JournalDumpOptions& options);
+
+}  // namespace ait::app

@@ -1,0 +1,133 @@
+#include "app/wiring.h"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "ait/services/common_routes.h"
+#include "ait/services/port_service.h"
+
+namespace ait::app {
+
+namespace {
+constexpr ErrorCode kUnknownService{"AIT-APP-0001", Category::Config, Severity::High,
+                                    "--only names a service that does not exist"};
+constexpr ErrorCode kStartFailed{"AIT-APP-0002", Category::Internal, Severity::Critical,
+                                 "the platform could not start"};
+}  // namespace
+
+std::vector<ServiceDescriptor> platformServices(const config::Config& config) {
+  const auto& s = config.services;
+  // Trading never waits for a database: the trading engine does not depend on the
+  // database-service, which catches up from the journal instead.
+  return {
+      {"api-gateway", &s.api_gateway,
+       {"data-bridge", "performance-analytics", "ai-orchestration", "database-service",
+        "trading-engine"}},
+      {"data-bridge", &s.data_bridge, {}},
+      {"performance-analytics", &s.performance_analytics, {"trading-engine"}},
+      {"ai-orchestration", &s.ai_orchestration, {"data-bridge"}},
+      {"database-service", &s.database_service, {}},
+      {"trading-engine", &s.trading_engine, {"data-bridge", "ai-orchestration"}},
+  };
+}
+
+log::LogSettings logSettings(const config::LogConfig& config) {
+  log::LogSettings settings;
+  settings.level = std::string(config::toString(config.level));
+  for (const auto& [component, level] : config.components) {
+    settings.components[component] = std::string(config::toString(level));
+  }
+  settings.file = config.file;
+  settings.maxFileBytes = static_cast<std::size_t>(config.max_file_bytes);
+  settings.maxFiles = static_cast<std::size_t>(config.max_files);
+  settings.toStderr = config.to_stderr;
+  settings.format = config.format == config::LogFormat::Json ? log::Format::Json : log::Format::Text;
+  settings.asyncQueueSize = static_cast<std::size_t>(config.async_queue_size);
+  return settings;
+}
+
+hub::HubConfig hubConfig(const config::Config& config, const std::vector<std::string>& only) {
+  hub::HubConfig hub;
+  hub.restart_initial_backoff_ms = config.hub.restart_initial_backoff_ms;
+  hub.restart_max_backoff_ms = config.hub.restart_max_backoff_ms;
+  hub.restart_max_attempts = static_cast<std::uint32_t>(config.hub.restart_max_attempts);
+  hub.health_interval_ms = config.hub.health_interval_ms;
+  for (const auto& service : platformServices(config)) {
+    bool local = only.empty() || std::ranges::find(only, service.name) != only.end();
+    if (!local && !service.config->remote.empty()) hub.remote[service.name] = service.config->remote;
+  }
+  return hub;
+}
+
+http::HttpServerConfig httpConfig(const config::ServerConfig& config) {
+  http::HttpServerConfig http;
+  http.ioThreads = static_cast<std::size_t>(config.io_threads);
+  http.maxHeaderBytes = static_cast<std::size_t>(config.max_header_bytes);
+  http.maxBodyBytes = static_cast<std::size_t>(config.max_body_bytes);
+  http.requestTimeout = std::chrono::milliseconds(config.request_timeout_ms);
+  http.maxConnectionsPerIp = static_cast<std::size_t>(config.max_connections_per_ip);
+  http.drainTimeout = std::chrono::milliseconds(config.shutdown_grace_ms);
+  return http;
+}
+
+Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config,
+                                                    const std::vector<std::string>& only) {
+  auto services = platformServices(config);
+  std::set<std::string> known;
+  for (const auto& s : services) known.insert(s.name);
+  for (const auto& name : only) {
+    if (!known.contains(name)) {
+      return fail(kUnknownService, fmt::format("--only: unknown service '{}' (known: {})", name,
+                                               fmt::join(known, ", ")));
+    }
+  }
+
+  std::unique_ptr<Platform> platform(new Platform());
+  platform->only_ = only;
+  platform->hub_ = std::make_unique<hub::Hub>(hubConfig(config, only));
+  platform->server_ = std::make_unique<http::HttpServer>(httpConfig(config.server));
+
+  for (const auto& service : services) {
+    if (!service.config->enabled) continue;
+    // Every service is registered so the hub can name it and locate it; only the local ones
+    // (all, or those in --only) are built here and get their port.
+    bool local = only.empty() || std::ranges::find(only, service.name) != only.end();
+    if (local) {
+      auto& router = platform->server_->addEndpoint(
+          {service.name, config::bindHost(config, *service.config),
+           static_cast<std::uint16_t>(service.config->port)});
+      services::addCommonRoutes(router, *platform->hub_, service.name);
+    }
+    auto added = platform->hub_->addService(
+        {service.name, service.dependsOn, [name = service.name](hub::Resolver&) {
+           return std::make_unique<services::PortService>(name);
+         }});
+    if (!added) return Unexpected(added.error());
+  }
+  return platform;
+}
+
+Platform::~Platform() = default;
+
+Expected<void> Platform::start() {
+  if (auto started = hub_->start(only_); !started) {
+    return fail(kStartFailed, started.error().describe());
+  }
+  if (auto listening = server_->start(); !listening) {
+    hub_->stop();
+    return fail(kStartFailed, listening.error().describe());
+  }
+  return {};
+}
+
+void Platform::stop(std::chrono::steady_clock::time_point deadline) {
+  server_->stopAccepting();
+  server_->drain(deadline);
+  hub_->stop();
+  server_->stop();
+}
+
+}  // namespace ait::app

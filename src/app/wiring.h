@@ -1,0 +1,55 @@
+#pragma once
+// The one place that wires the platform together: which services exist, what each depends on,
+// which port serves it, and how config settings reach each component.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ait/config/config.h"
+#include "ait/core/error.h"
+#include "ait/http/server.h"
+#include "ait/hub/hub.h"
+#include "ait/log/log.h"
+
+namespace ait::app {
+
+/// A service of the platform: its stable name, the config that places it, and what it needs.
+struct ServiceDescriptor {
+  std::string name;
+  const config::ServiceConfig* config;
+  std::vector<std::string> dependsOn;
+};
+
+/// Returns the six services in a fixed order (by port), with their dependencies.
+std::vector<ServiceDescriptor> platformServices(const config::Config& config);
+
+log::LogSettings logSettings(const config::LogConfig& config);
+hub::HubConfig hubConfig(const config::Config& config, const std::vector<std::string>& only);
+http::HttpServerConfig httpConfig(const config::ServerConfig& config);
+
+/// The running platform: owns the hub and the HTTP server that serves every service port.
+class Platform {
+ public:
+  /// Wires every service (or only those named in `only`) from the config.
+  static Expected<std::unique_ptr<Platform>> build(const config::Config& config,
+                                                   const std::vector<std::string>& only);
+  ~Platform();
+
+  /// Starts the services in dependency order, then opens their ports.
+  Expected<void> start();
+  /// Stops accepting, drains in-flight requests until the deadline, stops the services in
+  /// reverse dependency order, then the HTTP server.
+  void stop(std::chrono::steady_clock::time_point deadline);
+
+  hub::Hub& hub() noexcept { return *hub_; }
+  http::HttpServer& server() noexcept { return *server_; }
+
+ private:
+  Platform() = default;
+  std::unique_ptr<hub::Hub> hub_;
+  std::unique_ptr<http::HttpServer> server_;
+  std::vector<std::string> only_;
+};
+
+}  // namespace ait::app

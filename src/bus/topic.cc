@@ -90,23 +90,46 @@ bool topicMatches(std::string_view pattern, std::string_view topic) noexcept {
   }
 }
 
+namespace {
+
+std::uint64_t load64(const char* p) noexcept {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+// All of 1..7 bytes as one word (fixed-size loads only: no library call).
+std::uint64_t loadShort(const char* p, std::size_t n) noexcept {
+  if (n >= 4) {
+    std::uint32_t a;
+    std::uint32_t b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    return a | (std::uint64_t{b} << 32);
+  }
+  return std::uint64_t{static_cast<unsigned char>(p[0])} |
+         std::uint64_t{static_cast<unsigned char>(p[n / 2])} << 8 |
+         std::uint64_t{static_cast<unsigned char>(p[n - 1])} << 16;
+}
+
+// Equality of two strings of the same length n, a word at a time.
+bool sameBytes(const char* a, const char* b, std::size_t n) noexcept {
+  if (n < 8) return n == 0 || loadShort(a, n) == loadShort(b, n);
+  for (std::size_t i = 0; i + 8 < n; i += 8) {
+    if (load64(a + i) != load64(b + i)) return false;
+  }
+  return load64(a + n - 8) == load64(b + n - 8);
+}
+
+}  // namespace
+
 std::uint64_t hashTopic(std::string_view topic) noexcept {
   const char* data = topic.data();
-  std::size_t size = topic.size();
+  const std::size_t size = topic.size();
   std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ (size * 0xff51afd7ed558ccdULL);
-  while (size >= 8) {
-    std::uint64_t word;
-    std::memcpy(&word, data, 8);
-    h = mix(h ^ word) + 0x2545F4914F6CDD1DULL;
-    data += 8;
-    size -= 8;
-  }
-  if (size != 0) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, data, size);
-    h = mix(h ^ word);
-  }
-  return mix(h);
+  if (size < 8) return mix(h ^ (size == 0 ? 0 : loadShort(data, size)));
+  for (std::size_t i = 0; i + 8 < size; i += 8) h = mix(h ^ load64(data + i)) + 0x2545F4914F6CDD1DULL;
+  return mix(h ^ load64(data + size - 8));
 }
 
 Router::Router(std::uint32_t maxTopics) : maxTopics_(std::max<std::uint32_t>(maxTopics, 1)) {
@@ -164,7 +187,7 @@ Router::Route Router::resolve(std::string_view topic) {
   while (slots_[index].used) {
     const Slot& slot = slots_[index];
     if (slot.hash == hash && slot.nameLength == topic.size() &&
-        std::memcmp(names_.data() + slot.nameOffset, topic.data(), topic.size()) == 0) {
+        sameBytes(names_.data() + slot.nameOffset, topic.data(), topic.size())) {
       if (!slot.valid) ++invalidTopics_;
       return Route{slot.begin, slot.count, slot.responder, slot.valid, false};
     }

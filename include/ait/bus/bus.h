@@ -699,14 +699,19 @@ class Bus {
     const std::uint64_t spinRounds = config_.idle_spin_polls;
     const std::uint64_t yieldRounds = spinRounds + config_.idle_yield_polls;
     const std::chrono::nanoseconds slice = std::chrono::microseconds(config_.park_timeout_us);
+    const bool timed = timeout.count() > 0;
     for (std::uint64_t round = 0;; ++round) {
       if (state_.load(std::memory_order_acquire) >= BusState::Stopping) return PublishStatus::Stopped;
       if (target.tryEmplace(write)) break;
+      if (round < spinRounds) {
+        // Reading the clock costs more than a spin round; look at it every 64 rounds only.
+        if (timed && round % 64 == 0 && Steady::now() >= deadline) return PublishStatus::TimedOut;
+        cpuRelax();
+        continue;
+      }
       const auto now = Steady::now();
       if (now >= deadline) return PublishStatus::TimedOut;
-      if (round < spinRounds) {
-        cpuRelax();
-      } else if (round < yieldRounds) {
+      if (round < yieldRounds) {
         std::this_thread::yield();
       } else {
         const auto seen = space.prepare();

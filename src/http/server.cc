@@ -366,9 +366,16 @@ class Channel final : public detail::WebSocketChannel {
     std::lock_guard lock(mutex_);
     if (state_ == State::Open) state_ = State::Closing;
   }
-  // After this nothing is posted to the connection's executor any more, which is what makes
-  // it safe to destroy the I/O context while application threads still hold sessions.
-  void markClosed() { setState(State::Closed); }
+  // After this nothing is posted to the connection's executor any more, and the executor (a
+  // strand, which refers into the I/O context) is dropped: sessions that the application keeps
+  // may outlive the server.
+  void markClosed() {
+    net::any_io_executor executor;
+    std::lock_guard lock(mutex_);
+    state_ = State::Closed;
+    executor = std::move(executor_);
+    executor_ = net::any_io_executor();
+  }
   void release(std::size_t bytes) {
     std::lock_guard lock(mutex_);
     if (queued_ > 0) --queued_;
@@ -403,6 +410,8 @@ class WsConnection final : public Connection {
         session_(std::move(session)),
         channel_(std::make_shared<Channel>(ws_.get_executor(), server.config.webSocketQueueMessages,
                                            server.config.webSocketQueueBytes)) {}
+
+  ~WsConnection() override { channel_->markClosed(); }
 
   void start(bhttp::request<bhttp::string_body> request) {
     track();

@@ -319,7 +319,9 @@ static_assert(computeMaxEncodedSize(std::make_index_sequence<kEventTypeCount>{})
 
 template <class T>
 Expected<Event> decodeAs(std::span<const std::byte> bytes, std::uint16_t version) {
-  T event{};
+  // Built in place: an Event is a few hundred bytes, and decoding is on the replay path.
+  Expected<Event> result(std::in_place, std::in_place_type<T>);
+  T& event = std::get<T>(*result);
   event.header.tenant = TenantId{loadLe<std::uint32_t>(bytes.data() + 4)};
   event.header.tsEvent = static_cast<TimestampNs>(loadLe<std::uint64_t>(bytes.data() + 8));
   event.header.tsRecv = static_cast<TimestampNs>(loadLe<std::uint64_t>(bytes.data() + 16));
@@ -331,11 +333,13 @@ Expected<Event> decodeAs(std::span<const std::byte> bytes, std::uint16_t version
                 fmt::format("decode {} v{}: {} trailing bytes at offset {}", T::kName, version,
                             bytes.size() - reader.pos(), reader.pos()));
   }
-  return Event(std::in_place_type<T>, event);
+  return result;
 }
 
 struct Decoder {
   EventType type;
+  std::uint16_t version;
+  std::string_view name;
   Expected<Event> (*decode)(std::span<const std::byte>, std::uint16_t);
   std::size_t maxSize;
 };
@@ -343,17 +347,29 @@ struct Decoder {
 template <std::size_t... I>
 constexpr std::array<Decoder, kEventTypeCount> makeDecoders(std::index_sequence<I...>) {
   return {Decoder{std::variant_alternative_t<I, Event>::kType,
-                  &decodeAs<std::variant_alternative_t<I, Event>>,
+                  std::variant_alternative_t<I, Event>::kVersion,
+                  std::variant_alternative_t<I, Event>::kName, &decodeAs<std::variant_alternative_t<I, Event>>,
                   maxSizeOf<std::variant_alternative_t<I, Event>>()}...};
 }
 
 constexpr auto kDecoders = makeDecoders(std::make_index_sequence<kEventTypeCount>{});
 
-const Decoder* findDecoder(EventType type) noexcept {
-  for (const auto& decoder : kDecoders) {
-    if (decoder.type == type) return &decoder;
+// Type ids are sparse but small: a direct index from id to decoder avoids a search per record.
+constexpr std::size_t kIdSpace = 1024;
+constexpr auto kDecoderById = [] {
+  std::array<std::uint8_t, kIdSpace> index{};
+  index.fill(0xff);
+  for (std::size_t i = 0; i < kDecoders.size(); ++i) {
+    index[std::to_underlying(kDecoders[i].type)] = static_cast<std::uint8_t>(i);
   }
-  return nullptr;
+  return index;
+}();
+static_assert(kEventTypeCount < 0xff);
+static_assert(std::to_underlying(EventType::ReconciliationResult) < kIdSpace);
+
+const Decoder* findDecoder(std::uint16_t typeId) noexcept {
+  if (typeId >= kIdSpace || kDecoderById[typeId] == 0xff) return nullptr;
+  return &kDecoders[kDecoderById[typeId]];
 }
 
 Expected<FrameHeader> readHeader(std::span<const std::byte> bytes) {
@@ -368,17 +384,16 @@ Expected<FrameHeader> readHeader(std::span<const std::byte> bytes) {
   header.tenant = TenantId{loadLe<std::uint32_t>(bytes.data() + 4)};
   header.tsEvent = static_cast<TimestampNs>(loadLe<std::uint64_t>(bytes.data() + 8));
   header.tsRecv = static_cast<TimestampNs>(loadLe<std::uint64_t>(bytes.data() + 16));
-  auto type = eventTypeFromId(header.typeId);
-  if (!type) {
+  const Decoder* decoder = findDecoder(header.typeId);
+  if (decoder == nullptr) {
     return fail(kUnknownEventType,
                 fmt::format("decode: unknown type id {} at offset 0", header.typeId));
   }
-  std::uint16_t current = schemaVersionOf(*type);
-  if (header.version == 0 || header.version > current) {
+  if (header.version == 0 || header.version > decoder->version) {
     return fail(kUnsupportedVersion,
                 fmt::format("decode {}: schema version {} at offset 2 is not supported (this "
                             "reader reads versions 1..{})",
-                            nameOf(*type), header.version, current));
+                            decoder->name, header.version, decoder->version));
   }
   return header;
 }
@@ -423,14 +438,13 @@ std::size_t encodedSize(const Event& event) noexcept {
 Expected<Event> decode(std::span<const std::byte> bytes) {
   auto header = readHeader(bytes);
   if (!header) return Unexpected(std::move(header.error()));
-  const Decoder* decoder = findDecoder(static_cast<EventType>(header->typeId));
-  return decoder->decode(bytes, header->version);
+  return findDecoder(header->typeId)->decode(bytes, header->version);
 }
 
 Expected<FrameHeader> peekHeader(std::span<const std::byte> bytes) { return readHeader(bytes); }
 
 std::size_t maxEncodedSize(EventType type) noexcept {
-  const Decoder* decoder = findDecoder(type);
+  const Decoder* decoder = findDecoder(std::to_underlying(type));
   return decoder != nullptr ? decoder->maxSize : 0;
 }
 

@@ -46,7 +46,7 @@ const TypeInfo* find(EventType type) noexcept {
 // Collects every violation so that one answer tells the caller all that is wrong.
 class Violations {
  public:
-  explicit Violations(std::string_view what) : what_(what) {}
+  explicit Violations(std::string what) : what_(std::move(what)) {}
   void add(std::string message) { messages_.push_back(std::move(message)); }
   Expected<void> result() const {
     if (messages_.empty()) return {};
@@ -59,7 +59,7 @@ class Violations {
   }
 
  private:
-  std::string_view what_;
+  std::string what_;
   std::vector<std::string> messages_;
 };
 

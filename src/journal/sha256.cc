@@ -32,7 +32,6 @@ Hash Sha256::finish() noexcept {
 
 Hash Sha256::recordHash(std::span<const std::byte> record) noexcept {
   reset();
-  update(record.first(4));
   update(record.subspan(8));
   return finish();
 }

@@ -23,7 +23,8 @@ class Sha256 {
   void update(std::span<const std::byte> data) noexcept;
   Hash finish() noexcept;
 
-  /// Returns the hash of one encoded record (header + payload), skipping its CRC field.
+  /// Returns the hash of one encoded record: SHA-256 of its bytes from offset 8 (sequence) to the
+  /// end. The length field is committed by the hashed message's own length.
   Hash recordHash(std::span<const std::byte> record) noexcept;
 
  private:

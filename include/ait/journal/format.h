@@ -6,8 +6,8 @@
 // back. Record = a 64-byte header, then the payload:
 //   0 u32 payload length   4 u32 CRC32C   8 u64 sequence   16 i64 timestamp (ns)
 //   24 u16 type   26 u16 flags (0)   28 u32 tenant   32 [32] SHA-256 of the previous record
-// The CRC32C and the record's SHA-256 both cover the record without its CRC field: bytes [0,4)
-// followed by [8, 64 + length).
+// The CRC32C covers the record without its CRC field: bytes [0,4) followed by [8, 64 + length).
+// The record's hash, which the next record stores, is SHA-256 of bytes [8, 64 + length).
 
 #include <array>
 #include <cstddef>

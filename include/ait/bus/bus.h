@@ -641,6 +641,10 @@ class Bus {
           countRefusal(queue.rejected, queue.metrics.rejected);
           return PublishStatus::Full;
         case Backpressure::Block: {
+          if (onEngineThread()) {  // waiting for the engine on the engine thread never ends
+            countRefusal(queue.rejected, queue.metrics.rejected);
+            return PublishStatus::Full;
+          }
           const auto status = waitAndPush(queue.ring, queue.space, write, queue.blockTimeout);
           if (status != PublishStatus::Ok) countRefusal(queue.rejected, queue.metrics.rejected);
           return status;

@@ -159,6 +159,21 @@ TEST(Backpressure, BlockedPublisherIsReleasedWhenTheBusStops) {
   EXPECT_EQ(result->undelivered, 2u);
 }
 
+TEST(Backpressure, BlockProducerOnTheEngineThreadFailsInsteadOfWaitingForItself) {
+  auto bus = makeBus();
+  auto producer = bus->makeProducer(
+      {.name = "loop", .backpressure = Backpressure::Block, .queue_capacity = 2});
+  ASSERT_TRUE(producer);
+  std::vector<PublishStatus> statuses;
+  ASSERT_TRUE(bus->subscribe("ctl.go", [&](const TestMsg&) {
+    for (int i = 0; i < 3; ++i) statuses.push_back(producer->publish(makeMsg("md.X")));
+  }));
+  ASSERT_EQ(bus->publish(makeMsg("ctl.go")), PublishStatus::Ok);
+  ASSERT_TRUE(bus->runUntilIdle());
+  EXPECT_EQ(statuses, (std::vector<PublishStatus>{PublishStatus::Ok, PublishStatus::Ok,
+                                                  PublishStatus::Full}));
+}
+
 TEST(Backpressure, BatchPublishStopsAtTheFirstFailure) {
   auto bus = makeBus();
   auto producer = bus->makeProducer(

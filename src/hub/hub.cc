@@ -625,8 +625,11 @@ Health Hub::Impl::ownHealthLocked(const Entry& entry, std::int64_t nowNs) const 
                                         kNsPerMs));
     case ServiceState::Remote: {
       auto health = entry.remoteHealth;
-      if (health.status != HealthStatus::Healthy) {
-        health.reason = fmt::format("at {}: {}", entry.location.toString(), health.reason);
+      auto address = entry.location.toString();
+      // Say where the remote service is, unless the probe already did ("cannot reach host:port").
+      if (health.status != HealthStatus::Healthy &&
+          health.reason.find(address) == std::string::npos) {
+        health.reason = fmt::format("at {}: {}", address, health.reason);
       }
       return health;
     }

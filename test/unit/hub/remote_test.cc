@@ -49,8 +49,7 @@ TEST_F(HubRemoteTest, ARemoteDependencyThatIsDownDegradesItsDependants) {
   ASSERT_TRUE(engine);
   EXPECT_EQ(engine->status, HealthStatus::Degraded);
   EXPECT_EQ(engine->reason, "dependency ai-orchestration is down");
-  EXPECT_EQ(engine->dependencies[0].reason,
-            "at 10.0.0.5:8003: cannot reach 10.0.0.5:8003: Connection refused");
+  EXPECT_EQ(engine->dependencies[0].reason, "cannot reach 10.0.0.5:8003: Connection refused");
 
   auto health = hub->health();
   EXPECT_EQ(health.status, HealthStatus::Degraded);
@@ -76,6 +75,19 @@ TEST_F(HubRemoteTest, ARemoteDependencyThatIsDownDegradesItsDependants) {
   auto remote = hub->serviceHealth("ai-orchestration");
   ASSERT_TRUE(remote);
   EXPECT_EQ(remote->status, HealthStatus::Healthy);
+}
+
+TEST_F(HubRemoteTest, ARemoteReasonSaysWhereTheServiceRuns) {
+  probeAnswer.status = HealthStatus::Degraded;
+  probeAnswer.reason = "model cache cold";
+  auto hub = splitHub();
+  ASSERT_TRUE(hub->start({"trading-engine"}));
+  auto remote = hub->serviceHealth("ai-orchestration");
+  ASSERT_TRUE(remote);
+  EXPECT_EQ(remote->status, HealthStatus::Degraded);
+  EXPECT_EQ(remote->reason, "at 10.0.0.5:8003: model cache cold");
+  EXPECT_EQ(hub->serviceHealth("trading-engine")->status, HealthStatus::Healthy)
+      << "a degraded dependency does not degrade its dependants";
 }
 
 TEST_F(HubRemoteTest, ProbesEachRemoteOncePerHealthInterval) {

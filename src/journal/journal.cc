@@ -67,15 +67,6 @@ inline void cpuRelax() noexcept {
 #endif
 }
 
-// ErrorRegistry fingerprinting (ait::normaliseMessage) currently loops forever on a ':' that is
-// not followed by a hex digit; messages handed to it go without colons until core is fixed.
-std::string registrySafe(std::string message) {
-  for (auto& c : message) {
-    if (c == ':') c = ' ';
-  }
-  return message;
-}
-
 std::vector<double> batchBuckets() {
   return {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 65536};
 }
@@ -140,7 +131,7 @@ class JournalImpl {
       droppedBytes_->inc(recovery_.droppedBytes);
       spdlog::default_logger()->warn("journal {}: {}", dir_.string(), recovery_.describe());
       Error note(errors::kTornTail,
-                 registrySafe(fmt::format("journal {} {}", dir_.string(), recovery_.describe())));
+                 fmt::format("journal {}: {}", dir_.string(), recovery_.describe()));
       ErrorRegistry::global().record(note, Recovery::Degrade, true);
     }
 
@@ -475,8 +466,7 @@ class JournalImpl {
     spdlog::default_logger()->critical("journal {} writer failed, appends refused: {}",
                                        dir_.string(), error.describe());
     Error reported(errors::kWriterFailed,
-                   registrySafe(fmt::format("journal {} writer failed with {} {}", dir_.string(),
-                                            error.codeString(), error.message())));
+                   fmt::format("journal {}: writer failed: {}", dir_.string(), error.describe()));
     ErrorRegistry::global().record(reported, Recovery::Fail, false);
     live_->markFailed(error.describe());
     futexWakeAll(appenderFutex_);

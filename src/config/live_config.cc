@@ -184,9 +184,18 @@ void ConfigWatcher::run(std::stop_token stop) {
     wake_.wait_for(lock, stop, interval_, [] { return false; });
     if (stop.stop_requested()) break;
     std::vector<Stamp> now = stamps();
-    if (now == seen_) continue;
+    if (now == seen_) {
+      pending_.clear();
+      continue;
+    }
+    // Editors and cp write in steps (truncate, then write); reload once two polls agree.
+    if (now != pending_) {
+      pending_ = std::move(now);
+      continue;
+    }
     // Stamps are taken before reading, so a write that lands during the reload is seen next time.
     seen_ = std::move(now);
+    pending_.clear();
     lock.unlock();
     ReloadResult result = live_.reload();
     if (onReload_) onReload_(result);

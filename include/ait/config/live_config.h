@@ -82,7 +82,7 @@ class LiveConfig {
 };
 
 /// Watches the files a LiveConfig loads from (size and modification time, polled) and calls
-/// reload() when one changes, appears or disappears.
+/// reload() when one changes, appears or disappears and then stays the same for one more poll.
 class ConfigWatcher {
  public:
   using Callback = std::function<void(const ReloadResult&)>;
@@ -108,7 +108,8 @@ class ConfigWatcher {
   std::chrono::milliseconds interval_;
   Callback onReload_;
   std::vector<std::filesystem::path> files_;
-  std::vector<Stamp> seen_;  // taken before the thread starts, so no early change is missed
+  std::vector<Stamp> seen_;     // taken before the thread starts, so no early change is missed
+  std::vector<Stamp> pending_;  // a change seen once, applied when the next poll agrees
   std::mutex mutex_;
   std::condition_variable_any wake_;
   std::jthread thread_;

@@ -190,6 +190,8 @@ Expected<void> init(const LogSettings& settings) {
       spdlog::async_overflow_policy::block));
   spdlog::default_logger()->set_level(levelFor(settings, "aitrading"));
   spdlog::flush_on(spdlog::level::warn);
+  // Info lines reach the file within a second, so `tail -f` and log shippers see them promptly.
+  spdlog::flush_every(std::chrono::seconds(1));
   return {};
 }
 

@@ -125,7 +125,8 @@ Run runJournal(const JournalConfig& config, std::uint64_t events, std::size_t pa
   (void)j.close();
   run.eventsPerS = static_cast<double>(events) * 1e9 / static_cast<double>(end - start);
   run.appendCall = appendCall.summary();
-  run.meanBatch = static_cast<double>(events) / static_cast<double>(std::max<std::uint64_t>(probe.commits(), 1));
+  run.meanBatch = static_cast<double>(events) /
+                  static_cast<double>(std::max<std::uint64_t>(probe.commits(), 1));
   run.latency = probe.summary();
   return run;
 }
@@ -249,7 +250,8 @@ nlohmann::json runBench(const Options& options) {
     return out;
   }
   out["events_per_s"] = saturated.eventsPerS;
-  out["bytes_per_s"] = saturated.eventsPerS * static_cast<double>(payloadBytes + kRecordHeaderBytes);
+  out["bytes_per_s"] =
+      saturated.eventsPerS * static_cast<double>(payloadBytes + kRecordHeaderBytes);
   out["append_call"] = saturated.appendCall;
   out["mean_batch"] = saturated.meanBatch;
   out["saturated_time_to_durable"] = saturated.latency;

@@ -34,7 +34,8 @@ Expected<UniqueFd> openFile(const std::filesystem::path& path, int flags, int mo
     fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
   } while (fd < 0 && errno == EINTR);
   if (fd < 0) {
-    return fail(errno == ENOENT ? errors::kNotFound : errors::kIo, errnoMessage("cannot open", path));
+    return fail(errno == ENOENT ? errors::kNotFound : errors::kIo,
+                errnoMessage("cannot open", path));
   }
   return UniqueFd(fd);
 }
@@ -81,7 +82,9 @@ Expected<void> syncData(int fd, const std::filesystem::path& path) {
 Expected<void> syncDirectory(const std::filesystem::path& dir) {
   auto fd = openFile(dir, O_RDONLY | O_DIRECTORY);
   if (!fd) return std::unexpected(fd.error());
-  if (::fsync(fd->get()) < 0) return fail(errors::kIo, errnoMessage("fsync failed on directory", dir));
+  if (::fsync(fd->get()) < 0) {
+    return fail(errors::kIo, errnoMessage("fsync failed on directory", dir));
+  }
   return {};
 }
 

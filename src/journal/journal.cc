@@ -381,7 +381,8 @@ class JournalImpl {
       std::span<std::byte> record(p, recordBytes);
       storeLe<std::uint32_t>(p + off::kCrc, recordCrc(record));
       lastHash_ = sha_.recordHash(record);
-      if (!iov_.empty() && static_cast<std::byte*>(iov_.back().iov_base) + iov_.back().iov_len == p) {
+      if (!iov_.empty() &&
+          static_cast<std::byte*>(iov_.back().iov_base) + iov_.back().iov_len == p) {
         iov_.back().iov_len += recordBytes;
       } else {
         iov_.push_back({p, recordBytes});

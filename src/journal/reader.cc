@@ -174,7 +174,8 @@ Expected<JournalReader> JournalReader::openLive(const std::filesystem::path& dir
                                                 std::shared_ptr<detail::LiveState> live) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
-    return fail(errors::kNotFound, fmt::format("journal directory {} does not exist", dir.string()));
+    return fail(errors::kNotFound,
+                fmt::format("journal directory {} does not exist", dir.string()));
   }
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;

@@ -28,7 +28,11 @@ std::string VerifyReport::describe() const {
   std::string out;
   out += fmt::format("journal {} (stream '{}'): {}\n", directory.string(), stream,
                      intact ? "INTACT" : "DAMAGED");
-  if (records == 0 && !problem) {
+  if (problem) {
+    out += fmt::format(
+        "  stopped at the first problem after reading {} record(s) in {} segment(s)\n", records,
+        segments);
+  } else if (records == 0) {
     out += fmt::format("  {} segment(s), no records\n", segments);
   } else {
     out += fmt::format("  {} segment(s), {} record(s), {} bytes, sequences {}..{}\n", segments,
@@ -40,9 +44,11 @@ std::string VerifyReport::describe() const {
         "removed by retention)\n",
         anchorSeq, toHex(anchorHash));
   } else if (segments > 0) {
-    out += "  chain verified from the genesis hash\n";
+    out += "  chain starts from the genesis hash\n";
   }
-  if (records > 0) out += fmt::format("  head: seq {} hash {}\n", lastSeq, toHex(headHash));
+  if (records > 0 && !problem) {
+    out += fmt::format("  head: seq {} hash {}\n", lastSeq, toHex(headHash));
+  }
   if (tornTail) {
     out += fmt::format(
         "  torn tail: {} bytes at offset {} of {} (seq {} unfinished; opening the journal "
@@ -289,7 +295,8 @@ Expected<VerifyReport> verifyJournal(const std::filesystem::path& dir,
                                      const VerifyOptions& options) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
-    return fail(errors::kNotFound, fmt::format("journal directory {} does not exist", dir.string()));
+    return fail(errors::kNotFound,
+                fmt::format("journal directory {} does not exist", dir.string()));
   }
   Verifier verifier(dir, options);
   return verifier.run();

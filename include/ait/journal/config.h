@@ -32,7 +32,7 @@ struct JournalConfig {
   std::uint32_t tradingDays = 2555;              // trading_days: trading and audit events (7 y)
   ArchiveMode archive = ArchiveMode::Zstd;       // archive: "zstd" keeps a compressed copy
   int archiveZstdLevel = 3;                      // archive_zstd_level: 1 (fast) .. 19 (small)
-  std::uint64_t bufferBytes = 16ull << 20;       // buffer_bytes: append buffer; full = back-pressure
+  std::uint64_t bufferBytes = 16ull << 20;       // buffer_bytes: append buffer (full: appends wait)
   std::uint32_t maxPayloadBytes = 1u << 20;      // max_payload_bytes: largest accepted payload
   std::uint32_t snapshotKeep = 2;                // snapshot_keep: snapshots kept per name
 

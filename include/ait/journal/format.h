@@ -26,7 +26,8 @@ inline constexpr std::uint16_t kFormatVersion = 1;
 inline constexpr char kSegmentMagic[8] = {'A', 'I', 'T', 'J', 'R', 'N', 'L', '\0'};
 inline constexpr std::size_t kStreamNameBytes = 16;
 
-/// Returns the hash the first record of a journal chains from: SHA-256("aitrading-journal-genesis").
+/// Returns the hash the first record of a journal chains from:
+/// SHA-256("aitrading-journal-genesis").
 const Hash& genesisHash();
 
 /// Returns the lower-case hex form of a hash.

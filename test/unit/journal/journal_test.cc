@@ -33,7 +33,8 @@ void appendMany(Journal& journal, std::uint64_t n) {
   for (std::uint64_t i = 0; i < n; ++i) {
     const std::uint64_t seq = journal.lastSequence() + 1;
     auto payload = payloadFor(seq, 50 + seq % 150);
-    auto got = journal.append(static_cast<std::uint16_t>(seq % 4), static_cast<std::uint32_t>(seq % 3),
+    auto got = journal.append(static_cast<std::uint16_t>(seq % 4),
+                              static_cast<std::uint32_t>(seq % 3),
                               kT0 + static_cast<TimestampNs>(seq) * 1'000'000, payload);
     ASSERT_TRUE(got) << got.error().describe();
     ASSERT_EQ(*got, seq);

@@ -100,7 +100,8 @@ struct StoredRecord {
 };
 
 /// Reads every record an offline reader returns for these options.
-inline std::vector<StoredRecord> readAll(const std::filesystem::path& dir, ReadOptions options = {}) {
+inline std::vector<StoredRecord> readAll(const std::filesystem::path& dir,
+                                         ReadOptions options = {}) {
   std::vector<StoredRecord> out;
   auto reader = JournalReader::open(dir, std::move(options));
   EXPECT_TRUE(reader.has_value()) << (reader ? "" : reader.error().describe());

@@ -25,7 +25,8 @@ void fill(const JournalConfig& config, std::uint64_t n, std::size_t payloadBytes
   ASSERT_TRUE(journal) << journal.error().describe();
   for (std::uint64_t i = 0; i < n; ++i) {
     auto seq = (*journal)->lastSequence() + 1;
-    ASSERT_TRUE((*journal)->append(3, 9, kT0 + static_cast<TimestampNs>(seq), payloadFor(seq, payloadBytes)));
+    ASSERT_TRUE((*journal)->append(3, 9, kT0 + static_cast<TimestampNs>(seq),
+                                   payloadFor(seq, payloadBytes)));
   }
   ASSERT_TRUE((*journal)->close());
 }
@@ -53,7 +54,8 @@ TEST(Recovery, TruncatesTornLastRecordAtEveryByteOffset) {
 
   for (std::size_t cut = lastOffset + 1; cut < original.size(); ++cut) {
     SCOPED_TRACE("file cut at " + std::to_string(cut));
-    writeFile(segment, std::vector<char>(original.begin(), original.begin() + static_cast<long>(cut)));
+    writeFile(segment,
+              std::vector<char>(original.begin(), original.begin() + static_cast<long>(cut)));
     auto journal = Journal::open(config);
     ASSERT_TRUE(journal) << journal.error().describe();
     const auto& rec = (*journal)->recovery();

@@ -470,7 +470,9 @@ class Bus {
       return fail(errors::kWrongThread,
                   "stop() called on the engine thread would join itself; use requestStop()");
     }
-    std::lock_guard lock(controlMutex_);
+    // Serialises stop() callers. The control mutex is not held across the join, so a handler
+    // that creates a producer while the bus drains does not deadlock.
+    std::lock_guard stopLock(stopMutex_);
     StopResult result;
     const auto before = counters_.dispatched.load(std::memory_order_relaxed);
     const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
@@ -478,13 +480,19 @@ class Bus {
                            ? std::numeric_limits<std::int64_t>::max()
                            : now + deadline.count();
     stopDeadline_.store(limit, std::memory_order_relaxed);
-    const auto was = state();
-    if (was == BusState::Created || was == BusState::Stopped) {
-      state_.store(BusState::Stopped, std::memory_order_seq_cst);
+    bool join = false;
+    {
+      std::lock_guard lock(controlMutex_);
+      const auto was = state();
+      if (was == BusState::Created || was == BusState::Stopped) {
+        state_.store(BusState::Stopped, std::memory_order_seq_cst);
+      } else {
+        requestStop();
+        join = true;
+      }
       wakeBlockedProducers();
-    } else {
-      requestStop();
-      wakeBlockedProducers();
+    }
+    if (join) {
       if (engine_.joinable()) engine_.join();
       state_.store(BusState::Stopped, std::memory_order_seq_cst);
     }
@@ -1027,6 +1035,7 @@ class Bus {
   const detail::EngineMetrics engineMetrics_;
 
   std::mutex controlMutex_;  // producer creation and lifecycle, never the publish path
+  std::mutex stopMutex_;     // one stop() at a time
   std::vector<std::unique_ptr<Queue>> ownedQueues_;
   std::thread engine_;
 };

@@ -1,4 +1,5 @@
 #include <atomic>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -231,6 +232,23 @@ TEST(Bus, HandlerCanRequestStopAndOwnerJoins) {
   ASSERT_TRUE(eventually([&] { return bus->state() == BusState::Stopping; }));
   ASSERT_TRUE(bus->stop());
   EXPECT_EQ(bus->state(), BusState::Stopped);
+}
+
+TEST(Bus, HandlerMayCreateAProducerWhileTheBusStops) {
+  auto bus = makeBus();
+  std::atomic<bool> inHandler{false};
+  std::optional<bool> created;
+  ASSERT_TRUE(bus->subscribe("ctl.make", [&](const TestMsg&) {
+    inHandler.store(true);
+    while (bus->state() != BusState::Stopping) std::this_thread::yield();
+    created = bus->makeProducer({.name = "late"}).has_value();
+  }));
+  ASSERT_TRUE(bus->start());
+  ASSERT_EQ(bus->publish(makeMsg("ctl.make")), PublishStatus::Ok);
+  ASSERT_TRUE(eventually([&] { return inHandler.load(); }));
+  ASSERT_TRUE(bus->stop());
+  ASSERT_TRUE(created.has_value());
+  EXPECT_FALSE(*created);  // refused (the bus is stopping), but answered
 }
 
 TEST(Bus, LifecycleErrorsAreReported) {

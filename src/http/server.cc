@@ -666,12 +666,13 @@ class HttpSession final : public Connection {
       : Connection(server),
         slot_(std::move(slot)),
         stream_(std::move(socket)),
-        requestTimer_(stream_.get_executor()),
+        executor_(stream_.get_executor()),
+        requestTimer_(executor_),
         reject_(reject) {}
 
   void start() {
     track();
-    net::dispatch(stream_.get_executor(), [self = self()] {
+    net::dispatch(executor_, [self = self()] {
       if (self->reject_) {
         self->refuse(*self->reject_);
       } else {
@@ -680,14 +681,15 @@ class HttpSession final : public Connection {
     });
   }
 
+  // Both post to the saved executor: after an upgrade stream_ is moved from.
   void drain() override {
-    net::post(stream_.get_executor(), [self = self()] {
+    net::post(executor_, [self = self()] {
       if (self->state_ == State::Idle) self->stream_.cancel();
     });
   }
 
   void forceClose() override {
-    net::post(stream_.get_executor(), [self = self()] { self->closeNow(); });
+    net::post(executor_, [self = self()] { self->closeNow(); });
   }
 
  private:
@@ -1010,6 +1012,7 @@ class HttpSession final : public Connection {
 
   std::unique_ptr<ConnectionSlot> slot_;
   beast::tcp_stream stream_;
+  net::any_io_executor executor_;
   net::steady_timer requestTimer_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;

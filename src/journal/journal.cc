@@ -108,10 +108,13 @@ class JournalImpl {
 
   Expected<void> start() {
     std::error_code ec;
-    std::filesystem::create_directories(dir_, ec);
+    const bool created = std::filesystem::create_directories(dir_, ec);
     if (ec) {
       return fail(errors::kIo, fmt::format("cannot create journal directory {}: {}",
                                            dir_.string(), ec.message()));
+    }
+    if (created && config_.fsync) {
+      if (auto ok = syncDirectory(dir_.parent_path()); !ok) return ok;
     }
     auto lock = openFile(dir_ / "LOCK", O_RDWR | O_CREAT);
     if (!lock) return std::unexpected(lock.error());

@@ -174,6 +174,9 @@ void visitConfig(V& v, C& c) {
       });
     });
   });
+  v.table("reload", [&] {
+    v.duration("watch_interval_ms", c.reload.watch_interval_ms, Duration{"ms", 0, kHourMs});
+  });
 }
 
 }  // namespace ait::config::detail

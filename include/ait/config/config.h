@@ -259,6 +259,12 @@ struct DataConfig {
   bool operator==(const DataConfig&) const = default;
 };
 
+/// How a running process notices config changes (besides SIGHUP).
+struct ReloadConfig {
+  std::int64_t watch_interval_ms = 2000;  // 0: no file watching
+  bool operator==(const ReloadConfig&) const = default;
+};
+
 struct Config {
   ServerConfig server;
   ServicesConfig services;
@@ -272,6 +278,7 @@ struct Config {
   JournalConfig journal;
   BusConfig bus;
   DataConfig data;
+  ReloadConfig reload;
   bool operator==(const Config&) const = default;
 };
 

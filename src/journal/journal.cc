@@ -13,6 +13,7 @@
 #include <bit>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -73,6 +74,12 @@ std::vector<double> batchBuckets() {
 
 }  // namespace
 
+struct ActiveSegment {
+  ActiveSegment(UniqueFd f, std::filesystem::path p) : fd(std::move(f)), path(std::move(p)) {}
+  UniqueFd fd;
+  std::filesystem::path path;
+};
+
 class JournalImpl {
  public:
   JournalImpl(const JournalConfig& config, JournalOptions options, std::filesystem::path dir)
@@ -93,7 +100,7 @@ class JournalImpl {
     fsyncSeconds_ = &reg.histogram("ait_journal_fsync_seconds",
                                    "Duration of each group-commit fdatasync.", labels);
     batchRecords_ = &reg.histogram("ait_journal_batch_records",
-                                   "Records per group commit.", labels, batchBuckets());
+                                   "Records made durable per group commit (one fdatasync).", labels, batchBuckets());
     droppedRecords_ = &reg.counter("ait_journal_recovery_dropped_records_total",
                                    "Torn records truncated by recovery at open.", labels);
     droppedBytes_ = &reg.counter("ait_journal_recovery_dropped_bytes_total",
@@ -139,7 +146,8 @@ class JournalImpl {
     }
 
     lastHash_ = recovered->lastHash;
-    writtenSeq_ = recovered->lastSeq;
+    writerSeq_ = recovered->lastSeq;
+    writtenSeq_.store(recovered->lastSeq, std::memory_order_relaxed);
     appendSeq_ = recovered->lastSeq;
     publishedSeq_.store(recovered->lastSeq, std::memory_order_relaxed);
     live_->durable.store(recovered->lastSeq, std::memory_order_relaxed);
@@ -150,8 +158,7 @@ class JournalImpl {
     } else {
       auto fd = openFile(recovered->activeSegment, O_WRONLY);
       if (!fd) return std::unexpected(fd.error());
-      segFd_ = std::move(*fd);
-      segPath_ = recovered->activeSegment;
+      setActive(std::make_shared<ActiveSegment>(std::move(*fd), recovered->activeSegment));
       segSize_ = recovered->writeOffset;
       segRecords_ = recovered->activeRecords;
     }
@@ -161,7 +168,10 @@ class JournalImpl {
     ring_ = std::make_unique<std::byte[]>(capacity_);
     iov_.reserve(64);
     accepting_.store(true, std::memory_order_release);
-    writer_ = std::thread([this] { run(); });
+    writer_ = std::thread([this] { runWriter(); });
+    if (config_.fsync) {
+      syncer_ = std::thread([this, synced = recovered->lastSeq] { runSyncer(synced); });
+    }
     return {};
   }
 
@@ -238,9 +248,19 @@ class JournalImpl {
       futexWakeAll(writerFutex_);
       writer_.join();
     }
+    if (syncer_.joinable()) {
+      // The writer is gone, so writtenSeq_ is final: the syncer makes it durable and stops.
+      syncerStopping_.store(true, std::memory_order_seq_cst);
+      futexWakeAll(syncFutex_);
+      syncer_.join();
+    }
     if (!closed_) {
       closed_ = true;
-      segFd_.reset();
+      seg_.reset();
+      {
+        std::lock_guard lock(activeMutex_);
+        active_.reset();
+      }
       lock_.reset();
       live_->markClosed();
     }
@@ -311,56 +331,36 @@ class JournalImpl {
     return {};
   }
 
-  void run() {
-    bool wasIdle = true;
+  // The writer thread: drains the append buffer in batches, chains and checksums each record and
+  // writes the batch. Durability is the syncer's job (or immediate with fsync = false), so the
+  // next batch is prepared and written while the previous one is being synced.
+  void runWriter() {
     for (;;) {
+      if (live_->failed.load(std::memory_order_acquire)) return;
       std::uint64_t avail = publishedSeq_.load(std::memory_order_acquire);
-      if (avail == writtenSeq_) {
+      if (avail == writerSeq_) {
         if (stopping_.load(std::memory_order_seq_cst)) {
-          if (publishedSeq_.load(std::memory_order_seq_cst) == writtenSeq_) break;
+          if (publishedSeq_.load(std::memory_order_seq_cst) == writerSeq_) break;
           continue;
         }
         std::uint32_t token = writerFutex_.load(std::memory_order_acquire);
-        wakeWriterAt_.store(writtenSeq_ + 1, std::memory_order_seq_cst);
-        if (publishedSeq_.load(std::memory_order_seq_cst) == writtenSeq_ &&
+        wakeWriterAt_.store(writerSeq_ + 1, std::memory_order_seq_cst);
+        if (publishedSeq_.load(std::memory_order_seq_cst) == writerSeq_ &&
             !stopping_.load(std::memory_order_seq_cst)) {
           futexWait(writerFutex_, token, kIdleWait);
         }
         wakeWriterAt_.store(kNoWake, std::memory_order_relaxed);
-        wasIdle = true;
         continue;
       }
-      if (wasIdle && config_.groupCommitMaxDelayUs > 0) avail = fillBatch(avail);
-      wasIdle = false;
-      std::uint64_t n = std::min<std::uint64_t>(avail - writtenSeq_, config_.groupCommitMaxBatch);
-      if (auto ok = commitBatch(n); !ok) {
+      std::uint64_t n = std::min<std::uint64_t>(avail - writerSeq_, config_.groupCommitMaxBatch);
+      if (auto ok = writeBatch(n); !ok) {
         failWriter(ok.error());
         return;
       }
     }
   }
 
-  // After an idle period, waits up to the configured delay for a fuller batch.
-  std::uint64_t fillBatch(std::uint64_t avail) {
-    const std::int64_t deadline =
-        steadyNs() + static_cast<std::int64_t>(config_.groupCommitMaxDelayUs) * 1000;
-    const std::uint64_t target = writtenSeq_ + config_.groupCommitMaxBatch;
-    while (avail < target && !stopping_.load(std::memory_order_acquire) &&
-           appenderWantsRelease_.load(std::memory_order_acquire) == kNoWake) {
-      std::int64_t left = deadline - steadyNs();
-      if (left <= 0) break;
-      std::uint32_t token = writerFutex_.load(std::memory_order_acquire);
-      wakeWriterAt_.store(target, std::memory_order_seq_cst);
-      avail = publishedSeq_.load(std::memory_order_seq_cst);
-      if (avail >= target) break;
-      futexWait(writerFutex_, token, std::chrono::nanoseconds(left));
-      avail = publishedSeq_.load(std::memory_order_acquire);
-    }
-    wakeWriterAt_.store(kNoWake, std::memory_order_relaxed);
-    return publishedSeq_.load(std::memory_order_acquire);
-  }
-
-  Expected<void> commitBatch(std::uint64_t n) {
+  Expected<void> writeBatch(std::uint64_t n) {
     std::uint64_t pending = 0;  // bytes gathered in iov_ for the active segment
     std::uint64_t batchBytes = 0;
     iov_.clear();
@@ -378,7 +378,8 @@ class JournalImpl {
       if (segRecords_ > 0 && segSize_ + pending + recordBytes > config_.segmentBytes) {
         if (auto ok = flush(pending); !ok) return ok;
         pending = 0;
-        if (auto ok = roll(writtenSeq_ + 1); !ok) return ok;
+        publishWritten();
+        if (auto ok = roll(writerSeq_ + 1); !ok) return ok;
       }
       std::memcpy(p + off::kPrevHash, lastHash_.data(), lastHash_.size());
       std::span<std::byte> record(p, recordBytes);
@@ -394,31 +395,104 @@ class JournalImpl {
       batchBytes += recordBytes;
       readPos_ += recordBytes;
       ++segRecords_;
-      ++writtenSeq_;
+      ++writerSeq_;
     }
     if (auto ok = flush(pending); !ok) return ok;
-    // The bytes are in the page cache now: hand the buffer space back before the slow sync.
+    // The bytes are in the page cache now: hand the buffer space back before any sync.
     released_.store(readPos_, std::memory_order_seq_cst);
     if (readPos_ >= appenderWantsRelease_.load(std::memory_order_seq_cst)) {
       futexWakeAll(appenderFutex_);
     }
-    if (config_.fsync) {
-      auto t0 = steadyNs();
-      if (auto ok = syncData(segFd_.get(), segPath_); !ok) return ok;
-      fsyncSeconds_->observeNs(steadyNs() - t0);
-    }
-    live_->publish(writtenSeq_);
-    appendedTotal_->inc(n);
     appendedBytes_->inc(batchBytes);
-    batchRecords_->observe(static_cast<double>(n));
-    durableGauge_->set(static_cast<double>(writtenSeq_));
-    if (options_.onDurable) options_.onDurable(writtenSeq_);
+    publishWritten();
     return {};
+  }
+
+  // Hands the written sequence to the syncer, or makes it durable at once without fsync.
+  void publishWritten() {
+    if (!config_.fsync) {
+      publishDurable(writtenSeq_.load(std::memory_order_relaxed), writerSeq_);
+      writtenSeq_.store(writerSeq_, std::memory_order_relaxed);
+      return;
+    }
+    writtenSeq_.store(writerSeq_, std::memory_order_seq_cst);
+    if (writerSeq_ >= syncWakeAt_.load(std::memory_order_seq_cst)) {
+      syncWakeAt_.store(kNoWake, std::memory_order_relaxed);
+      futexWakeAll(syncFutex_);
+    }
+  }
+
+  void publishDurable(std::uint64_t before, std::uint64_t durable) {
+    if (durable == before) return;
+    live_->publish(durable);
+    appendedTotal_->inc(durable - before);
+    batchRecords_->observe(static_cast<double>(durable - before));
+    durableGauge_->set(static_cast<double>(durable));
+    if (options_.onDurable) options_.onDurable(durable);
+  }
+
+  // The syncer thread: one fdatasync covers every record written before it started, so a slow
+  // disk makes commits larger instead of making the journal slower. After an idle moment it may
+  // wait up to group_commit_max_delay_us (or until a full batch is written) to sync more at once.
+  void runSyncer(std::uint64_t synced) {
+    bool wasIdle = true;
+    for (;;) {
+      if (live_->failed.load(std::memory_order_acquire)) return;
+      std::uint64_t target = writtenSeq_.load(std::memory_order_acquire);
+      if (target == synced) {
+        if (syncerStopping_.load(std::memory_order_seq_cst)) {
+          if (writtenSeq_.load(std::memory_order_seq_cst) == synced) return;
+          continue;
+        }
+        std::uint32_t token = syncFutex_.load(std::memory_order_acquire);
+        syncWakeAt_.store(synced + 1, std::memory_order_seq_cst);
+        if (writtenSeq_.load(std::memory_order_seq_cst) == synced &&
+            !syncerStopping_.load(std::memory_order_seq_cst)) {
+          futexWait(syncFutex_, token, kIdleWait);
+        }
+        syncWakeAt_.store(kNoWake, std::memory_order_relaxed);
+        wasIdle = true;
+        continue;
+      }
+      if (wasIdle && config_.groupCommitMaxDelayUs > 0) waitToFill(synced);
+      wasIdle = false;
+      std::shared_ptr<ActiveSegment> segment;
+      {
+        // Read together: everything up to target is in this segment or in older, synced ones.
+        std::lock_guard lock(activeMutex_);
+        segment = active_;
+        target = writtenSeq_.load(std::memory_order_acquire);
+      }
+      const auto t0 = steadyNs();
+      if (auto ok = syncData(segment->fd.get(), segment->path); !ok) {
+        failWriter(ok.error());
+        return;
+      }
+      fsyncSeconds_->observeNs(steadyNs() - t0);
+      publishDurable(synced, target);
+      synced = target;
+    }
+  }
+
+  void waitToFill(std::uint64_t synced) {
+    const std::int64_t deadline =
+        steadyNs() + static_cast<std::int64_t>(config_.groupCommitMaxDelayUs) * 1000;
+    const std::uint64_t target = synced + config_.groupCommitMaxBatch;
+    while (!syncerStopping_.load(std::memory_order_acquire) &&
+           appenderWantsRelease_.load(std::memory_order_acquire) == kNoWake) {
+      std::int64_t left = deadline - steadyNs();
+      if (left <= 0) break;
+      std::uint32_t token = syncFutex_.load(std::memory_order_acquire);
+      syncWakeAt_.store(target, std::memory_order_seq_cst);
+      if (writtenSeq_.load(std::memory_order_seq_cst) >= target) break;
+      futexWait(syncFutex_, token, std::chrono::nanoseconds(left));
+    }
+    syncWakeAt_.store(kNoWake, std::memory_order_relaxed);
   }
 
   Expected<void> flush(std::uint64_t pending) {
     if (pending == 0) return {};
-    if (auto ok = pwritevAll(segFd_.get(), iov_, segSize_, segPath_); !ok) return ok;
+    if (auto ok = pwritevAll(seg_->fd.get(), iov_, segSize_, seg_->path); !ok) return ok;
     segSize_ += pending;
     iov_.clear();
     return {};
@@ -428,7 +502,7 @@ class JournalImpl {
   // end in a torn record.
   Expected<void> roll(std::uint64_t firstSeq) {
     if (config_.fsync) {
-      if (auto ok = syncData(segFd_.get(), segPath_); !ok) return ok;
+      if (auto ok = syncData(seg_->fd.get(), seg_->path); !ok) return ok;
     }
     return createSegment(firstSeq);
   }
@@ -457,12 +531,17 @@ class JournalImpl {
     if (config_.fsync) {
       if (auto ok = syncDirectory(dir_); !ok) return ok;
     }
-    segFd_ = std::move(*fd);
-    segPath_ = path;
+    setActive(std::make_shared<ActiveSegment>(std::move(*fd), path));
     segSize_ = kSegmentHeaderBytes;
     segRecords_ = 0;
     segmentsRolled_->inc();
     return {};
+  }
+
+  void setActive(std::shared_ptr<ActiveSegment> segment) {
+    seg_ = segment;
+    std::lock_guard lock(activeMutex_);
+    active_ = std::move(segment);
   }
 
   void failWriter(const Error& error) {
@@ -474,6 +553,8 @@ class JournalImpl {
     ErrorRegistry::global().record(reported, Recovery::Fail, false);
     live_->markFailed(error.describe());
     futexWakeAll(appenderFutex_);
+    futexWakeAll(writerFutex_);
+    futexWakeAll(syncFutex_);
   }
 
   JournalConfig config_;
@@ -507,15 +588,23 @@ class JournalImpl {
 
   // Writer thread state.
   alignas(64) std::uint64_t readPos_ = 0;
-  std::uint64_t writtenSeq_ = 0;
+  std::uint64_t writerSeq_ = 0;
   Hash lastHash_{};
   Sha256 sha_;
   std::vector<iovec> iov_;
-  UniqueFd segFd_;
-  std::filesystem::path segPath_;
+  std::shared_ptr<ActiveSegment> seg_;
   std::uint64_t segSize_ = 0;
   std::uint64_t segRecords_ = 0;
   std::thread writer_;
+
+  // Writer -> syncer hand-over.
+  alignas(64) std::atomic<std::uint64_t> writtenSeq_{0};
+  alignas(64) std::atomic<std::uint64_t> syncWakeAt_{kNoWake};
+  std::atomic<std::uint32_t> syncFutex_{0};
+  std::atomic<bool> syncerStopping_{false};
+  std::mutex activeMutex_;
+  std::shared_ptr<ActiveSegment> active_;  // the segment being written, for the syncer
+  std::thread syncer_;
 
   metrics::Counter* appendedTotal_;
   metrics::Counter* appendedBytes_;

@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <cctype>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -303,22 +302,10 @@ ConnectionSlot::~ConnectionSlot() {
   }
 }
 
-// ait::normaliseMessage (core) loops forever on a ':' that no hex digit follows, and
-// fingerprinting runs it; until core is fixed, such colons in handler-provided text become ';'.
-std::string fingerprintSafe(std::string message) {
-  for (std::size_t i = 0; i < message.size(); ++i) {
-    if (message[i] != ':') continue;
-    bool hexNext = i + 1 < message.size() &&
-                   std::isxdigit(static_cast<unsigned char>(message[i + 1])) != 0;
-    if (!hexNext) message[i] = ';';
-  }
-  return message;
-}
-
 void ServerCore::reportHandlerFailure(EndpointMetrics& metrics, const ErrorCode& code,
                                       std::string message) {
   metrics.handlerErrors.inc();
-  Error error(code, fingerprintSafe(std::move(message)));
+  Error error(code, std::move(message));
   ait::log::logError(*log, error, {{"port", metrics.port()}});
   ErrorRegistry::global().record(error);
 }

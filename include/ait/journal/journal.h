@@ -3,11 +3,12 @@
 //
 // One writer (the engine thread) appends; append() copies the event into a bounded in-memory
 // buffer, assigns the next sequence and returns without touching the disk. A writer thread
-// drains the buffer in group commits (up to group_commit_max_batch records, waiting at most
-// group_commit_max_delay_us to fill a batch after an idle period), chains and checksums each
-// record, writes the batch to the active segment, fdatasyncs it and then publishes the durable
-// sequence. When the buffer is full the appender blocks until the writer frees space
-// (back-pressure), so memory stays bounded and no event is dropped.
+// drains the buffer in batches (up to group_commit_max_batch records), chains and checksums each
+// record and writes the batch to the active segment; a syncer thread fdatasyncs and then
+// publishes the durable sequence, each sync covering everything written while the previous one
+// ran (group commit; after an idle moment it may wait group_commit_max_delay_us to gather more).
+// When the buffer is full the appender blocks until the writer frees space (back-pressure), so
+// memory stays bounded and no event is dropped.
 //
 // Callers that must not acknowledge before durability (orders, fills) use waitDurable(), poll
 // durableSequence(), or get the onDurable callback from the writer thread.

@@ -11,7 +11,8 @@
 // memory stays bounded and no event is dropped.
 //
 // Callers that must not acknowledge before durability (orders, fills) use waitDurable(), poll
-// durableSequence(), or get the onDurable callback from the writer thread.
+// durableSequence(), or get the onDurable callback (called on the syncer thread, or on the
+// writer thread when fsync is off).
 
 #include <chrono>
 #include <cstdint>
@@ -58,7 +59,7 @@ struct JournalOptions {
   std::string stream = "trading";     // subdirectory of data_dir; also written in segment headers
   RetentionClass retentionClass = RetentionClass::Trading;
   const Clock* clock = nullptr;       // segment creation times; nullptr: the system clock
-  /// Called on the writer thread after each group commit with the new durable sequence; must not
+  /// Called after each group commit (syncer thread) with the new durable sequence; must not
   /// block (post to an event loop, write an eventfd).
   std::function<void(std::uint64_t durableSeq)> onDurable;
   /// Cut the journal at mid-file damage in the last segment instead of refusing to open (the

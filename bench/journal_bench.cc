@@ -1,9 +1,9 @@
 // `aitrading bench journal`: the durable journal under group commit, and SQLite doing the same.
 //
 // Throughput: one appender (the engine's role) appends ~100-byte events as fast as append()
-// returns; the writer thread group-commits with fdatasync. events_per_s = events / (first append
+// returns; the writer and syncer threads group-commit with fdatasync. events_per_s = events / (first append
 // -> last record durable). Time-to-durable: each append is stamped just before the call and the
-// onDurable callback (writer thread, after fdatasync) records now - stamp for every record the
+// onDurable callback (syncer thread, after fdatasync) records now - stamp for every record the
 // commit made durable. Measured twice: at saturation (queueing in the append buffer dominates)
 // and paced at a fixed rate below saturation (the top-level p50/p99/p999).
 // SQLite: WAL mode, synchronous=FULL, the same events inserted with one prepared statement and
@@ -43,7 +43,7 @@ std::uint64_t param(const Options& options, const std::string& key, std::uint64_
   return it == options.params.end() ? fallback : std::stoull(it->second);
 }
 
-// Records time-to-durable for every sequence a commit covers; runs on the writer thread.
+// Records time-to-durable for every sequence a commit covers; runs on the syncer thread.
 class DurableProbe {
  public:
   explicit DurableProbe(std::size_t capacity) : stamps_(capacity + 2, 0), latency_(capacity) {}

@@ -1,11 +1,11 @@
 // `aitrading bench journal`: the durable journal under group commit, and SQLite doing the same.
 //
 // Throughput: one appender (the engine's role) appends ~100-byte events as fast as append()
-// returns; the writer and syncer threads group-commit with fdatasync. events_per_s = events / (first append
-// -> last record durable). Time-to-durable: each append is stamped just before the call and the
-// onDurable callback (syncer thread, after fdatasync) records now - stamp for every record the
-// commit made durable. Measured twice: at saturation (queueing in the append buffer dominates)
-// and paced at a fixed rate below saturation (the top-level p50/p99/p999).
+// returns; the writer and syncer threads group-commit with fdatasync. events_per_s = events /
+// (first append -> last record durable). Time-to-durable: each append is stamped just before the
+// call and the onDurable callback (syncer thread, after fdatasync) records now - stamp for every
+// record the commit made durable. Measured twice: at saturation (queueing in the append buffer
+// dominates) and paced at a fixed rate below saturation (the top-level p50/p99/p999).
 // SQLite: WAL mode, synchronous=FULL, the same events inserted with one prepared statement and
 // committed in transactions of the journal's mean group-commit size, i.e. one fsync'd commit per
 // batch as the journal does.

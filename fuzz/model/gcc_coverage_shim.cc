@@ -26,3 +26,7 @@ extern "C" __attribute__((no_sanitize("address", "undefined"))) void __sanitizer
   std::uint64_t hash = (pc ^ (pc >> 17)) * 0x9E3779B97F4A7C15ULL;
   ++counters[hash >> 48];
 }
+
+// GCC's trace-cmp also reports floating-point comparisons, which libFuzzer has no hook for.
+extern "C" void __sanitizer_cov_trace_cmpf(float, float) {}
+extern "C" void __sanitizer_cov_trace_cmpd(double, double) {}

@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::uint8_t mode = data[0] % 6;
   const std::uint8_t scale = data[1] % (kMaxScale + 1);
   std::string_view text(reinterpret_cast<const char*>(data + 2), size - 2);
-  auto samePrice = [](Price a, const Expected<Price>& b) {
+  auto samePrice = [](Price a, const ait::Expected<Price>& b) {
     return b && b->mantissa() == a.mantissa() && b->scale() == a.scale();
   };
   switch (mode) {

@@ -118,7 +118,6 @@ Expected<Timeframe> Timeframe::parse(std::string_view text) {
     case 'w': unit = 604800; break;
     default: return bad("the unit must be s, m, h, d or w");
   }
-  if (count == 0) return bad("must be longer than zero");
   if (count * unit > UINT32_MAX) return bad("too long");
   return Timeframe{static_cast<std::uint32_t>(count * unit)};
 }

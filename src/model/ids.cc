@@ -40,7 +40,11 @@ Expected<InstrumentId> InstrumentId::parse(std::string_view text) {
 }
 
 std::string InstrumentId::toString() const {
-  if (venue.empty()) return std::string(symbol.view());
+  // A symbol holding '@' keeps the separator, so that parse (which splits at the last '@')
+  // reads the same id back.
+  if (venue.empty() && symbol.view().find('@') == std::string_view::npos) {
+    return std::string(symbol.view());
+  }
   return fmt::format("{}@{}", symbol.view(), venue.view());
 }
 

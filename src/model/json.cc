@@ -302,10 +302,8 @@ class JsonReader {
         return false;
       }
     }
-    if (id.symbol.empty()) {
-      fail(name, "the symbol is missing or empty");
-      return false;
-    }
+    // An empty symbol is structurally valid (toJson writes one for an unset instrument);
+    // commands that need an instrument say so in validate().
     out = id;
     return true;
   }

@@ -109,7 +109,8 @@ inline constexpr std::uint32_t kTickSell = 1U << 5;  // last trade was seller-in
 struct Timeframe {
   std::uint32_t seconds = 0;
 
-  /// Parses "<n>s", "<n>m", "<n>h", "<n>d" or "<n>w" with n > 0.
+  /// Parses "<n>s", "<n>m", "<n>h", "<n>d" or "<n>w"; 0 ("0s") means unset, which a bar
+  /// builder's config should refuse.
   static Expected<Timeframe> parse(std::string_view text);
   /// Returns the largest exact unit: 60 -> "1m", 90 -> "90s", 86400 -> "1d".
   std::string toString() const;

@@ -140,7 +140,7 @@ struct InstrumentId {
 
   /// Parses "SYMBOL@VENUE" (split at the last '@'; without '@' the venue is empty).
   static Expected<InstrumentId> parse(std::string_view text);
-  /// Returns "SYMBOL@VENUE", or "SYMBOL" when the venue is empty.
+  /// Returns "SYMBOL@VENUE", or "SYMBOL" when the venue is empty (and the symbol has no '@').
   std::string toString() const;
 
   friend constexpr bool operator==(const InstrumentId&, const InstrumentId&) noexcept = default;

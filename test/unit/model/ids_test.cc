@@ -66,6 +66,9 @@ TEST(InstrumentIdParse, SplitsSymbolAndVenueAtTheLastAt) {
   EXPECT_FALSE(InstrumentId::parse("@MT5").has_value());
   EXPECT_FALSE(InstrumentId::parse("EURUSD@VENUE-NAME-TOO-LONG").has_value());
   EXPECT_EQ(fmt::format("{}", *id), "EURUSD@MT5");
+  auto atInSymbol = InstrumentId{Symbol("MMS@"), Venue()};
+  EXPECT_EQ(atInSymbol.toString(), "MMS@@");
+  EXPECT_EQ(InstrumentId::parse(atInSymbol.toString()), atInSymbol);
 }
 
 TEST(TenantIdValue, ZeroIsTheSystem) {
@@ -146,7 +149,8 @@ TEST(TimeframeText, ParsesAndPrintsUnits) {
   EXPECT_EQ(Timeframe{90}.toString(), "90s");
   EXPECT_EQ(Timeframe{86400}.toString(), "1d");
   EXPECT_EQ(Timeframe{900}.toString(), "15m");
-  EXPECT_FALSE(Timeframe::parse("0m").has_value());
+  EXPECT_EQ(Timeframe::parse("0s")->seconds, 0U);
+  EXPECT_EQ(Timeframe::parse(Timeframe{}.toString())->seconds, 0U);
   EXPECT_FALSE(Timeframe::parse("m").has_value());
   EXPECT_FALSE(Timeframe::parse("5y").has_value());
   EXPECT_FALSE(Timeframe::parse("99999999999s").has_value());

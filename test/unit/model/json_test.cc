@@ -70,6 +70,17 @@ TEST(JsonRoundTrip, EveryEventTypeReadsBackEqual) {
   }
 }
 
+TEST(JsonRoundTrip, UnsetInstrumentAndTimeframeReadBack) {
+  for (Event event : {Event(PositionOpened{}), Event(Bar{})}) {
+    auto back = fromJson(toJson(event));
+    ASSERT_TRUE(back.has_value()) << back.error().describe();
+    EXPECT_EQ(*back, event);
+  }
+  json body = apiSubmit();
+  body["instrument"] = {{"venue", "MT5"}};
+  EXPECT_NE(errorOf(commandFromJson(body)).find("instrument symbol is empty"), std::string::npos);
+}
+
 TEST(JsonCommands, ReadsASubmitOrderInTheApiShape) {
   auto event = commandFromJson(apiSubmit());
   ASSERT_TRUE(event.has_value()) << event.error().describe();

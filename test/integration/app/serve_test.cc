@@ -256,6 +256,26 @@ TEST(CommandLineTest, ConfigShowMasksSecrets) {
   EXPECT_NE(text.find("jwt_secret = \"***\""), std::string::npos) << text;
 }
 
+TEST(CommandLineTest, ConfigCheckNamesEveryMistakeAndExitsTwo) {
+  auto out = std::filesystem::path(::testing::TempDir()) / "ait-check.txt";
+  ChildProcess check({kBinary, "config", "check",
+                      std::string(AIT_SOURCE_DIR) + "/config/examples/bad.toml", "--config-dir",
+                      std::string(AIT_SOURCE_DIR) + "/config"},
+                     out.string());
+  ASSERT_EQ(check.wait(10s), 2);
+  auto text = slurp(out);
+  EXPECT_NE(text.find("risk.max_daily_loss_pct"), std::string::npos) << text;
+  EXPECT_NE(text.find("log.level"), std::string::npos) << text;
+  EXPECT_NE(text.find("services.data_bridge.port"), std::string::npos) << text;
+  EXPECT_NE(text.find("3 problem(s)"), std::string::npos) << text;
+
+  ChildProcess good({kBinary, "config", "check",
+                     std::string(AIT_SOURCE_DIR) + "/config/default.toml", "--config-dir",
+                     std::string(AIT_SOURCE_DIR) + "/config"},
+                    out.string());
+  EXPECT_EQ(good.wait(10s), 0) << slurp(out);
+}
+
 TEST(CommandLineTest, UnknownBenchmarkIsNamed) {
   auto out = std::filesystem::path(::testing::TempDir()) / "ait-bench.txt";
   ChildProcess bench({kBinary, "bench", "nosuch"}, out.string());

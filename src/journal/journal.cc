@@ -99,8 +99,10 @@ class JournalImpl {
                                "Highest durable sequence number of the stream.", labels);
     fsyncSeconds_ = &reg.histogram("ait_journal_fsync_seconds",
                                    "Duration of each group-commit fdatasync.", labels);
-    batchRecords_ = &reg.histogram("ait_journal_batch_records",
-                                   "Records made durable per group commit (one fdatasync).", labels, batchBuckets());
+    batchRecords_ =
+        &reg.histogram("ait_journal_batch_records",
+                       "Records made durable per group commit (one fdatasync).", labels,
+                       batchBuckets());
     droppedRecords_ = &reg.counter("ait_journal_recovery_dropped_records_total",
                                    "Torn records truncated by recovery at open.", labels);
     droppedBytes_ = &reg.counter("ait_journal_recovery_dropped_bytes_total",

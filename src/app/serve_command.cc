@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -18,9 +19,6 @@
 namespace ait::app {
 
 namespace {
-
-// How often the config files are polled for changes; SIGHUP reloads at once.
-constexpr std::chrono::milliseconds kConfigWatchInterval{2000};
 
 // Signals are taken synchronously by the main thread (sigwait), so no handler runs inside
 // another thread's critical section. The mask is set before any thread exists and inherited.
@@ -111,8 +109,12 @@ int runServe(const ServeOptions& options) {
              {"version", version()},
              {"config", sourcesText(loadOptions)}});
 
-  config::ConfigWatcher watcher(live, kConfigWatchInterval,
-                                [&](const config::ReloadResult& r) { logReload(*log, r, "file"); });
+  // reload.watch_interval_ms = 0 leaves reloading to SIGHUP alone.
+  std::optional<config::ConfigWatcher> watcher;
+  if (loaded->reload.watch_interval_ms > 0) {
+    watcher.emplace(live, std::chrono::milliseconds(loaded->reload.watch_interval_ms),
+                    [&](const config::ReloadResult& r) { logReload(*log, r, "file"); });
+  }
 
   int received = 0;
   while (true) {

@@ -55,6 +55,8 @@ hub::HubConfig hubConfig(const config::Config& config, const std::vector<std::st
   hub.restart_max_backoff_ms = config.hub.restart_max_backoff_ms;
   hub.restart_max_attempts = static_cast<std::uint32_t>(config.hub.restart_max_attempts);
   hub.health_interval_ms = config.hub.health_interval_ms;
+  hub.restart_healthy_reset_ms = config.hub.restart_healthy_reset_ms;
+  hub.remote_probe_timeout_ms = config.hub.remote_probe_timeout_ms;
   for (const auto& service : platformServices(config)) {
     bool local = only.empty() || std::ranges::find(only, service.name) != only.end();
     if (!local && !service.config->remote.empty()) hub.remote[service.name] = service.config->remote;

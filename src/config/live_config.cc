@@ -109,7 +109,6 @@ ReloadResult LiveConfig::reload() {
   current_.store(snapshot);
   result.status = ReloadResult::Status::Applied;
   applied_.inc();
-  spdlog::default_logger_raw()->info("config reloaded; changed: {}", fmt::join(result.applied, ", "));
   notify(concerns, snapshot);
   return result;
 }

@@ -65,6 +65,8 @@ void visitConfig(V& v, C& c) {
     v.value("restart_max_attempts", h.restart_max_attempts, Between<int>{0, 1'000'000});
     v.duration("health_interval_ms", h.health_interval_ms, Duration{"ms", 10, kHourMs});
     v.duration("start_timeout_ms", h.start_timeout_ms, Duration{"ms", 1, kHourMs});
+    v.duration("restart_healthy_reset_ms", h.restart_healthy_reset_ms, Duration{"ms", 1, kDayMs});
+    v.duration("remote_probe_timeout_ms", h.remote_probe_timeout_ms, Duration{"ms", 1, kHourMs});
   });
   v.table("log", [&] {
     auto& l = c.log;

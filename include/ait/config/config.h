@@ -108,6 +108,8 @@ struct HubConfig {
   int restart_max_attempts = 10;  // 0: unlimited
   std::int64_t health_interval_ms = 1000;
   std::int64_t start_timeout_ms = 30000;
+  std::int64_t restart_healthy_reset_ms = 60000;
+  std::int64_t remote_probe_timeout_ms = 2000;
   bool operator==(const HubConfig&) const = default;
 };
 

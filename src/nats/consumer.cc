@@ -310,12 +310,12 @@ class ConsumerImpl {
   Deduplicator dedup_;
   resilience::CircuitBreaker breaker_;
   resilience::Retry retry_;
-  metrics::Counter& consumed_;
-  metrics::Counter& duplicates_;
-  metrics::Counter& early_;
-  metrics::Counter& gaps_;
-  metrics::Counter& invalid_;
-  metrics::Counter& failures_;
+  CountedMetric consumed_;
+  CountedMetric duplicates_;
+  CountedMetric early_;
+  CountedMetric gaps_;
+  CountedMetric invalid_;
+  CountedMetric failures_;
   metrics::Counter& reconnects_;
 
   StopSignal signal_;

@@ -293,9 +293,9 @@ class PublisherImpl {
   const CursorFile cursorFile_;
   resilience::CircuitBreaker breaker_;
   resilience::Retry retry_;
-  metrics::Counter& published_;
-  metrics::Counter& duplicates_;
-  metrics::Counter& failures_;
+  CountedMetric published_;
+  CountedMetric duplicates_;
+  CountedMetric failures_;
   metrics::Counter& reconnects_;
   metrics::Gauge& backlog_;
 

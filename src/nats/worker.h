@@ -3,7 +3,11 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <atomic>
+#include <cstdint>
 #include <mutex>
+
+#include "ait/metrics/metrics.h"
 
 namespace ait::nats::detail {
 
@@ -30,6 +34,26 @@ class StopSignal {
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   bool stopping_ = false;
+};
+
+}  // namespace ait::nats::detail
+
+namespace ait::nats::detail {
+
+/// A registry counter (shared by every instance with the same labels) plus this instance's own
+/// count, so that stats() describe one publisher or consumer.
+class CountedMetric {
+ public:
+  explicit CountedMetric(metrics::Counter& counter) : counter_(counter) {}
+  void inc() noexcept {
+    counter_.inc();
+    local_.fetch_add(1, std::memory_order_relaxed);
+  }
+  std::uint64_t value() const noexcept { return local_.load(std::memory_order_relaxed); }
+
+ private:
+  metrics::Counter& counter_;
+  std::atomic<std::uint64_t> local_{0};
 };
 
 }  // namespace ait::nats::detail

@@ -9,11 +9,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <iterator>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -219,9 +222,18 @@ TEST_F(NatsJetStream, ConsumerGetsEveryEventExactlyOnceInOrderAcrossServerKill) 
   ASSERT_TRUE(waitFor([&] { return (*publisher)->cursor() >= phase1Last / 2; }, 60s))
       << "publisher stuck at " << (*publisher)->cursor();
 
+  // The consumer too must be mid-stream when the server dies.
+  auto appliedLines = [&] {
+    std::ifstream in(dir_ / "applied.txt");
+    return std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n');
+  };
+  ASSERT_TRUE(waitFor([&] { return appliedLines() >= 50; }, 60s)) << "the consumer applied nothing";
   server.kill();
   append(**journal, kPerPhase, 2 * kPerPhase, expected);
-  ASSERT_TRUE(waitFor([&] { return (*publisher)->stats().failures > 0; }, 60s))
+  ASSERT_TRUE(waitFor([&] {
+    const auto s = (*publisher)->stats();
+    return s.failures > 0 && s.backlog > 0;
+  }, 60s))
       << "the publisher never noticed the server was gone";
   const auto whileDown = (*publisher)->stats();
   EXPECT_LT(whileDown.cursor, lastSelected_);
@@ -231,7 +243,12 @@ TEST_F(NatsJetStream, ConsumerGetsEveryEventExactlyOnceInOrderAcrossServerKill) 
   append(**journal, 2 * kPerPhase, total, expected);
   ASSERT_TRUE(waitFor([&] { return (*publisher)->cursor() >= lastSelected_; }, 60s))
       << "publisher caught up only to " << (*publisher)->cursor() << " of " << lastSelected_;
-  EXPECT_EQ((*publisher)->stats().backlog, 0u);
+  const auto caughtUp = (*publisher)->stats();
+  EXPECT_EQ(caughtUp.backlog, 0u);
+  EXPECT_GT(caughtUp.reconnects, 0u);
+  std::cout << "publisher: published " << caughtUp.published << " resends dropped by JetStream "
+            << caughtUp.duplicates << " failures " << caughtUp.failures << " reconnects "
+            << caughtUp.reconnects << '\n';
 
   int status = 0;
   const bool exited = waitFor([&] { return ::waitpid(child, &status, WNOHANG) == child; }, 90s);
@@ -244,6 +261,13 @@ TEST_F(NatsJetStream, ConsumerGetsEveryEventExactlyOnceInOrderAcrossServerKill) 
   ASSERT_TRUE(WIFEXITED(status)) << "consumer died";
   EXPECT_EQ(WEXITSTATUS(status), 0) << "consumer timed out; see " << (dir_ / "consumer.log");
 
+  {
+    // The child's last line says what the consumer dropped and waited for; shown for diagnosis.
+    std::ifstream log(dir_ / "consumer.log");
+    for (std::string line; std::getline(log, line);) {
+      if (line.starts_with("consumer:")) std::cout << line << '\n';
+    }
+  }
   std::vector<std::string> applied;
   std::ifstream in(dir_ / "applied.txt");
   for (std::string line; std::getline(in, line);) applied.push_back(line);

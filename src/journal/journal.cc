@@ -68,6 +68,18 @@ inline void cpuRelax() noexcept {
 #endif
 }
 
+// A sleeper announces the sequence it waits for in wakeAt, re-checks, then sleeps on the futex;
+// the other side publishes, then calls this. The compare-exchange clears only the announcement it
+// saw: a plain store could erase a newer one and leave the sleeper to its timeout.
+inline void wakeIfWaiting(std::atomic<std::uint64_t>& wakeAt, std::uint64_t published,
+                          std::atomic<std::uint32_t>& futex) noexcept {
+  std::uint64_t wanted = wakeAt.load(std::memory_order_seq_cst);
+  if (published >= wanted &&
+      wakeAt.compare_exchange_strong(wanted, kNoWake, std::memory_order_seq_cst)) {
+    futexWakeAll(futex);
+  }
+}
+
 std::vector<double> batchBuckets() {
   return {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 65536};
 }
@@ -216,10 +228,7 @@ class JournalImpl {
     appendSeq_ = seq;
     // seq_cst orders the publication before reading the writer's wake request (no lost wakeup).
     publishedSeq_.store(seq, std::memory_order_seq_cst);
-    if (seq >= wakeWriterAt_.load(std::memory_order_seq_cst)) {
-      wakeWriterAt_.store(kNoWake, std::memory_order_relaxed);
-      futexWakeAll(writerFutex_);
-    }
+    wakeIfWaiting(wakeWriterAt_, seq, writerFutex_);
     return seq;
   }
 
@@ -418,10 +427,7 @@ class JournalImpl {
       return;
     }
     writtenSeq_.store(writerSeq_, std::memory_order_seq_cst);
-    if (writerSeq_ >= syncWakeAt_.load(std::memory_order_seq_cst)) {
-      syncWakeAt_.store(kNoWake, std::memory_order_relaxed);
-      futexWakeAll(syncFutex_);
-    }
+    wakeIfWaiting(syncWakeAt_, writerSeq_, syncFutex_);
   }
 
   void publishDurable(std::uint64_t before, std::uint64_t durable) {

@@ -26,7 +26,7 @@ struct JournalConfig {
   std::string dataDir = "data/journal";          // data_dir: one subdirectory per stream
   std::uint64_t segmentBytes = 64ull << 20;      // segment_bytes: roll size of a segment file
   std::uint32_t groupCommitMaxBatch = 4096;      // group_commit_max_batch: records per fdatasync
-  std::uint32_t groupCommitMaxDelayUs = 100;     // group_commit_max_delay_us: wait to fill a batch
+  std::uint32_t groupCommitMaxDelayUs = 0;       // group_commit_max_delay_us: wait to fill a sync
   bool fsync = true;                             // fsync: false skips fdatasync (tests, benches)
   std::uint32_t marketDataDays = 90;             // market_data_days: retention of the md stream
   std::uint32_t tradingDays = 2555;              // trading_days: trading and audit events (7 y)

@@ -11,7 +11,8 @@
 // batch as the journal does.
 //
 // Parameters (--param key=value): events, payload (bytes), rate (paced events/s), paced_ms,
-// sqlite_events, max_batch, max_delay_us, fsync (1|0), dir (where to write; default a temp dir).
+// sqlite_events, max_batch, max_delay_us, segment_bytes, fsync (1|0), dir (where to write; default
+// a temp dir).
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -80,10 +81,30 @@ struct Run {
   double eventsPerS = 0;
   nlohmann::json appendCall;
   double meanBatch = 0;
-  double fsyncMeanNs = 0;
+  nlohmann::json fsyncs;
   nlohmann::json latency;
   std::string error;
 };
+
+// The journal's own group-commit fdatasyncs for one stream, from its metrics histogram: how many,
+// their mean, and how many took longer than 1 ms and 5 ms (the disk's share of time-to-durable).
+nlohmann::json fsyncProfile(const std::string& stream) {
+  auto& h = metrics::Registry::global().histogram("ait_journal_fsync_seconds", "",
+                                                  {{"stream", stream}});
+  std::uint64_t over1ms = 0;
+  std::uint64_t over5ms = 0;
+  const auto bounds = h.upperBounds();
+  for (std::size_t i = 0; i <= bounds.size(); ++i) {
+    const double lower = i == 0 ? 0.0 : bounds[i - 1];
+    if (lower >= 1e-3) over1ms += h.bucketCount(i);
+    if (lower >= 5e-3) over5ms += h.bucketCount(i);
+  }
+  const auto count = h.count();
+  return {{"count", count},
+          {"mean_ns", count > 0 ? h.sum() * 1e9 / static_cast<double>(count) : 0.0},
+          {"over_1ms", over1ms},
+          {"over_5ms", over5ms}};
+}
 
 Run runJournal(const JournalConfig& config, std::uint64_t events, std::size_t payloadBytes,
                double ratePerS, const std::string& stream) {
@@ -135,11 +156,7 @@ Run runJournal(const JournalConfig& config, std::uint64_t events, std::size_t pa
   run.meanBatch = static_cast<double>(events) /
                   static_cast<double>(std::max<std::uint64_t>(probe.commits(), 1));
   run.latency = probe.summary();
-  auto& fsyncs = metrics::Registry::global().histogram("ait_journal_fsync_seconds", "",
-                                                       {{"stream", stream}});
-  if (fsyncs.count() > 0) {
-    run.fsyncMeanNs = fsyncs.sum() * 1e9 / static_cast<double>(fsyncs.count());
-  }
+  run.fsyncs = fsyncProfile(stream);
   return run;
 }
 
@@ -245,6 +262,7 @@ nlohmann::json runBench(const Options& options) {
       param(options, "max_batch", config.groupCommitMaxBatch));
   config.groupCommitMaxDelayUs = static_cast<std::uint32_t>(
       param(options, "max_delay_us", config.groupCommitMaxDelayUs));
+  config.segmentBytes = param(options, "segment_bytes", config.segmentBytes);
 
   nlohmann::json out;
   out["events"] = events;
@@ -252,6 +270,7 @@ nlohmann::json runBench(const Options& options) {
   out["fsync"] = config.fsync;
   out["group_commit_max_batch"] = config.groupCommitMaxBatch;
   out["group_commit_max_delay_us"] = config.groupCommitMaxDelayUs;
+  out["segment_bytes"] = config.segmentBytes;
 
   out["disk_fdatasync"] = diskBaseline(dir / "fdatasync.probe", quick ? 50 : 300);
 
@@ -266,7 +285,7 @@ nlohmann::json runBench(const Options& options) {
       saturated.eventsPerS * static_cast<double>(payloadBytes + kRecordHeaderBytes);
   out["append_call"] = saturated.appendCall;
   out["mean_batch"] = saturated.meanBatch;
-  out["fsync_mean_ns"] = saturated.fsyncMeanNs;
+  out["fsyncs"] = saturated.fsyncs;
   out["saturated_time_to_durable"] = saturated.latency;
 
   const auto pacedEvents = std::max<std::uint64_t>(1, rate * pacedMs / 1000);
@@ -276,7 +295,7 @@ nlohmann::json runBench(const Options& options) {
   } else {
     out["paced_rate_per_s"] = rate;
     out["paced_mean_batch"] = paced.meanBatch;
-    out["paced_fsync_mean_ns"] = paced.fsyncMeanNs;
+    out["paced_fsyncs"] = paced.fsyncs;
     out["p50_ns"] = paced.latency["p50_ns"];
     out["p99_ns"] = paced.latency["p99_ns"];
     out["p999_ns"] = paced.latency["p999_ns"];

@@ -160,8 +160,9 @@ class Reader {
     return true;
   }
 
-  template <std::size_t N>
-  bool text(std::string_view name, FixedString<N>& value, std::string_view what) {
+  // Reads a length-prefixed string into T (a FixedString or an Id) of capacity N.
+  template <class T, std::size_t N>
+  bool text(std::string_view name, T& value, std::string_view what) {
     std::uint8_t length = 0;
     if (!scalar(name, length)) return false;
     if (length > N) {
@@ -171,12 +172,14 @@ class Reader {
     }
     if (!need(name, length)) return false;
     std::string_view raw(reinterpret_cast<const char*>(in_.data() + pos_), length);
-    auto checked = FixedString<N>::from(raw, what);
-    if (!checked) {
-      fail(name, checked.error().message());
-      return false;
+    for (char c : raw) {
+      if (!isPrintableAscii(c)) {
+        fail(name, detail::checkFixedText(raw, N, what).error().message());
+        return false;
+      }
     }
-    value = *checked;
+    // Checked above, so the copy that would mask bad bytes copies them unchanged.
+    value = T::truncated(raw);
     pos_ += length;
     return true;
   }
@@ -210,18 +213,15 @@ class Reader {
   }
   template <class Tag>
   void get(std::string_view name, Id<Tag>& id) {
-    typename Id<Tag>::Text raw;
-    if (text(name, raw, Tag::kName)) id = Id<Tag>(raw);
+    text<Id<Tag>, Tag::kCapacity>(name, id, Tag::kName);
   }
   template <std::size_t N>
   void get(std::string_view name, FixedString<N>& value) {
-    text(name, value, name);
+    text<FixedString<N>, N>(name, value, name);
   }
   void get(std::string_view name, InstrumentId& id) {
-    typename Symbol::Text symbol;
-    typename Venue::Text venue;
-    if (!text(name, symbol, SymbolTag::kName) || !text(name, venue, VenueTag::kName)) return;
-    id = InstrumentId{Symbol(symbol), Venue(venue)};
+    if (!text<Symbol, Symbol::kCapacity>(name, id.symbol, SymbolTag::kName)) return;
+    text<Venue, Venue::kCapacity>(name, id.venue, VenueTag::kName);
   }
   void get(std::string_view name, Timeframe& timeframe) { scalar(name, timeframe.seconds); }
   template <class E>
@@ -250,9 +250,8 @@ class Reader {
       value.reset();
       return;
     }
-    T inner{};
-    get(name, inner);
-    if (!error_) value = inner;
+    // Read in place; on failure the whole event is discarded, so a half-read value is harmless.
+    get(name, value.emplace());
   }
 
   std::span<const std::byte> in_;
@@ -327,11 +326,13 @@ Expected<Event> decodeAs(std::span<const std::byte> bytes, std::uint16_t version
   event.header.tsRecv = static_cast<TimestampNs>(loadLe<std::uint64_t>(bytes.data() + 16));
   Reader reader(bytes, kFrameHeaderSize, version, T::kName);
   schema::fields(reader, event);
-  if (reader.failed()) return Unexpected(reader.takeError());
-  if (reader.pos() != bytes.size()) {
-    return fail(kMalformedEvent,
-                fmt::format("decode {} v{}: {} trailing bytes at offset {}", T::kName, version,
-                            bytes.size() - reader.pos(), reader.pos()));
+  // One named return value throughout, so that the event is not copied on the way out.
+  if (reader.failed()) {
+    result = Unexpected(reader.takeError());
+  } else if (reader.pos() != bytes.size()) {
+    result = fail(kMalformedEvent,
+                  fmt::format("decode {} v{}: {} trailing bytes at offset {}", T::kName, version,
+                              bytes.size() - reader.pos(), reader.pos()));
   }
   return result;
 }

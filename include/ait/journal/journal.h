@@ -89,7 +89,8 @@ class Journal {
   std::uint64_t durableSequence() const noexcept;
   /// Waits until seq is durable; fails on timeout, when closed first, or when the writer failed.
   Expected<void> waitDurable(std::uint64_t seq, std::chrono::nanoseconds timeout) const;
-  /// Makes every appended record durable, stops the writer and releases the directory.
+  /// Makes every appended record durable, stops the threads and releases the directory; called
+  /// by the appender thread or once it no longer appends (the destructor closes too).
   Expected<void> close();
   /// Returns whether the writer hit an I/O error (the journal then refuses appends).
   bool failed() const noexcept;

@@ -163,6 +163,30 @@ void visitConfig(V& v, C& c) {
     v.value("stream_prefix", b.stream_prefix, Name{32});
   });
   v.table("data", [&] {
+    v.tableArray("instruments", c.data.instruments, [&](auto& e) {
+      v.value("symbol", e.symbol, Symbol{});
+      v.value("venue", e.venue, NoRule{});
+      v.value("price_scale", e.price_scale, Between<int>{0, 18});
+      v.value("quantity_scale", e.quantity_scale, Between<int>{0, 18});
+      v.value("tick_size", e.tick_size, PositiveUpTo{1e9});
+      v.value("lot_step", e.lot_step, PositiveUpTo{1e9});
+      v.value("min_quantity", e.min_quantity, PositiveUpTo{1e12});
+      v.value("max_quantity", e.max_quantity, PositiveUpTo{1e12});
+      v.value("contract_size", e.contract_size, PositiveUpTo{1e12});
+      v.value("currency", e.currency, NonEmpty{});
+      v.duration("gap_threshold_ms", e.gap_threshold_ms, Duration{"ms", 0, kDayMs});
+    });
+    v.table("validation", [&] {
+      auto& x = c.data.validation;
+      v.value("accept_crossed", x.accept_crossed, NoRule{});
+      v.duration("future_tolerance_ms", x.future_tolerance_ms, Duration{"ms", 0, kHourMs});
+    });
+    v.table("bars", [&] {
+      auto& b = c.data.bars;
+      v.value("timeframes", b.timeframes, BarTimeframes{});
+      v.value("price", b.price, OneOf{{"bid", "ask", "mid"}});
+      v.duration("grace_ms", b.grace_ms, Duration{"ms", 0, kHourMs});
+    });
     v.table("synthetic", [&] {
       auto& s = c.data.synthetic;
       v.value("enabled", s.enabled, NoRule{});

@@ -256,7 +256,45 @@ struct SyntheticFeedConfig {
   bool operator==(const SyntheticFeedConfig&) const = default;
 };
 
+/// Reference data of one instrument (see model::Instrument); prices are checked against it.
+struct InstrumentConfig {
+  std::string symbol;
+  std::string venue;
+  int price_scale = 5;
+  int quantity_scale = 2;
+  double tick_size = 0.00001;
+  double lot_step = 0.01;
+  double min_quantity = 0.01;
+  double max_quantity = 100.0;
+  double contract_size = 100000.0;
+  std::string currency = "USD";
+  std::int64_t gap_threshold_ms = 0;  // no tick for longer is a gap; 0: not checked
+  bool operator==(const InstrumentConfig&) const = default;
+};
+
+/// How raw quotes are checked before they become ticks.
+struct ValidationConfig {
+  bool accept_crossed = false;  // accept bid > ask, flagged, instead of rejecting it
+  std::int64_t future_tolerance_ms = 2000;
+  bool operator==(const ValidationConfig&) const = default;
+};
+
+/// Bars built from ticks.
+struct BarsConfig {
+  std::vector<std::string> timeframes{"1m", "5m", "15m", "30m", "1h", "4h", "1d"};
+  std::string price = "bid";  // bid, ask or mid
+  std::int64_t grace_ms = 2000;
+  bool operator==(const BarsConfig&) const = default;
+};
+
 struct DataConfig {
+  std::vector<InstrumentConfig> instruments{
+      {"EURUSD", "", 5, 2, 0.00001, 0.01, 0.01, 100.0, 100000.0, "USD", 60000},
+      {"GBPUSD", "", 5, 2, 0.00001, 0.01, 0.01, 100.0, 100000.0, "USD", 60000},
+      {"USDJPY", "", 3, 2, 0.001, 0.01, 0.01, 100.0, 100000.0, "JPY", 60000},
+  };
+  ValidationConfig validation;
+  BarsConfig bars;
   SyntheticFeedConfig synthetic;
   bool operator==(const DataConfig&) const = default;
 };

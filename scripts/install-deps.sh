@@ -7,7 +7,7 @@ packages=(
   g++ cmake ninja-build ccache mold pkg-config git curl ca-certificates
   libboost-all-dev libssl-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
-  libsqlite3-dev libzstd-dev libnats-dev
+  libsqlite3-dev libzstd-dev libnats-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nats-server prometheus python3 python3-websockets
 )

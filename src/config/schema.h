@@ -187,6 +187,29 @@ void visitConfig(V& v, C& c) {
       v.value("price", b.price, OneOf{{"bid", "ask", "mid"}});
       v.duration("grace_ms", b.grace_ms, Duration{"ms", 0, kHourMs});
     });
+    v.table("csv", [&] {
+      auto& x = c.data.csv;
+      v.value("delimiter", x.delimiter, OneOf{{",", ";", "\t", "|"}});
+      v.value("header", x.header, NoRule{});
+      v.value("timestamp_column", x.timestamp_column, NonEmpty{});
+      v.value("timestamp_format", x.timestamp_format,
+              OneOf{{"iso8601", "epoch_s", "epoch_ms", "epoch_us", "epoch_ns"}});
+      v.value("symbol_column", x.symbol_column, NoRule{});
+      v.value("bid_column", x.bid_column, NoRule{});
+      v.value("ask_column", x.ask_column, NoRule{});
+      v.value("last_column", x.last_column, NoRule{});
+      v.value("volume_column", x.volume_column, NoRule{});
+    });
+    v.table("replay", [&] {
+      auto& r = c.data.replay;
+      v.value("enabled", r.enabled, NoRule{});
+      v.value("file", r.file, NoRule{});
+      v.value("format", r.format, OneOf{{"histdata-ticks", "csv", "binance"}});
+      v.value("symbol", r.symbol, Symbol{});
+      v.value("timezone", r.timezone, NonEmpty{});
+      v.value("speed", r.speed, Between<double>{0.0, 1e6});
+      v.value("loop", r.loop, NoRule{});
+    });
     v.table("synthetic", [&] {
       auto& s = c.data.synthetic;
       v.value("enabled", s.enabled, NoRule{});

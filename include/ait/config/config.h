@@ -287,6 +287,32 @@ struct BarsConfig {
   bool operator==(const BarsConfig&) const = default;
 };
 
+/// Column mapping of generic CSV files: header names, or 0-based indices when header = false.
+struct CsvConfig {
+  std::string delimiter = ",";
+  bool header = true;
+  std::string timestamp_column = "timestamp";
+  std::string timestamp_format = "iso8601";  // iso8601, epoch_s, epoch_ms, epoch_us, epoch_ns
+  std::string symbol_column;                  // empty: data.replay.symbol
+  std::string bid_column = "bid";
+  std::string ask_column = "ask";
+  std::string last_column;
+  std::string volume_column;
+  bool operator==(const CsvConfig&) const = default;
+};
+
+/// A market data file replayed into the platform by the data bridge.
+struct ReplayConfig {
+  bool enabled = false;
+  std::string file;
+  std::string format = "histdata-ticks";  // histdata-ticks, csv, binance
+  std::string symbol = "EURUSD";
+  std::string timezone = "EST";  // of times without a zone: UTC, EST or UTC+HH:MM
+  double speed = 1.0;            // 1: recorded pace, N: N times faster, 0: as fast as possible
+  bool loop = false;
+  bool operator==(const ReplayConfig&) const = default;
+};
+
 struct DataConfig {
   std::vector<InstrumentConfig> instruments{
       {"EURUSD", "", 5, 2, 0.00001, 0.01, 0.01, 100.0, 100000.0, "USD", 60000},
@@ -295,6 +321,8 @@ struct DataConfig {
   };
   ValidationConfig validation;
   BarsConfig bars;
+  CsvConfig csv;
+  ReplayConfig replay;
   SyntheticFeedConfig synthetic;
   bool operator==(const DataConfig&) const = default;
 };

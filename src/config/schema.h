@@ -105,6 +105,7 @@ void visitConfig(V& v, C& c) {
       v.value("multiplier", t.multiplier, Between<double>{1.0, 100.0});
       v.value("budget_ratio", t.budget_ratio, Between<double>{0.0, 1.0});
       v.value("budget_min_per_s", t.budget_min_per_s, Between<double>{0.0, 1e6});
+      v.duration("budget_window_ms", t.budget_window_ms, Duration{"ms", 100, kHourMs});
     });
     v.table("bulkhead", [&] {
       auto& b = r.bulkhead;

@@ -160,6 +160,7 @@ struct RetryConfig {
   double multiplier = 2.0;
   double budget_ratio = 0.1;
   double budget_min_per_s = 10.0;
+  std::int64_t budget_window_ms = 10000;
   bool operator==(const RetryConfig&) const = default;
 };
 

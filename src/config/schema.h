@@ -105,6 +105,7 @@ void visitConfig(V& v, C& c) {
       v.value("multiplier", t.multiplier, Between<double>{1.0, 100.0});
       v.value("budget_ratio", t.budget_ratio, Between<double>{0.0, 1.0});
       v.value("budget_min_per_s", t.budget_min_per_s, Between<double>{0.0, 1e6});
+      v.duration("budget_window_ms", t.budget_window_ms, Duration{"ms", 100, kHourMs});
     });
     v.table("bulkhead", [&] {
       auto& b = r.bulkhead;
@@ -159,8 +160,11 @@ void visitConfig(V& v, C& c) {
     v.value("kind", b.kind, NoRule{});
     v.value("queue_capacity", b.queue_capacity, PowerOfTwo{2, 1 << 24});
     v.value("backpressure", b.backpressure, NoRule{});
+    v.value("idle", b.idle, NoRule{});
     v.value("nats_urls", b.nats_urls, NatsUrls{});
     v.value("stream_prefix", b.stream_prefix, Name{32});
+    v.value("node", b.node, Name{48});
+    v.value("nats_state_dir", b.nats_state_dir, NonEmpty{});
   });
   v.table("data", [&] {
     v.tableArray("instruments", c.data.instruments, [&](auto& e) {

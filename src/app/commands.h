@@ -54,4 +54,16 @@ struct JournalDumpOptions {
 };
 int runJournalDump(const JournalDumpOptions& options);
 
+struct DataBarsOptions {
+  std::string source = "histdata-ticks";
+  std::string file;
+  std::string timeframe = "M1";
+  std::string price = "bid";
+  std::string timezone = "EST";
+  std::string symbol = "EURUSD";
+  int scale = -1;  // >= 0: the symbol's price scale, for symbols not in data.instruments
+  std::string configFile;
+};
+int runDataBars(const DataBarsOptions& options);
+
 }  // namespace ait::app

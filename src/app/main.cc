@@ -79,6 +79,29 @@ int main(int argc, char** argv) {
   dumpCmd->add_option("--type", dump.types, "Only these event types (repeatable)");
   dumpCmd->add_option("--limit", dump.limit, "At most this many events");
 
+  ait::app::DataBarsOptions bars;
+  auto* dataCmd = app.add_subcommand("data", "Work with market data files.");
+  dataCmd->require_subcommand(1);
+  auto* barsCmd = dataCmd->add_subcommand(
+      "bars", "Build bars from a market data file and print them as CSV (start in UTC, open, "
+              "high, low, close, tick_volume, volume). Bad lines and rejected quotes go to stderr; "
+              "exit 0 when all is clean, 3 when some were skipped, 2 on errors.");
+  barsCmd->add_option("--source", bars.source, "File format: histdata-ticks, csv or binance")
+      ->capture_default_str();
+  barsCmd->add_option("--file", bars.file, "The file to read")->required();
+  barsCmd->add_option("--timeframe", bars.timeframe, "M1, M5, M15, M30, H1, H4, D1 (or 10m, 2h)")
+      ->capture_default_str();
+  barsCmd->add_option("--price", bars.price, "Price the bars are built on: bid, ask or mid")
+      ->capture_default_str();
+  barsCmd->add_option("--tz", bars.timezone,
+                      "Zone of times written without one: UTC, EST (UTC-5, no DST), UTC+HH:MM")
+      ->capture_default_str();
+  barsCmd->add_option("--symbol", bars.symbol, "Symbol of files that do not name one")
+      ->capture_default_str();
+  barsCmd->add_option("--scale", bars.scale,
+                      "Price decimal places of a symbol missing from data.instruments");
+  barsCmd->add_option("--config", bars.configFile, "TOML file overlaid on the defaults");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -91,6 +114,7 @@ int main(int argc, char** argv) {
   if (*benchCmd) return ait::app::runBench(bench);
   if (*verifyCmd) return ait::app::runAuditVerify(audit);
   if (*dumpCmd) return ait::app::runJournalDump(dump);
+  if (*barsCmd) return ait::app::runDataBars(bars);
   std::fputs(app.help().c_str(), stderr);
   return 2;
 }

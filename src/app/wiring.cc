@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "ait/data/data_bridge.h"
 #include "ait/services/common_routes.h"
 #include "ait/services/port_service.h"
 
@@ -133,16 +134,24 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
     // Every service is registered so the hub can name it and locate it; only the local ones
     // (all, or those in --only) are built here and get their port.
     bool local = only.empty() || std::ranges::find(only, service.name) != only.end();
+    http::Router* router = nullptr;
     if (local) {
-      auto& router = platform->server_->addEndpoint(
+      router = &platform->server_->addEndpoint(
           {service.name, config::bindHost(config, *service.config),
            static_cast<std::uint16_t>(service.config->port)});
-      services::addCommonRoutes(router, *platform->hub_, service.name);
+      services::addCommonRoutes(*router, *platform->hub_, service.name);
     }
-    auto added = platform->hub_->addService(
-        {service.name, service.dependsOn, [name = service.name, &rt](hub::Resolver&) {
-           return std::make_unique<services::PortService>(name, [&rt] { return rt.health(); });
-         }});
+    hub::ServiceFactory factory = [name = service.name, &rt](hub::Resolver&) {
+      return std::make_unique<services::PortService>(name, [&rt] { return rt.health(); });
+    };
+    if (service.name == "data-bridge" && router != nullptr) {
+      auto settings = data::dataBridgeSettings(config);
+      if (!settings) return Unexpected(settings.error());
+      factory = [settings = std::move(*settings), &rt, router](hub::Resolver&) {
+        return std::make_unique<data::DataBridge>(settings, rt, *router);
+      };
+    }
+    auto added = platform->hub_->addService({service.name, service.dependsOn, std::move(factory)});
     if (!added) return Unexpected(added.error());
   }
   return platform;

@@ -214,10 +214,16 @@ void visitConfig(V& v, C& c) {
       v.value("speed", r.speed, Between<double>{0.0, 1e6});
       v.value("loop", r.loop, NoRule{});
     });
+    v.table("index", [&] {
+      auto& x = c.data.index;
+      v.value("ticks_per_symbol", x.ticks_per_symbol, PowerOfTwo{16, 1 << 24});
+      v.value("bars_per_series", x.bars_per_series, PowerOfTwo{16, 1 << 20});
+    });
     v.table("synthetic", [&] {
       auto& s = c.data.synthetic;
       v.value("enabled", s.enabled, NoRule{});
       v.value("tenant", s.tenant, Name{64});
+      v.value("mean_volume", s.mean_volume, Between<double>{0.0, 1e9});
       v.tableArray("symbols", s.symbols, [&](auto& e) {
         v.value("symbol", e.symbol, Symbol{});
         v.value("start_price", e.start_price, PositiveUpTo{1e12});

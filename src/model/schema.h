@@ -45,6 +45,7 @@ constexpr void fields(V& v, Like<Bar> auto& e) {
   v("close", e.close);
   v("volume", e.volume);
   v("tick_count", e.tickCount);
+  v("revision", e.revision, 2);
 }
 
 template <class V>

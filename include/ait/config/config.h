@@ -257,6 +257,7 @@ struct SyntheticSymbol {
 struct SyntheticFeedConfig {
   bool enabled = true;
   std::string tenant = "default";
+  double mean_volume = 1.0;  // mean traded volume per tick (exponentially distributed), lots
   std::vector<SyntheticSymbol> symbols{
       {"EURUSD", 1.085, 0.00005, 0.0001, 10.0},
       {"GBPUSD", 1.265, 0.00006, 0.00015, 10.0},
@@ -322,6 +323,13 @@ struct ReplayConfig {
   bool operator==(const ReplayConfig&) const = default;
 };
 
+/// The in-memory index behind the data bridge's query API.
+struct IndexConfig {
+  std::int64_t ticks_per_symbol = 65536;
+  std::int64_t bars_per_series = 4096;
+  bool operator==(const IndexConfig&) const = default;
+};
+
 struct DataConfig {
   std::vector<InstrumentConfig> instruments{
       {"EURUSD", "", 5, 2, 0.00001, 0.01, 0.01, 100.0, 100000.0, "USD", 60000},
@@ -332,6 +340,7 @@ struct DataConfig {
   BarsConfig bars;
   CsvConfig csv;
   ReplayConfig replay;
+  IndexConfig index;
   SyntheticFeedConfig synthetic;
   bool operator==(const DataConfig&) const = default;
 };

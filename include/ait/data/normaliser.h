@@ -41,7 +41,8 @@ struct RawQuote {
   std::uint32_t flags = model::kTickBid | model::kTickAsk;
   /// When the quote happened at the source, ns since the epoch, UTC.
   TimestampNs sourceTime = 0;
-  /// When this process received it; 0: the normaliser reads its clock.
+  /// When this process received it; 0: the normaliser reads its clock. Also the "now" that the
+  /// future-timestamp check compares with.
   TimestampNs recvTime = 0;
   model::TenantId tenant;
 };

@@ -178,7 +178,7 @@ struct Tick {
 };
 
 struct Bar {
-  AIT_MODEL_EVENT(Bar, 1, "bar");
+  AIT_MODEL_EVENT(Bar, 2, "bar");
   InstrumentId instrument;
   Timeframe timeframe;
   /// Open time of the bar; header.tsEvent is its close.
@@ -189,6 +189,9 @@ struct Bar {
   Price close;
   Quantity volume;
   std::uint32_t tickCount = 0;
+  /// Since v2: 0 for the bar as closed, n for its n-th amendment by late ticks (each a complete
+  /// bar that replaces the previous revision); v1 records read back as 0.
+  std::uint32_t revision = 0;
 };
 
 /// A new order. Repeating a client order id is idempotent: it is not a second order.

@@ -174,6 +174,24 @@ TEST(CodecVersioning, ReadsAVersion1SubmitOrderWithoutConfidence) {
   EXPECT_EQ(rewritten.size(), v1.size() + 1);
 }
 
+TEST(CodecVersioning, ReadsAVersion1BarAsRevisionZero) {
+  // Bar as a v1 writer (before `revision` existed) wrote it.
+  RecordBuilder r;
+  r.u16(2).u16(1).u32(7).i64(1'704'164'645'123'456'789).i64(1'704'164'645'123'999'000);
+  r.text("EURUSD").text("MT5").u32(60).i64(1'704'164'580'000'000'000);
+  r.decimal(110'200, 5).decimal(110'260, 5).decimal(110'190, 5).decimal(110'235, 5);
+  r.decimal(4'200, 0).u32(131);
+  auto decoded = decode(r.bytes);
+  ASSERT_TRUE(decoded.has_value()) << decoded.error().describe();
+  const auto& bar = std::get<Bar>(*decoded);
+  EXPECT_EQ(bar.tickCount, 131U);
+  EXPECT_EQ(bar.revision, 0U);
+  EXPECT_EQ(bar.close, Price::fromRaw(110'235, 5));
+  auto rewritten = encoded(bar);
+  EXPECT_EQ(peekHeader(rewritten)->version, 2);
+  EXPECT_EQ(rewritten.size(), r.bytes.size() + 4);
+}
+
 TEST(CodecVersioning, RefusesAVersionNewerThanTheReader) {
   auto bytes = encoded(test::sampleSubmitOrder());
   bytes[2] = std::byte{3};

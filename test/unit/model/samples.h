@@ -98,6 +98,7 @@ inline std::vector<Event> sampleEvents() {
   bar.close = Price::fromRaw(110'235, 5);
   bar.volume = Quantity::fromRaw(4'200, 0);
   bar.tickCount = 131;
+  bar.revision = 1;
   events.emplace_back(bar);
 
   events.emplace_back(sampleSubmitOrder());

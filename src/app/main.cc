@@ -102,6 +102,8 @@ int main(int argc, char** argv) {
                       "Price decimal places of a symbol missing from data.instruments");
   barsCmd->add_option("--config", bars.configFile, "TOML file overlaid on the defaults");
 
+  auto runIdentity = ait::app::addIdentityCommands(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -115,6 +117,7 @@ int main(int argc, char** argv) {
   if (*verifyCmd) return ait::app::runAuditVerify(audit);
   if (*dumpCmd) return ait::app::runJournalDump(dump);
   if (*barsCmd) return ait::app::runDataBars(bars);
+  if (auto rc = runIdentity()) return *rc;
   std::fputs(app.help().c_str(), stderr);
   return 2;
 }

@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 
 #include "ait/data/data_bridge.h"
+#include "ait/gateway/auth_routes.h"
 #include "ait/services/common_routes.h"
 #include "ait/services/port_service.h"
 
@@ -108,8 +109,32 @@ engine::RuntimeSettings runtimeSettings(const config::Config& config) {
   return settings;
 }
 
+gateway::IdentitySettings identitySettings(const config::Config& config) {
+  const auto& a = config.auth;
+  gateway::IdentitySettings settings;
+  settings.jwtSecret = a.jwt_secret;
+  settings.jwtSecretFile = a.jwt_secret_file;
+  settings.dbPath = a.db_path;
+  settings.auth.issuer = a.issuer;
+  settings.auth.audience = a.audience;
+  settings.auth.accessTtlSeconds = a.access_token_ttl_s;
+  settings.auth.refreshTtlSeconds = a.refresh_token_ttl_s;
+  settings.auth.passwordCost.memory_kib = static_cast<std::uint32_t>(a.password_memory_kib);
+  settings.auth.passwordCost.iterations = static_cast<std::uint32_t>(a.password_iterations);
+  return settings;
+}
+
+gateway::RateLimitSettings rateLimitSettings(const config::RateLimitsConfig& config) {
+  auto bucket = [](const config::TokenBucketConfig& b) {
+    return gateway::BucketLimits{b.rate_per_s, static_cast<double>(b.burst)};
+  };
+  return {bucket(config.tenant), bucket(config.api_key), bucket(config.login_per_ip),
+          bucket(config.orders)};
+}
+
 Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config,
-                                                    const std::vector<std::string>& only) {
+                                                    const std::vector<std::string>& only,
+                                                    config::LiveConfig* live) {
   auto services = platformServices(config);
   std::set<std::string> known;
   for (const auto& s : services) known.insert(s.name);
@@ -122,6 +147,7 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
 
   std::unique_ptr<Platform> platform(new Platform());
   platform->only_ = only;
+  platform->live_ = live;
   auto runtime = engine::Runtime::open(runtimeSettings(config));
   if (!runtime) return Unexpected(runtime.error());
   platform->runtime_ = std::move(*runtime);
@@ -140,6 +166,21 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
           {service.name, config::bindHost(config, *service.config),
            static_cast<std::uint16_t>(service.config->port)});
       services::addCommonRoutes(*router, *platform->hub_, service.name);
+      if (service.name == "api-gateway") {
+        auto identity = gateway::Identity::open(identitySettings(config));
+        if (!identity) return Unexpected(identity.error());
+        platform->identity_ = std::move(*identity);
+        platform->gate_ = std::make_unique<gateway::Gatekeeper>(
+            platform->identity_->authenticator(), SystemClock::instance(),
+            rateLimitSettings(config.rate_limits));
+        if (live != nullptr) {
+          platform->subscriptions_.push_back(live->subscribe(
+              config::Concern::RateLimits, [gate = platform->gate_.get()](const auto& snapshot) {
+                gate->setLimits(rateLimitSettings(snapshot->rate_limits));
+              }));
+        }
+        gateway::addAuthRoutes(*router, *platform->gate_);
+      }
     }
     hub::ServiceFactory factory = [name = service.name, &rt](hub::Resolver&) {
       return std::make_unique<services::PortService>(name, [&rt] { return rt.health(); });
@@ -157,7 +198,9 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
   return platform;
 }
 
-Platform::~Platform() = default;
+Platform::~Platform() {
+  for (auto id : subscriptions_) live_->unsubscribe(id);
+}
 
 Expected<void> Platform::start() {
   if (auto started = hub_->start(only_); !started) {

@@ -37,6 +37,7 @@ inline bool fixPrice(double value, std::uint8_t scale, model::Price& out,
 
 inline bool fixVolume(double value, std::uint8_t scale, model::Quantity& out,
                       RejectReason& reason) noexcept {
+  if (value == 0.0) return true;  // most quotes carry no sizes: out is already 0 at the scale
   if (!std::isfinite(value)) {
     reason = RejectReason::NotFinite;
     return false;

@@ -139,6 +139,33 @@ TEST_F(ServeTest, AnswersHealthReadyMetricsAndErrorsOnAllSixPorts) {
   EXPECT_EQ(child->wait(5s), 0);
 }
 
+TEST_F(ServeTest, DataBridgeServesSyntheticTicksAndBarsOnDefaults) {
+  auto child = serve();
+  ASSERT_TRUE(waitHealthy(1)) << slurp(dir_ / "stdout.txt");
+  // The default synthetic feed: 10 ticks/s per symbol, journaled and indexed.
+  nlohmann::json ticks;
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    ticks = nlohmann::json::parse(httpGet(ports_[1], "/api/v1/ticks?symbol=EURUSD&limit=5").body);
+    if (ticks["count"].get<int>() == 5) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_EQ(ticks["count"], 5) << ticks.dump();
+  EXPECT_EQ(ticks["ticks"][0]["type"], "tick");
+  EXPECT_EQ(ticks["ticks"][0]["instrument"]["symbol"], "EURUSD");
+  auto status = nlohmann::json::parse(httpGet(ports_[1], "/api/v1/status").body);
+  ASSERT_EQ(status["sources"].size(), 1U) << status.dump();
+  EXPECT_EQ(status["sources"][0]["name"], "synthetic");
+  EXPECT_GE(status["sources"][0]["ticks"].get<int>(), 5);
+  EXPECT_EQ(status["sources"][0]["rejected"], 0);
+  auto bad = httpGet(ports_[1], "/api/v1/bars?symbol=EURUSD");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("timeframe is required"), std::string::npos) << bad.body;
+  auto metrics = httpGet(ports_[1], "/metrics").body;
+  EXPECT_NE(metrics.find("ait_data_ticks_in_total{source=\"synthetic\",symbol=\"EURUSD\"}"),
+            std::string::npos);
+}
+
 TEST_F(ServeTest, SigtermStopsServicesInReverseOrderExitsZeroAndFlushesTheLog) {
   auto child = serve();
   ASSERT_TRUE(waitHealthy(0));

@@ -407,5 +407,18 @@ TEST(ConfigValidation, ValidateConfigChecksAConfigBuiltInCode) {
   EXPECT_EQ(problems[1].key, "services.data_bridge.port");
 }
 
+TEST(ConfigRules, MarketDataSettingsAreChecked) {
+  expectOnly("[data.bars]\ntimeframes = [\"1m\", \"7m\"]\n", "data.bars.timeframes",
+             "dividing a day (\"1m\", \"4h\", \"1d\"), got \"7m\"");
+  expectOnly("[data.bars]\nprice = \"last\"\n", "data.bars.price",
+             "must be one of bid, ask, mid, got \"last\"");
+  expectOnly("[data.csv]\ntimestamp_format = \"epoch_minutes\"\n", "data.csv.timestamp_format",
+             "got \"epoch_minutes\"");
+  expectOnly("[data.index]\nticks_per_symbol = 1000\n", "data.index.ticks_per_symbol",
+             "must be a power of two");
+  expectOnly("[data.replay]\nformat = \"histdata-m1\"\n", "data.replay.format",
+             "must be one of histdata-ticks, csv, binance");
+}
+
 }  // namespace
 }  // namespace ait::config

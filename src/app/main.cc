@@ -80,6 +80,7 @@ int main(int argc, char** argv) {
   dumpCmd->add_option("--limit", dump.limit, "At most this many events");
 
   auto runIdentity = ait::app::addIdentityCommands(app);
+  auto runDatabase = ait::app::addDatabaseCommands(app);
 
   try {
     app.parse(argc, argv);
@@ -94,6 +95,7 @@ int main(int argc, char** argv) {
   if (*verifyCmd) return ait::app::runAuditVerify(audit);
   if (*dumpCmd) return ait::app::runJournalDump(dump);
   if (auto rc = runIdentity()) return *rc;
+  if (auto rc = runDatabase()) return *rc;
   std::fputs(app.help().c_str(), stderr);
   return 2;
 }

@@ -1,6 +1,7 @@
 #include "app/wiring.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 
 #include "ait/gateway/auth_routes.h"
 #include "ait/services/common_routes.h"
+#include "ait/store/database_service.h"
 #include "ait/services/port_service.h"
 
 namespace ait::app {
@@ -131,6 +133,13 @@ gateway::RateLimitSettings rateLimitSettings(const config::RateLimitsConfig& con
           bucket(config.orders)};
 }
 
+store::DatabaseSettings databaseSettings(const config::Config& config) {
+  store::DatabaseSettings settings;
+  settings.sqlitePath = config.database.sqlite_path;
+  settings.projection.batch = static_cast<std::size_t>(config.database.projection_batch);
+  return settings;
+}
+
 Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config,
                                                     const std::vector<std::string>& only,
                                                     config::LiveConfig* live) {
@@ -154,6 +163,7 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
   platform->hub_ = std::make_unique<hub::Hub>(hubConfig(config, only));
   platform->server_ = std::make_unique<http::HttpServer>(httpConfig(config.server));
 
+  std::map<std::string, std::unique_ptr<hub::Service>> prebuilt;
   for (const auto& service : services) {
     if (!service.config->enabled) continue;
     // Every service is registered so the hub can name it and locate it; only the local ones
@@ -179,9 +189,23 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
         }
         gateway::addAuthRoutes(router, *platform->gate_);
       }
+      if (service.name == "database-service") {
+        auto database = store::DatabaseService::open(
+            databaseSettings(config),
+            {{std::string(engine::toString(engine::Stream::MarketData)), &rt.journal(engine::Stream::MarketData)},
+             {std::string(engine::toString(engine::Stream::Trading)), &rt.journal(engine::Stream::Trading)}});
+        if (!database) return Unexpected(database.error());
+        (*database)->addRoutes(router);
+        prebuilt[service.name] = std::move(*database);
+      }
     }
+    // A service built above (it had routes to add) is handed to the hub as it is; the hub calls
+    // a factory once and restarts the same object.
+    auto built = std::make_shared<std::unique_ptr<hub::Service>>(std::move(prebuilt[service.name]));
     auto added = platform->hub_->addService(
-        {service.name, service.dependsOn, [name = service.name, &rt](hub::Resolver&) {
+        {service.name, service.dependsOn,
+         [name = service.name, &rt, built](hub::Resolver&) -> std::unique_ptr<hub::Service> {
+           if (*built) return std::move(*built);
            return std::make_unique<services::PortService>(name, [&rt] { return rt.health(); });
          }});
     if (!added) return Unexpected(added.error());

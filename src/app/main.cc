@@ -103,6 +103,7 @@ int main(int argc, char** argv) {
   barsCmd->add_option("--config", bars.configFile, "TOML file overlaid on the defaults");
 
   auto runIdentity = ait::app::addIdentityCommands(app);
+  auto runDatabase = ait::app::addDatabaseCommands(app);
 
   try {
     app.parse(argc, argv);
@@ -118,6 +119,7 @@ int main(int argc, char** argv) {
   if (*dumpCmd) return ait::app::runJournalDump(dump);
   if (*barsCmd) return ait::app::runDataBars(bars);
   if (auto rc = runIdentity()) return *rc;
+  if (auto rc = runDatabase()) return *rc;
   std::fputs(app.help().c_str(), stderr);
   return 2;
 }

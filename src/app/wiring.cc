@@ -1,6 +1,7 @@
 #include "app/wiring.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 #include "ait/data/data_bridge.h"
 #include "ait/gateway/auth_routes.h"
 #include "ait/services/common_routes.h"
+#include "ait/store/database_service.h"
 #include "ait/services/port_service.h"
 
 namespace ait::app {
@@ -132,6 +134,13 @@ gateway::RateLimitSettings rateLimitSettings(const config::RateLimitsConfig& con
           bucket(config.orders)};
 }
 
+store::DatabaseSettings databaseSettings(const config::Config& config) {
+  store::DatabaseSettings settings;
+  settings.sqlitePath = config.database.sqlite_path;
+  settings.projection.batch = static_cast<std::size_t>(config.database.projection_batch);
+  return settings;
+}
+
 Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config,
                                                     const std::vector<std::string>& only,
                                                     config::LiveConfig* live) {
@@ -155,17 +164,17 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
   platform->hub_ = std::make_unique<hub::Hub>(hubConfig(config, only));
   platform->server_ = std::make_unique<http::HttpServer>(httpConfig(config.server));
 
+  std::map<std::string, std::unique_ptr<hub::Service>> prebuilt;
   for (const auto& service : services) {
     if (!service.config->enabled) continue;
     // Every service is registered so the hub can name it and locate it; only the local ones
     // (all, or those in --only) are built here and get their port.
     bool local = only.empty() || std::ranges::find(only, service.name) != only.end();
-    http::Router* router = nullptr;
     if (local) {
-      router = &platform->server_->addEndpoint(
+      auto& router = platform->server_->addEndpoint(
           {service.name, config::bindHost(config, *service.config),
            static_cast<std::uint16_t>(service.config->port)});
-      services::addCommonRoutes(*router, *platform->hub_, service.name);
+      services::addCommonRoutes(router, *platform->hub_, service.name);
       if (service.name == "api-gateway") {
         auto identity = gateway::Identity::open(identitySettings(config));
         if (!identity) return Unexpected(identity.error());
@@ -179,20 +188,33 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
                 gate->setLimits(rateLimitSettings(snapshot->rate_limits));
               }));
         }
-        gateway::addAuthRoutes(*router, *platform->gate_);
+        gateway::addAuthRoutes(router, *platform->gate_);
+      }
+      if (service.name == "data-bridge") {
+        auto settings = data::dataBridgeSettings(config);
+        if (!settings) return Unexpected(settings.error());
+        prebuilt[service.name] =
+            std::make_unique<data::DataBridge>(std::move(*settings), rt, router);
+      }
+      if (service.name == "database-service") {
+        auto database = store::DatabaseService::open(
+            databaseSettings(config),
+            {{std::string(engine::toString(engine::Stream::MarketData)), &rt.journal(engine::Stream::MarketData)},
+             {std::string(engine::toString(engine::Stream::Trading)), &rt.journal(engine::Stream::Trading)}});
+        if (!database) return Unexpected(database.error());
+        (*database)->addRoutes(router);
+        prebuilt[service.name] = std::move(*database);
       }
     }
-    hub::ServiceFactory factory = [name = service.name, &rt](hub::Resolver&) {
-      return std::make_unique<services::PortService>(name, [&rt] { return rt.health(); });
-    };
-    if (service.name == "data-bridge" && router != nullptr) {
-      auto settings = data::dataBridgeSettings(config);
-      if (!settings) return Unexpected(settings.error());
-      factory = [settings = std::move(*settings), &rt, router](hub::Resolver&) {
-        return std::make_unique<data::DataBridge>(settings, rt, *router);
-      };
-    }
-    auto added = platform->hub_->addService({service.name, service.dependsOn, std::move(factory)});
+    // A service built above (it had routes to add) is handed to the hub as it is; the hub calls
+    // a factory once and restarts the same object.
+    auto built = std::make_shared<std::unique_ptr<hub::Service>>(std::move(prebuilt[service.name]));
+    auto added = platform->hub_->addService(
+        {service.name, service.dependsOn,
+         [name = service.name, &rt, built](hub::Resolver&) -> std::unique_ptr<hub::Service> {
+           if (*built) return std::move(*built);
+           return std::make_unique<services::PortService>(name, [&rt] { return rt.health(); });
+         }});
     if (!added) return Unexpected(added.error());
   }
   return platform;

@@ -239,6 +239,10 @@ void visitConfig(V& v, C& c) {
       });
     });
   });
+  v.table("database", [&] {
+    v.value("sqlite_path", c.database.sqlite_path, NonEmpty{});
+    v.value("projection_batch", c.database.projection_batch, Between<int>{1, 100'000});
+  });
   v.table("reload", [&] {
     v.duration("watch_interval_ms", c.reload.watch_interval_ms, Duration{"ms", 0, kHourMs});
   });

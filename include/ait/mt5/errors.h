@@ -29,5 +29,7 @@ inline constexpr ErrorCode kOverloaded{"AIT-MT5-0011", Category::Resource, Sever
                                        "the platform cannot take more events now"};
 inline constexpr ErrorCode kFlood{"AIT-MT5-0012", Category::Data, Severity::High,
                                   "too many bad messages: connection closed"};
+inline constexpr ErrorCode kClientIo{"AIT-MT5-0013", Category::Network, Severity::Medium,
+                                     "the EA client lost or could not open its connection"};
 
 }  // namespace ait::mt5::errors

@@ -508,8 +508,9 @@ struct NativeLink::Impl {
     }
     if (found->link != nullptr && found->link != &self) {
       // The EA reconnected before the old connection was noticed dead: the new one wins.
-      found->link->impl_->detach();
-      found->link->impl_->close("replaced by a new connection");
+      auto& old = *found->link->impl_;
+      old.detach();
+      old.close("replaced by a new connection");
     }
     session = found;
     session->link = &self;

@@ -1,13 +1,13 @@
 #include "ait/mt5/compat.h"
 
+#include <fmt/format.h>
+#include <simdjson.h>
+
 #include <algorithm>
 #include <cmath>
 #include <mutex>
-#include <unordered_map>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <simdjson.h>
+#include <unordered_map>
 
 #include "ait/http/websocket.h"
 #include "ait/log/log.h"
@@ -50,7 +50,11 @@ struct CompatConnection::Impl {
 
   Impl(model::TenantId t, ClientZone z, std::unique_ptr<Feed> f, Clock& c, ProtocolStats& s,
        std::uint32_t maxErrors)
-      : tenant(t), zone(z), feed(std::move(f)), clock(c), stats(s),
+      : tenant(t),
+        zone(z),
+        feed(std::move(f)),
+        clock(c),
+        stats(s),
         maxConsecutiveErrors(maxErrors) {
     context.tenant = tenant;
   }
@@ -78,8 +82,9 @@ struct CompatConnection::Impl {
                          {"timestamp", model::toIso8601(clock.now())}};
     replies.push_back(reply.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     if (consecutiveErrors == 1) {
-      log::warn(*log, "mt5 compatibility message refused",
-                {{"code", code.code}, {"detail", message}, {"tenant", std::to_string(tenant.value)}});
+      log::warn(
+          *log, "mt5 compatibility message refused",
+          {{"code", code.code}, {"detail", message}, {"tenant", std::to_string(tenant.value)}});
     }
   }
 
@@ -142,15 +147,16 @@ struct CompatConnection::Impl {
     } else if (type == "account_info") {
       if (needData()) account(data, type, replies);
     } else if (type == "positions") {
-      if (needData()) list(data, type, "positions", replies, [&](simdjson::dom::object entry) {
-        return detail::positionFrom(entry, context);
-      });
+      if (needData())
+        list(data, type, "positions", replies,
+             [&](simdjson::dom::object entry) { return detail::positionFrom(entry, context); });
     } else if (type == "orders") {
-      if (needData()) list(data, type, "orders", replies, [&](simdjson::dom::object entry) {
-        auto order = detail::workingOrderFrom(entry, context);
-        if (!order) return Expected<model::Event>(Unexpected(order.error()));
-        return Expected<model::Event>(model::Event(*order));
-      });
+      if (needData())
+        list(data, type, "orders", replies, [&](simdjson::dom::object entry) {
+          auto order = detail::workingOrderFrom(entry, context);
+          if (!order) return Expected<model::Event>(Unexpected(order.error()));
+          return Expected<model::Event>(model::Event(*order));
+        });
     } else if (type == "deals_history" || type == "orders_history") {
       // History is kept by the terminal; the platform's own journal is the record, so history
       // is checked and acknowledged, not republished as new events.
@@ -276,7 +282,8 @@ struct CompatConnection::Impl {
       for (const auto& p : problems) joined += (joined.empty() ? "" : "; ") + p;
       error(replies, errors::kBadField, joined, type, key);
     }
-    ok(replies, fmt::format("{}_processed", type), {{"count", accepted}, {"rejected", problems.size()}});
+    ok(replies, fmt::format("{}_processed", type),
+       {{"count", accepted}, {"rejected", problems.size()}});
   }
 
   void history(simdjson::dom::object data, std::string_view type, std::string_view key,
@@ -339,8 +346,8 @@ class CompatServer::Session final : public http::WebSocketSession {
  public:
   Session(std::shared_ptr<State> state, ClientIdentity identity, std::unique_ptr<Feed> feed)
       : state_(std::move(state)),
-        connection_(identity.tenant, identity.zone, std::move(feed), state_->clock,
-                    state_->stats, state_->config.max_consecutive_errors) {}
+        connection_(identity.tenant, identity.zone, std::move(feed), state_->clock, state_->stats,
+                    state_->config.max_consecutive_errors) {}
 
   void onOpen() override { state_->stats.connections.add(1); }
   void onText(std::string_view message) override {

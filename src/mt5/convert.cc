@@ -1,8 +1,8 @@
 #include "mt5/convert.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "ait/mt5/errors.h"
 #include "mt5/json_reader.h"
@@ -95,8 +95,7 @@ std::string_view clientOrderIdFromComment(std::string_view comment) noexcept {
   return comment.substr(kPrefix.size());
 }
 
-Expected<model::AccountState> accountFrom(simdjson::dom::object data,
-                                          const EventContext& context) {
+Expected<model::AccountState> accountFrom(simdjson::dom::object data, const EventContext& context) {
   FieldReader reader(data);
   model::AccountState account;
   stamp(account, context);

@@ -2,18 +2,19 @@
 // Turns the terminal's account, position, order and execution messages into platform events.
 // Both protocols use the same field names for these (the native one was designed to match).
 
+#include <simdjson.h>
+
 #include <string_view>
 #include <vector>
-
-#include <simdjson.h>
 
 #include "ait/core/error.h"
 #include "ait/model/events.h"
 
 namespace ait::mt5::detail {
 
-/// The venue name of instruments traded through MetaTrader 5.
-inline constexpr std::string_view kVenue = "MT5";
+/// The venue of instruments seen through MetaTrader 5: none, like the instruments of
+/// [[data.instruments]] that the normaliser gives ticks, so positions and ticks match.
+inline constexpr std::string_view kVenue = "";
 
 /// What every event built from one message shares.
 struct EventContext {

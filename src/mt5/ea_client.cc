@@ -1,6 +1,7 @@
 #include "ait/mt5/ea_client.h"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -11,8 +12,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include <fmt/format.h>
-
 #include "ait/mt5/errors.h"
 
 namespace ait::mt5 {
@@ -22,8 +21,9 @@ namespace {
 void appendTicks(std::string& out, std::uint64_t seq, std::string_view symbol, int digits,
                  std::span<const EaTick> ticks) {
   out.clear();
-  fmt::format_to(std::back_inserter(out), R"({{"t":"ticks","seq":{},"symbol":"{}","digits":{},"ticks":[)",
-                 seq, symbol, digits);
+  fmt::format_to(std::back_inserter(out),
+                 R"({{"t":"ticks","seq":{},"symbol":"{}","digits":{},"ticks":[)", seq, symbol,
+                 digits);
   bool first = true;
   for (const auto& t : ticks) {
     fmt::format_to(std::back_inserter(out), "{}[{},{},{},{},{},{}]", first ? "" : ",", t.timeMsc,
@@ -53,7 +53,8 @@ Expected<nlohmann::json> EaClient::connect(std::chrono::milliseconds timeout) {
   addrinfo* found = nullptr;
   auto port = std::to_string(options_.port);
   if (int rc = ::getaddrinfo(options_.host.c_str(), port.c_str(), &hints, &found); rc != 0) {
-    return fail(errors::kClientIo, fmt::format("cannot resolve {}: {}", options_.host, gai_strerror(rc)));
+    return fail(errors::kClientIo,
+                fmt::format("cannot resolve {}: {}", options_.host, gai_strerror(rc)));
   }
   int fd = -1;
   for (auto* a = found; a != nullptr && fd < 0; a = a->ai_next) {
@@ -66,7 +67,7 @@ Expected<nlohmann::json> EaClient::connect(std::chrono::milliseconds timeout) {
   ::freeaddrinfo(found);
   if (fd < 0) {
     return fail(errors::kClientIo, fmt::format("cannot connect to {}:{}: {}", options_.host,
-                                       options_.port, std::strerror(errno)));
+                                               options_.port, std::strerror(errno)));
   }
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -157,7 +158,9 @@ Expected<std::uint64_t> EaClient::sendMessage(std::string_view type, const nlohm
 Expected<void> EaClient::sendRaw(std::string_view bytes) { return writeAll(bytes); }
 
 Expected<void> EaClient::heartbeat() {
-  return writeAll(fmt::format(R"({{"t":"hb","last_seq_seen":{}}})" "\n", lastServerSeq_));
+  return writeAll(fmt::format(R"({{"t":"hb","last_seq_seen":{}}})"
+                              "\n",
+                              lastServerSeq_));
 }
 
 Expected<void> EaClient::writeAll(std::string_view bytes) {

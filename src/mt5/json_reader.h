@@ -3,13 +3,13 @@
 // everything and then answer one error naming the field. No allocation: views point into the
 // parser's document.
 
+#include <fmt/format.h>
+#include <simdjson.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <fmt/format.h>
-#include <simdjson.h>
 
 namespace ait::mt5::detail {
 
@@ -51,8 +51,8 @@ class FieldReader {
     }
     // A whole double ("12.0") is an integer to a Python client; fractions are not.
     double d = 0;
-    if (e.get_double().get(d) == simdjson::SUCCESS && d == static_cast<double>(static_cast<std::int64_t>(d)) &&
-        d > -9.2e18 && d < 9.2e18) {
+    if (e.get_double().get(d) == simdjson::SUCCESS &&
+        d == static_cast<double>(static_cast<std::int64_t>(d)) && d > -9.2e18 && d < 9.2e18) {
       return static_cast<std::int64_t>(d);
     }
     wrongType(key, "an integer");

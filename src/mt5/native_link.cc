@@ -1,11 +1,11 @@
+#include <fmt/format.h>
+#include <simdjson.h>
+
 #include <algorithm>
 #include <deque>
 #include <mutex>
-#include <unordered_map>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <simdjson.h>
+#include <unordered_map>
 
 #include "ait/log/log.h"
 #include "ait/mt5/errors.h"
@@ -250,8 +250,10 @@ struct NativeLink::Impl {
   // counted as seen, so that the EA resends it).
   bool dispatch(std::string_view type, simdjson::dom::object message, detail::FieldReader& reader,
                 std::uint64_t seq, std::int64_t recvMono) {
-    session->context.tsRecv = core.clock.now();
-    session->context.tsEvent = session->context.tsRecv;
+    // When the line's bytes arrived, on the wall clock: the receive time of its events.
+    TimestampNs now = core.clock.now();
+    session->context.tsRecv = now - std::max<std::int64_t>(0, core.clock.monotonicNs() - recvMono);
+    session->context.tsEvent = now;
     if (type == "ticks") return ticks(reader, seq, recvMono);
     bool ok = true;
     if (type == "account") {
@@ -296,8 +298,9 @@ struct NativeLink::Impl {
       }
     } else if (type == "symbol" || type == "log") {
       if (type == "log") {
-        log::info(*core.log, "mt5 expert advisor says",
-                  {{"session", session->key}, {"detail", reader.optString("message").value_or("")}});
+        log::info(
+            *core.log, "mt5 expert advisor says",
+            {{"session", session->key}, {"detail", reader.optString("message").value_or("")}});
       }
     } else {
       core.stats.unknownType.inc();
@@ -342,8 +345,7 @@ struct NativeLink::Impl {
     error(e.code(), where.empty() ? e.message() : fmt::format("{}: {}", where, e.message()), seq);
   }
 
-  bool ticks(detail::FieldReader& reader, std::uint64_t seq,
-             std::int64_t recvMono) {
+  bool ticks(detail::FieldReader& reader, std::uint64_t seq, std::int64_t recvMono) {
     RawQuote quote;
     quote.tenant = session->tenant;
     quote.source = kSource;
@@ -409,15 +411,15 @@ struct NativeLink::Impl {
     std::size_t n = 0;
     for (auto value : values) {
       if (n == 0) {
-        if (value.get_int64().get(timeMsc) != simdjson::SUCCESS) return "time_msc must be an integer";
+        if (value.get_int64().get(timeMsc) != simdjson::SUCCESS)
+          return "time_msc must be an integer";
       } else if (n == 5) {
         if (value.get_int64().get(flags) != simdjson::SUCCESS) return "flags must be an integer";
       } else if (n < 5) {
         if (value.get_double().get(field[n]) != simdjson::SUCCESS) {
-          static constexpr std::string_view kWhat[] = {"", "bid must be a number",
-                                                       "ask must be a number",
-                                                       "last must be a number",
-                                                       "volume must be a number"};
+          static constexpr std::string_view kWhat[] = {
+              "", "bid must be a number", "ask must be a number", "last must be a number",
+              "volume must be a number"};
           return kWhat[n];
         }
       }
@@ -482,9 +484,9 @@ struct NativeLink::Impl {
       close("bad hello");
       return;
     }
-    std::string key = fmt::format("{}/{}", identity->tenant.value,
-                                  sessionName.empty() ? fmt::format("{}/{}", terminal, account)
-                                                      : std::string(sessionName));
+    std::string key = fmt::format(
+        "{}/{}", identity->tenant.value,
+        sessionName.empty() ? fmt::format("{}/{}", terminal, account) : std::string(sessionName));
     std::shared_ptr<NativeSession> found;
     {
       std::lock_guard lock(core.mutex);
@@ -587,7 +589,9 @@ struct NativeLink::Impl {
     }
     if (session && nowMono - lastSentMono >= core.config.heartbeat_interval_ms * 1'000'000) {
       control.clear();
-      fmt::format_to(std::back_inserter(control), R"({{"t":"hb","last_seq_seen":{}}})" "\n",
+      fmt::format_to(std::back_inserter(control),
+                     R"({{"t":"hb","last_seq_seen":{}}})"
+                     "\n",
                      session->lastSeenIn);
       write(control);
     }
@@ -605,9 +609,8 @@ void NativeLink::onLine(std::string_view line, std::int64_t recvMonoNs) {
 
 void NativeLink::onTooLong() {
   impl_->core.stats.tooLong.inc();
-  impl_->error(errors::kLineTooLong,
-               fmt::format("a line exceeded {} bytes and was dropped",
-                           impl_->core.config.max_line_bytes));
+  impl_->error(errors::kLineTooLong, fmt::format("a line exceeded {} bytes and was dropped",
+                                                 impl_->core.config.max_line_bytes));
 }
 
 void NativeLink::flushOutbound() { impl_->flush(); }

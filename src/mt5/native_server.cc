@@ -1,11 +1,11 @@
 // The only file with Asio: accepting EA connections, reading lines, writing, heartbeats.
-#include <utility>
+#include <fmt/format.h>
 
 #include <atomic>
 #include <boost/asio.hpp>
-#include <fmt/format.h>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include "ait/log/log.h"
 #include "ait/mt5/errors.h"
@@ -34,9 +34,9 @@ class Connection final : public std::enable_shared_from_this<Connection>,
         link_(core, *this),
         timer_(socket_.get_executor()),
         all_(all),
-        tick_(std::chrono::milliseconds(
-            std::max<std::int64_t>(1, std::min(core.config().heartbeat_interval_ms,
-                                               core.config().silence_timeout_ms) / 5))) {}
+        tick_(std::chrono::milliseconds(std::max<std::int64_t>(
+            1, std::min(core.config().heartbeat_interval_ms, core.config().silence_timeout_ms) /
+                   5))) {}
 
   void start() {
     boost::system::error_code ignored;
@@ -185,14 +185,12 @@ Expected<void> NativeServer::start() {
   if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     return fail(errors::kListen, fmt::format("cannot listen on {}:{} for MT5 Expert Advisors: {}",
-                                             config.native_host, config.native_port,
-                                             ec.message()));
+                                             config.native_host, config.native_port, ec.message()));
   }
   impl->port = impl->acceptor.local_endpoint().port();
   impl->accept(core_);
-  core_.setPoster([io = &impl->io](std::function<void()> task) {
-    asio::post(*io, std::move(task));
-  });
+  core_.setPoster(
+      [io = &impl->io](std::function<void()> task) { asio::post(*io, std::move(task)); });
   impl->thread = std::thread([io = &impl->io] {
     auto guard = asio::make_work_guard(*io);
     io->run();

@@ -36,9 +36,9 @@ ProtocolStats::ProtocolStats(metrics::Registry& registry, std::string_view proto
                                 {{"protocol", std::string(protocol)}})),
       connections(registry.gauge("ait_mt5_connections", "connected MT5 clients",
                                  {{"protocol", std::string(protocol)}})),
-      receiveToPublish(registry.histogram(
-          "ait_mt5_receive_to_publish_seconds",
-          "time from a message's arrival to the publication of its last event",
-          {{"protocol", std::string(protocol)}})) {}
+      receiveToPublish(
+          registry.histogram("ait_mt5_receive_to_publish_seconds",
+                             "time from a message's arrival to the publication of its last event",
+                             {{"protocol", std::string(protocol)}})) {}
 
 }  // namespace ait::mt5

@@ -1,10 +1,10 @@
 #include "ait/mt5/tenants.h"
 
-#include <set>
-#include <vector>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <set>
+#include <vector>
 
 #include "ait/mt5/errors.h"
 

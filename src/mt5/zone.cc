@@ -1,9 +1,9 @@
 #include "ait/mt5/zone.h"
 
-#include <chrono>
-
 #include <date/tz.h>
 #include <fmt/format.h>
+
+#include <chrono>
 
 #include "ait/model/time.h"
 #include "ait/mt5/errors.h"

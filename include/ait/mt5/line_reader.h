@@ -37,8 +37,8 @@ class LineReader {
  private:
   std::size_t maxLine_;
   std::vector<char> buffer_;
-  std::size_t begin_ = 0;  // first unread byte
-  std::size_t end_ = 0;    // one past the last byte read
+  std::size_t begin_ = 0;    // first unread byte
+  std::size_t end_ = 0;      // one past the last byte read
   std::size_t scanned_ = 0;  // bytes from begin_ already known to hold no newline
   bool discarding_ = false;  // inside a line that was too long
 };

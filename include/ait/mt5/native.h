@@ -9,10 +9,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "ait/core/clock.h"
 #include "ait/core/error.h"
@@ -64,8 +63,7 @@ class NativeLink {
 /// Sessions, tenants and counters shared by every link of one server.
 class NativeCore {
  public:
-  NativeCore(const Mt5Config& config, FeedFactory feeds, Clock& clock,
-             metrics::Registry& registry);
+  NativeCore(const Mt5Config& config, FeedFactory feeds, Clock& clock, metrics::Registry& registry);
   ~NativeCore();
   NativeCore(const NativeCore&) = delete;
   NativeCore& operator=(const NativeCore&) = delete;

@@ -11,9 +11,9 @@ namespace ait::mt5 {
 struct ProtocolStats {
   ProtocolStats(metrics::Registry& registry, std::string_view protocol);
 
-  metrics::Counter& messages;      // messages accepted
-  metrics::Counter& ticks;         // ticks published
-  metrics::Counter& ticksRejected; // ticks refused by validation
+  metrics::Counter& messages;       // messages accepted
+  metrics::Counter& ticks;          // ticks published
+  metrics::Counter& ticksRejected;  // ticks refused by validation
   metrics::Counter& badJson;
   metrics::Counter& badField;
   metrics::Counter& unknownType;

@@ -2,12 +2,12 @@
 // Python MT5 bridge's messages (malformed ones included) and checks every answer; the server
 // then pushes each command type through CompatServer::send.
 
+#include <gtest/gtest.h>
+
 #include <cstdio>
 #include <filesystem>
-#include <thread>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "ait/http/server.h"
 #include "ait/model/time.h"
@@ -44,15 +44,21 @@ TEST(CompatPythonBridge, ReplaysTheBridgeSequenceAndReceivesEveryCommand) {
     auto deadline = std::chrono::steady_clock::now() + 30s;
     while (std::chrono::steady_clock::now() < deadline) {
       if (recorder->quotesCopy().size() == kTicks &&
-          registry.render().find("ait_mt5_errors_total{protocol=\"ws\",reason=\"unknown_type\"} 1") !=
+          registry.render().find(
+              "ait_mt5_errors_total{protocol=\"ws\",reason=\"unknown_type\"} 1") !=
               std::string::npos &&
           compat.clients(model::TenantId{3}) == 1) {
         std::this_thread::sleep_for(200ms);
         model::TenantId t{3};
-        bool ok = compat.send(t, "trading_signal",
-                              {{"id", "SIG-2"}, {"symbol", "EURUSD"}, {"action", "BUY"},
-                               {"volume", 0.1}, {"stop_loss", 1.16}, {"take_profit", 1.18},
-                               {"urgency", "high"}})
+        bool ok = compat
+                      .send(t, "trading_signal",
+                            {{"id", "SIG-2"},
+                             {"symbol", "EURUSD"},
+                             {"action", "BUY"},
+                             {"volume", 0.1},
+                             {"stop_loss", 1.16},
+                             {"take_profit", 1.18},
+                             {"urgency", "high"}})
                       .has_value();
         ok = ok && compat.send(t, "close_position", {{"ticket", 1001}}).has_value();
         ok = ok && compat.send(t, "modify_order", {{"ticket", 2001}, {"sl", 1.155}, {"tp", 1.19}})

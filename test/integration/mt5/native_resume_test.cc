@@ -2,10 +2,10 @@
 // of bursts (mid-line, between lines, and when the platform is briefly full) and resumes; the
 // platform must end with every tick exactly once and in order.
 
+#include <gtest/gtest.h>
+
 #include <random>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "ait/mt5/ea_client.h"
 #include "ait/mt5/native.h"
@@ -101,9 +101,10 @@ TEST(NativeResume, EveryTickArrivesExactlyOnceAndInOrderAcrossDisconnects) {
   EXPECT_GT(cuts + drops, 10);
   EXPECT_GT(recorder->overloads.load(), 0);
   EXPECT_EQ(server.core().stats().gaps.value(), 0U);
-  std::printf("cuts %d, drops %d, overloads %d (%ld hit), failed sends %d, duplicates dropped %lu\n",
-              cuts, drops, overloads, recorder->overloads.load(), failedSends,
-              static_cast<unsigned long>(server.core().stats().duplicates.value()));
+  std::printf(
+      "cuts %d, drops %d, overloads %d (%ld hit), failed sends %d, duplicates dropped %lu\n", cuts,
+      drops, overloads, recorder->overloads.load(), failedSends,
+      static_cast<unsigned long>(server.core().stats().duplicates.value()));
   server.stop();
 }
 

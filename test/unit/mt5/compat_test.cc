@@ -1,8 +1,10 @@
+#include "ait/mt5/compat.h"
+
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "ait/model/time.h"
-#include "ait/mt5/compat.h"
 #include "mocks/mt5/recording_feed.h"
 
 namespace ait::mt5 {
@@ -14,10 +16,11 @@ class CompatConnectionTest : public ::testing::Test {
  protected:
   CompatConnectionTest() : stats(registry, "ws") {}
 
-  std::unique_ptr<CompatConnection> open(std::string_view zone = "UTC", std::uint32_t maxErrors = 100) {
-    return std::make_unique<CompatConnection>(
-        model::TenantId{7}, *ClientZone::make(zone),
-        std::make_unique<test::RecordingFeed>(recorder), clock, stats, maxErrors);
+  std::unique_ptr<CompatConnection> open(std::string_view zone = "UTC",
+                                         std::uint32_t maxErrors = 100) {
+    return std::make_unique<CompatConnection>(model::TenantId{7}, *ClientZone::make(zone),
+                                              std::make_unique<test::RecordingFeed>(recorder),
+                                              clock, stats, maxErrors);
   }
 
   // Sends one frame and returns the replies parsed.
@@ -105,7 +108,9 @@ TEST_F(CompatConnectionTest, AnswersErrorNamingTheProblemAndStaysOpen) {
   EXPECT_EQ(r[0]["data"]["field"], "type");
   r = send(*c, R"({"type":"tick_data"})");
   EXPECT_EQ(r[0]["data"]["field"], "data");
-  r = send(*c, R"({"type":"tick_data","data":{"symbol":"EURUSD","bid":1.1,"ask":1.2,"time":"yesterday"}})");
+  r = send(
+      *c,
+      R"({"type":"tick_data","data":{"symbol":"EURUSD","bid":1.1,"ask":1.2,"time":"yesterday"}})");
   EXPECT_EQ(r[0]["data"]["field"], "time");
 
   // Still working after all that.

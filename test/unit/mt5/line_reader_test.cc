@@ -1,12 +1,13 @@
+#include "ait/mt5/line_reader.h"
+
+#include <gtest/gtest.h>
+
 #include <cstring>
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-
-#include "ait/mt5/line_reader.h"
-#include "ait/mt5/zone.h"
 #include "ait/model/time.h"
+#include "ait/mt5/zone.h"
 
 namespace ait::mt5 {
 namespace {
@@ -79,7 +80,8 @@ TEST(LineReader, KeepsManyLinesOfTheMaximumLengthIntact) {
     for (auto& l : drain(reader)) lines.push_back(l);
   }
   ASSERT_EQ(lines.size(), 50U);
-  for (int i = 0; i < 50; ++i) EXPECT_EQ(lines[i], std::string(2048, static_cast<char>('a' + i % 26)));
+  for (int i = 0; i < 50; ++i)
+    EXPECT_EQ(lines[i], std::string(2048, static_cast<char>('a' + i % 26)));
 }
 
 TEST(ClientZone, ReadsZoneLessTimesInTheZoneAndZonedOnesAsTheySay) {
@@ -89,7 +91,8 @@ TEST(ClientZone, ReadsZoneLessTimesInTheZoneAndZonedOnesAsTheySay) {
   EXPECT_EQ(*athens->parse("2025-07-15T12:00:00"), *model::parseIso8601("2025-07-15T09:00:00Z"));
   EXPECT_EQ(*athens->parse("2025-07-15T12:00:00+01:00"),
             *model::parseIso8601("2025-07-15T11:00:00Z"));
-  EXPECT_EQ(*ClientZone().parse("2025-07-15T12:00:00"), *model::parseIso8601("2025-07-15T12:00:00Z"));
+  EXPECT_EQ(*ClientZone().parse("2025-07-15T12:00:00"),
+            *model::parseIso8601("2025-07-15T12:00:00Z"));
   // 03:30 on 2025-03-30 does not exist in Athens (clocks jump 03:00 -> 04:00 local).
   EXPECT_EQ(*athens->parse("2025-03-30T03:30:00"), *model::parseIso8601("2025-03-30T01:00:00Z"));
   EXPECT_FALSE(athens->parse("2025-13-01T00:00:00"));

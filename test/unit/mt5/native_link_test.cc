@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "ait/mt5/line_reader.h"
@@ -46,8 +47,8 @@ class NativeLinkTest : public ::testing::Test {
 
   std::string hello(std::string_view token = "secret-7", std::uint64_t lastSeen = 0,
                     int offset = 0) {
-    return json{{"t", "hello"},      {"seq", 1},           {"token", token},
-                {"terminal", "T1"},  {"account", 5012345}, {"last_seq_seen", lastSeen},
+    return json{{"t", "hello"},          {"seq", 1},           {"token", token},
+                {"terminal", "T1"},      {"account", 5012345}, {"last_seq_seen", lastSeen},
                 {"utc_offset_s", offset}}
         .dump();
   }
@@ -92,8 +93,8 @@ TEST_F(NativeLinkTest, WelcomesAndPublishesTicksConvertedFromBrokerTime) {
   EXPECT_EQ(quotes[0].digits, 5);
   EXPECT_EQ(quotes[0].tsEvent, (1758370530500LL - 7'200'000) * 1'000'000);
   EXPECT_EQ(quotes[0].flags, model::kTickBid | model::kTickAsk);
-  EXPECT_EQ(quotes[1].flags, model::kTickAsk | model::kTickLast | model::kTickVolume |
-                                 model::kTickBuy);
+  EXPECT_EQ(quotes[1].flags,
+            model::kTickAsk | model::kTickLast | model::kTickVolume | model::kTickBuy);
   EXPECT_EQ(core.clients(model::TenantId{7}), 1U);
 }
 
@@ -120,8 +121,9 @@ TEST_F(NativeLinkTest, AnswersBadLinesWithErrorsAndClosesAFlood) {
   line(link, hello());
   out.take();
   line(link, "{oops");
-  line(link, R"({"t":"ticks","symbol":"EURUSD","ticks":[]})");                // no seq
-  line(link, R"({"t":"ticks","seq":1,"symbol":"EURUSD","ticks":[[1,"a",1.2],[2,1.3,1.2],[3,1.1,1.2]]})");
+  line(link, R"({"t":"ticks","symbol":"EURUSD","ticks":[]})");  // no seq
+  line(link,
+       R"({"t":"ticks","seq":1,"symbol":"EURUSD","ticks":[[1,"a",1.2],[2,1.3,1.2],[3,1.1,1.2]]})");
   line(link, R"({"t":"teleport","seq":2})");
   auto errors = out.take();
   ASSERT_EQ(errors.size(), 4U);
@@ -147,7 +149,9 @@ TEST_F(NativeLinkTest, ResumesAPartlyTakenBatchWithoutRepeatingTicks) {
     NativeLink link(core, out);
     line(link, hello());
     recorder->acceptBeforeOverload = 2;  // the third tick finds the platform full
-    line(link, R"({"t":"ticks","seq":1,"symbol":"EURUSD","ticks":[[1,1.1,1.2],[2,1.1,1.2],[3,1.1,1.2],[4,1.1,1.2]]})");
+    line(
+        link,
+        R"({"t":"ticks","seq":1,"symbol":"EURUSD","ticks":[[1,1.1,1.2],[2,1.1,1.2],[3,1.1,1.2],[4,1.1,1.2]]})");
     EXPECT_TRUE(out.closed);
     EXPECT_EQ(out.lines.back()["code"], "AIT-MT5-0011");
   }
@@ -155,10 +159,13 @@ TEST_F(NativeLinkTest, ResumesAPartlyTakenBatchWithoutRepeatingTicks) {
   NativeLink link(core, out);
   line(link, hello());
   EXPECT_EQ(out.take().at(0)["last_seq_seen"], 0);  // seq 1 was not complete
-  line(link, R"({"t":"ticks","seq":1,"symbol":"EURUSD","ticks":[[1,1.1,1.2],[2,1.1,1.2],[3,1.1,1.2],[4,1.1,1.2]]})");
+  line(
+      link,
+      R"({"t":"ticks","seq":1,"symbol":"EURUSD","ticks":[[1,1.1,1.2],[2,1.1,1.2],[3,1.1,1.2],[4,1.1,1.2]]})");
   auto quotes = recorder->quotesCopy();
   ASSERT_EQ(quotes.size(), 4U);
-  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(quotes[i].tsEvent, static_cast<TimestampNs>(i + 1) * 1'000'000);
+  for (std::size_t i = 0; i < 4; ++i)
+    EXPECT_EQ(quotes[i].tsEvent, static_cast<TimestampNs>(i + 1) * 1'000'000);
 }
 
 TEST_F(NativeLinkTest, ResendsCommandsTheEaMissedAfterReconnecting) {
@@ -213,10 +220,18 @@ TEST_F(NativeLinkTest, TurnsExecutionReportsAndSnapshotsIntoEvents) {
   CapturedOutput out;
   NativeLink link(core, out);
   line(link, hello());
-  line(link, R"({"t":"account","seq":1,"login":5012345,"balance":1000,"equity":1001.5,"margin":0,"free_margin":1001.5,"currency":"EUR"})");
-  line(link, R"({"t":"exec","seq":2,"cid":"C1","order":9001,"deal":7001,"state":"filled","retcode":10009,"price":1.17425,"volume":0.1,"side":"buy","symbol":"EURUSD","time_msc":1758370530500})");
-  line(link, R"({"t":"exec","seq":3,"cid":"C2","order":9002,"state":"rejected","retcode":10019,"message":"no money"})");
-  line(link, R"({"t":"positions","seq":4,"positions":[{"ticket":9001,"symbol":"EURUSD","type":0,"volume":0.1,"price_open":1.17425}]})");
+  line(
+      link,
+      R"({"t":"account","seq":1,"login":5012345,"balance":1000,"equity":1001.5,"margin":0,"free_margin":1001.5,"currency":"EUR"})");
+  line(
+      link,
+      R"({"t":"exec","seq":2,"cid":"C1","order":9001,"deal":7001,"state":"filled","retcode":10009,"price":1.17425,"volume":0.1,"side":"buy","symbol":"EURUSD","time_msc":1758370530500})");
+  line(
+      link,
+      R"({"t":"exec","seq":3,"cid":"C2","order":9002,"state":"rejected","retcode":10019,"message":"no money"})");
+  line(
+      link,
+      R"({"t":"positions","seq":4,"positions":[{"ticket":9001,"symbol":"EURUSD","type":0,"volume":0.1,"price_open":1.17425}]})");
   line(link, R"({"t":"exec","seq":5,"cid":"C3","state":"exploded"})");
   auto events = recorder->eventsCopy();
   ASSERT_EQ(events.size(), 4U);

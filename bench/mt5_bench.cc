@@ -5,17 +5,19 @@
 // tick's bytes at the server (header.tsRecv) to the engine handler that receives it, so it bounds
 // receive-to-publish from above.
 
-#include <fmt/format.h>
+// Asio needs <utility> first with g++ 12 (std::exchange).
+#include <utility>
 
 #include <atomic>
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/websocket.hpp>
 #include <chrono>
 #include <string>
 #include <thread>
-#include <utility>
 #include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <fmt/format.h>
 
 #include "ait/bench/harness.h"
 #include "ait/http/server.h"
@@ -218,6 +220,7 @@ nlohmann::json runMt5Bench(const Options& options) {
   std::vector<data::InstrumentSpec> instruments(2);
   instruments[0].instrument.id.symbol = model::Symbol("EURUSD");
   instruments[1].instrument.id.symbol = model::Symbol("GBPUSD");
+  for (auto& spec : instruments) spec.instrument.currency = "USD";
   mt5::BusFeeds feeds(bus, instruments, {}, SystemClock::instance(), registry);
   mt5::Mt5Config config;
   config.native_host = "127.0.0.1";

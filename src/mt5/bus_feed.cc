@@ -23,6 +23,7 @@ data::InstrumentSpec specOnFirstSight(std::string_view symbol, int digits) {
   spec.instrument.id.symbol = model::Symbol::truncated(symbol);
   spec.instrument.priceScale = static_cast<std::uint8_t>(std::clamp(digits, 0, 12));
   spec.instrument.tickSize = model::Price::fromRaw(1, spec.instrument.priceScale);
+  spec.instrument.currency = "XXX";  // ISO 4217 "no currency": the terminal does not say
   return spec;
 }
 

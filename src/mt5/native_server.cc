@@ -1,11 +1,15 @@
 // The only file with Asio: accepting EA connections, reading lines, writing, heartbeats.
-#include <fmt/format.h>
 
+// Asio needs <utility> first with g++ 12 (std::exchange).
+#include <utility>
+
+#include <algorithm>
 #include <atomic>
-#include <boost/asio.hpp>
 #include <set>
 #include <thread>
-#include <utility>
+
+#include <boost/asio.hpp>
+#include <fmt/format.h>
 
 #include "ait/log/log.h"
 #include "ait/mt5/errors.h"
@@ -52,7 +56,12 @@ class Connection final : public std::enable_shared_from_this<Connection>,
 
   void close(std::string_view) override {
     closeAfterWrite_ = true;
-    if (!writing_) shutdown();
+    // Never inside the link's own call: it may still touch its session after asking to close.
+    if (!writing_) {
+      asio::post(socket_.get_executor(), [self = shared_from_this()] {
+        if (!self->writing_) self->shutdown();
+      });
+    }
   }
 
   void shutdown() {

@@ -39,6 +39,7 @@ class BridgeTest : public ::testing::Test {
     data::InstrumentSpec eurusd;
     eurusd.instrument.id.symbol = model::Symbol("EURUSD");
     eurusd.instrument.priceScale = 5;
+    eurusd.instrument.currency = "USD";
     feeds = std::make_unique<BusFeeds>(*bus, std::vector{eurusd}, data::NormaliserConfig{},
                                        SystemClock::instance(), registry);
     Mt5Config config;

@@ -44,6 +44,13 @@ TEST(ConfigDefaults, DefaultTomlHoldsEverySettingOfTheSchema) {
   for (const auto& [key, node] : testing::collectKeys(doc)) inFile.insert(key);
   std::set<std::string> inSchema;
   for (const auto& info : listKeys()) inSchema.insert(info.key);
+  // The fields of an array of tables that is empty by default (mt5.tokens) have nothing to show.
+  std::erase_if(inSchema, [&](const std::string& key) {
+    auto at = key.find("[].");
+    if (at == std::string::npos) return false;
+    const auto* array = doc.at_path(key.substr(0, at)).as_array();
+    return array != nullptr && array->empty();
+  });
   EXPECT_EQ(inFile, inSchema);
 }
 

@@ -69,6 +69,13 @@ TEST(ConfigRender, RenderedDocumentHoldsEverySetting) {
   for (const auto& [key, node] : testing::collectKeys(doc)) rendered.insert(key);
   std::set<std::string> schema;
   for (const auto& info : listKeys()) schema.insert(info.key);
+  // The fields of an array of tables that is empty by default (mt5.tokens) have nothing to show.
+  std::erase_if(schema, [&](const std::string& key) {
+    auto at = key.find("[].");
+    if (at == std::string::npos) return false;
+    const auto* array = doc.at_path(key.substr(0, at)).as_array();
+    return array != nullptr && array->empty();
+  });
   EXPECT_EQ(rendered, schema);
 }
 

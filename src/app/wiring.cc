@@ -1,12 +1,15 @@
 #include "app/wiring.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "ait/gateway/auth_routes.h"
 #include "ait/services/common_routes.h"
+#include "ait/store/database_service.h"
 #include "ait/services/port_service.h"
 
 namespace ait::app {
@@ -127,8 +130,39 @@ mt5::Mt5Config mt5Config(const config::Config& config) {
   return out;
 }
 
+gateway::IdentitySettings identitySettings(const config::Config& config) {
+  const auto& a = config.auth;
+  gateway::IdentitySettings settings;
+  settings.jwtSecret = a.jwt_secret;
+  settings.jwtSecretFile = a.jwt_secret_file;
+  settings.dbPath = a.db_path;
+  settings.auth.issuer = a.issuer;
+  settings.auth.audience = a.audience;
+  settings.auth.accessTtlSeconds = a.access_token_ttl_s;
+  settings.auth.refreshTtlSeconds = a.refresh_token_ttl_s;
+  settings.auth.passwordCost.memory_kib = static_cast<std::uint32_t>(a.password_memory_kib);
+  settings.auth.passwordCost.iterations = static_cast<std::uint32_t>(a.password_iterations);
+  return settings;
+}
+
+gateway::RateLimitSettings rateLimitSettings(const config::RateLimitsConfig& config) {
+  auto bucket = [](const config::TokenBucketConfig& b) {
+    return gateway::BucketLimits{b.rate_per_s, static_cast<double>(b.burst)};
+  };
+  return {bucket(config.tenant), bucket(config.api_key), bucket(config.login_per_ip),
+          bucket(config.orders)};
+}
+
+store::DatabaseSettings databaseSettings(const config::Config& config) {
+  store::DatabaseSettings settings;
+  settings.sqlitePath = config.database.sqlite_path;
+  settings.projection.batch = static_cast<std::size_t>(config.database.projection_batch);
+  return settings;
+}
+
 Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config,
-                                                    const std::vector<std::string>& only) {
+                                                    const std::vector<std::string>& only,
+                                                    config::LiveConfig* live) {
   auto services = platformServices(config);
   std::set<std::string> known;
   for (const auto& s : services) known.insert(s.name);
@@ -141,6 +175,7 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
 
   std::unique_ptr<Platform> platform(new Platform());
   platform->only_ = only;
+  platform->live_ = live;
   auto runtime = engine::Runtime::open(runtimeSettings(config));
   if (!runtime) return Unexpected(runtime.error());
   platform->runtime_ = std::move(*runtime);
@@ -148,6 +183,7 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
   platform->hub_ = std::make_unique<hub::Hub>(hubConfig(config, only));
   platform->server_ = std::make_unique<http::HttpServer>(httpConfig(config.server));
 
+  std::map<std::string, std::unique_ptr<hub::Service>> prebuilt;
   for (const auto& service : services) {
     if (!service.config->enabled) continue;
     // Every service is registered so the hub can name it and locate it; only the local ones
@@ -171,10 +207,38 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
             settings, platform->mt5Feeds_->native(), platform->mt5Feeds_->compat(),
             SystemClock::instance());
         platform->mt5_->addRoutes(router);
+      if (service.name == "api-gateway") {
+        auto identity = gateway::Identity::open(identitySettings(config));
+        if (!identity) return Unexpected(identity.error());
+        platform->identity_ = std::move(*identity);
+        platform->gate_ = std::make_unique<gateway::Gatekeeper>(
+            platform->identity_->authenticator(), SystemClock::instance(),
+            rateLimitSettings(config.rate_limits));
+        if (live != nullptr) {
+          platform->subscriptions_.push_back(live->subscribe(
+              config::Concern::RateLimits, [gate = platform->gate_.get()](const auto& snapshot) {
+                gate->setLimits(rateLimitSettings(snapshot->rate_limits));
+              }));
+        }
+        gateway::addAuthRoutes(router, *platform->gate_);
+      }
+      if (service.name == "database-service") {
+        auto database = store::DatabaseService::open(
+            databaseSettings(config),
+            {{std::string(engine::toString(engine::Stream::MarketData)), &rt.journal(engine::Stream::MarketData)},
+             {std::string(engine::toString(engine::Stream::Trading)), &rt.journal(engine::Stream::Trading)}});
+        if (!database) return Unexpected(database.error());
+        (*database)->addRoutes(router);
+        prebuilt[service.name] = std::move(*database);
       }
     }
+    // A service built above (it had routes to add) is handed to the hub as it is; the hub calls
+    // a factory once and restarts the same object.
+    auto built = std::make_shared<std::unique_ptr<hub::Service>>(std::move(prebuilt[service.name]));
     auto added = platform->hub_->addService(
-        {service.name, service.dependsOn, [name = service.name, &rt](hub::Resolver&) {
+        {service.name, service.dependsOn,
+         [name = service.name, &rt, built](hub::Resolver&) -> std::unique_ptr<hub::Service> {
+           if (*built) return std::move(*built);
            return std::make_unique<services::PortService>(name, [&rt] { return rt.health(); });
          }});
     if (!added) return Unexpected(added.error());
@@ -182,7 +246,9 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
   return platform;
 }
 
-Platform::~Platform() = default;
+Platform::~Platform() {
+  for (auto id : subscriptions_) live_->unsubscribe(id);
+}
 
 Expected<void> Platform::start() {
   if (auto started = hub_->start(only_); !started) {

@@ -211,8 +211,14 @@ struct RateLimitsConfig {
 
 struct AuthConfig {
   std::string jwt_secret;  // a secret: masked when shown
+  std::string jwt_secret_file = "var/auth/jwt.key";
+  std::string db_path = "var/auth/identity.db";
+  std::string issuer = "aitrading";
+  std::string audience = "aitrading-api";
   std::int64_t access_token_ttl_s = 900;
   std::int64_t refresh_token_ttl_s = 604800;
+  int password_memory_kib = 19456;
+  int password_iterations = 2;
   bool operator==(const AuthConfig&) const = default;
 };
 
@@ -366,6 +372,13 @@ struct ReloadConfig {
   bool operator==(const ReloadConfig&) const = default;
 };
 
+/// database-service: where the journal is projected.
+struct DatabaseConfig {
+  std::string sqlite_path = "var/db/platform.db";
+  int projection_batch = 512;
+  bool operator==(const DatabaseConfig&) const = default;
+};
+
 struct Config {
   ServerConfig server;
   ServicesConfig services;
@@ -380,6 +393,7 @@ struct Config {
   BusConfig bus;
   DataConfig data;
   Mt5Config mt5;
+  DatabaseConfig database;
   ReloadConfig reload;
   bool operator==(const Config&) const = default;
 };

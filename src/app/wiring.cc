@@ -207,6 +207,7 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
             settings, platform->mt5Feeds_->native(), platform->mt5Feeds_->compat(),
             SystemClock::instance());
         platform->mt5_->addRoutes(router);
+      }
       if (service.name == "api-gateway") {
         auto identity = gateway::Identity::open(identitySettings(config));
         if (!identity) return Unexpected(identity.error());

@@ -22,7 +22,8 @@ using testing::sourceConfigDir;
 Config loadOk(const LoadOptions& options) {
   auto loaded = loadConfig(options);
   EXPECT_TRUE(loaded.has_value()) << (loaded ? "" : formatProblems(loaded.error()));
-  return loaded ? *loaded : Config{};
+  if (!loaded) return Config{};  // (a ternary here trips g++ 12's maybe-uninitialized)
+  return *loaded;
 }
 
 Problems loadFails(const LoadOptions& options) {

@@ -49,7 +49,8 @@ Config loadRendered(const std::string& text) {
   dir.write("default.toml", text);
   auto loaded = loadConfig(dir.options());
   EXPECT_TRUE(loaded.has_value()) << text << (loaded ? "" : formatProblems(loaded.error()));
-  return loaded ? *loaded : Config{};
+  if (!loaded) return Config{};  // (a ternary here trips g++ 12's maybe-uninitialized)
+  return *loaded;
 }
 
 TEST(ConfigRender, RenderedDefaultsLoadBackEqual) {

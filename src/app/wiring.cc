@@ -156,6 +156,7 @@ gateway::RateLimitSettings rateLimitSettings(const config::RateLimitsConfig& con
 store::DatabaseSettings databaseSettings(const config::Config& config) {
   store::DatabaseSettings settings;
   settings.sqlitePath = config.database.sqlite_path;
+  settings.postgresUrl = config.database.postgres_url;
   settings.projection.batch = static_cast<std::size_t>(config.database.projection_batch);
   return settings;
 }

@@ -54,4 +54,12 @@ struct JournalDumpOptions {
 };
 int runJournalDump(const JournalDumpOptions& options);
 
+struct FeaturesOptions {
+  std::string data;
+  std::string format = "csv";
+  std::string timeframe = "raw";
+  std::string features;
+};
+int runFeatures(const FeaturesOptions& options);
+
 }  // namespace ait::app

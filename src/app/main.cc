@@ -91,6 +91,7 @@ int main(int argc, char** argv) {
   featuresCmd->add_option("--features", features.features,
                           "Feature spec, e.g. \"sma:30,rsi:14,macd:12:26:9\" (docs/ai.md)")
       ->required();
+  auto runIdentity = ait::app::addIdentityCommands(app);
 
   try {
     app.parse(argc, argv);
@@ -105,6 +106,7 @@ int main(int argc, char** argv) {
   if (*verifyCmd) return ait::app::runAuditVerify(audit);
   if (*dumpCmd) return ait::app::runJournalDump(dump);
   if (*featuresCmd) return ait::app::runFeatures(features);
+  if (auto rc = runIdentity()) return *rc;
   std::fputs(app.help().c_str(), stderr);
   return 2;
 }

@@ -138,8 +138,14 @@ void visitConfig(V& v, C& c) {
   v.table("auth", [&] {
     auto& a = c.auth;
     v.value("jwt_secret", a.jwt_secret, SecretRule{});
+    v.value("jwt_secret_file", a.jwt_secret_file, NonEmpty{});
+    v.value("db_path", a.db_path, NonEmpty{});
+    v.value("issuer", a.issuer, NonEmpty{});
+    v.value("audience", a.audience, NonEmpty{});
     v.duration("access_token_ttl_s", a.access_token_ttl_s, Duration{"s", 10, 86'400});
     v.duration("refresh_token_ttl_s", a.refresh_token_ttl_s, Duration{"s", 10, 400 * 86'400});
+    v.value("password_memory_kib", a.password_memory_kib, Between<int>{1024, 4 * 1024 * 1024});
+    v.value("password_iterations", a.password_iterations, Between<int>{1, 100});
   });
   v.table("journal", [&] {
     auto& j = c.journal;

@@ -211,8 +211,14 @@ struct RateLimitsConfig {
 
 struct AuthConfig {
   std::string jwt_secret;  // a secret: masked when shown
+  std::string jwt_secret_file = "var/auth/jwt.key";
+  std::string db_path = "var/auth/identity.db";
+  std::string issuer = "aitrading";
+  std::string audience = "aitrading-api";
   std::int64_t access_token_ttl_s = 900;
   std::int64_t refresh_token_ttl_s = 604800;
+  int password_memory_kib = 19456;
+  int password_iterations = 2;
   bool operator==(const AuthConfig&) const = default;
 };
 

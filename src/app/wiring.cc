@@ -123,8 +123,17 @@ gateway::IdentitySettings identitySettings(const config::Config& config) {
   return settings;
 }
 
+gateway::RateLimitSettings rateLimitSettings(const config::RateLimitsConfig& config) {
+  auto bucket = [](const config::TokenBucketConfig& b) {
+    return gateway::BucketLimits{b.rate_per_s, static_cast<double>(b.burst)};
+  };
+  return {bucket(config.tenant), bucket(config.api_key), bucket(config.login_per_ip),
+          bucket(config.orders)};
+}
+
 Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config,
-                                                    const std::vector<std::string>& only) {
+                                                    const std::vector<std::string>& only,
+                                                    config::LiveConfig* live) {
   auto services = platformServices(config);
   std::set<std::string> known;
   for (const auto& s : services) known.insert(s.name);
@@ -137,6 +146,7 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
 
   std::unique_ptr<Platform> platform(new Platform());
   platform->only_ = only;
+  platform->live_ = live;
   auto runtime = engine::Runtime::open(runtimeSettings(config));
   if (!runtime) return Unexpected(runtime.error());
   platform->runtime_ = std::move(*runtime);
@@ -158,7 +168,16 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
         auto identity = gateway::Identity::open(identitySettings(config));
         if (!identity) return Unexpected(identity.error());
         platform->identity_ = std::move(*identity);
-        gateway::addAuthRoutes(router, platform->identity_->authenticator(), SystemClock::instance());
+        platform->gate_ = std::make_unique<gateway::Gatekeeper>(
+            platform->identity_->authenticator(), SystemClock::instance(),
+            rateLimitSettings(config.rate_limits));
+        if (live != nullptr) {
+          platform->subscriptions_.push_back(live->subscribe(
+              config::Concern::RateLimits, [gate = platform->gate_.get()](const auto& snapshot) {
+                gate->setLimits(rateLimitSettings(snapshot->rate_limits));
+              }));
+        }
+        gateway::addAuthRoutes(router, *platform->gate_);
       }
     }
     auto added = platform->hub_->addService(
@@ -170,7 +189,9 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
   return platform;
 }
 
-Platform::~Platform() = default;
+Platform::~Platform() {
+  for (auto id : subscriptions_) live_->unsubscribe(id);
+}
 
 Expected<void> Platform::start() {
   if (auto started = hub_->start(only_); !started) {

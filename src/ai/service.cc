@@ -94,6 +94,7 @@ hub::Health AiService::health() const {
 }
 
 const Decision* AiService::onBar(const Bar& bar) noexcept {
+  if (!running_.load(std::memory_order_relaxed)) return nullptr;
   pipeline_.update(bar);
   // Models are not asked before every indicator is past its lookback: a NaN input would count
   // against their breakers while nothing is wrong with them.

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "ait/ai/service.h"
 #include "ait/gateway/auth_routes.h"
 #include "ait/services/common_routes.h"
 #include "ait/services/port_service.h"
@@ -131,6 +132,55 @@ gateway::RateLimitSettings rateLimitSettings(const config::RateLimitsConfig& con
           bucket(config.orders)};
 }
 
+ai::AiServiceConfig aiServiceConfig(const config::Config& config) {
+  const auto& a = config.ai;
+  ai::AiServiceConfig c;
+  c.features = a.features;
+  c.modelsDir = a.models_dir;
+  c.models = a.models;
+  c.decision.method = a.ensemble == "majority_vote" ? ai::EnsembleMethod::MajorityVote
+                                                    : ai::EnsembleMethod::WeightedAverage;
+  c.decision.budgetNs = a.budget_us * 1000;
+  c.decision.cacheMaxAgeNs = a.cache_max_age_ms * 1'000'000;
+  c.decision.buyThreshold = a.buy_threshold;
+  c.decision.strongThreshold = a.strong_threshold;
+  c.decision.historySize = static_cast<std::size_t>(a.history_size);
+  const auto& b = config.resilience.circuit_breaker;
+  c.decision.breaker.failure_rate_threshold_pct = static_cast<int>(b.failure_rate_threshold_pct);
+  c.decision.breaker.window_size = b.window_size;
+  c.decision.breaker.minimum_calls = b.minimum_calls;
+  c.decision.breaker.open_duration_ms = b.open_duration_ms;
+  c.decision.breaker.half_open_calls = b.half_open_calls;
+  return c;
+}
+
+// Builds the ai-orchestration service, adds its routes and feeds it the configured symbol's bars
+// on the engine thread; returns the hub factory that hands the service over.
+Expected<hub::ServiceFactory> wireAi(const config::Config& config, http::Router& router,
+                                     engine::Runtime& rt) {
+  auto service = ai::AiService::create(aiServiceConfig(config), SystemClock::instance());
+  if (!service) return Unexpected(service.error());
+  auto timeframe = model::Timeframe::parse(config.ai.timeframe);
+  if (!timeframe) return Unexpected(timeframe.error());
+  ai::AiService* ai = service->get();
+  ai->addRoutes(router);
+  std::string topic = "md." + config.ai.symbol;
+  std::ranges::replace(topic, '/', '_');
+  std::ranges::replace(topic, '-', '_');
+  auto subscribed = rt.bus().subscribe(topic, [ai, tf = *timeframe](const model::Event& event) {
+    const auto* bar = std::get_if<model::Bar>(&event);
+    if (bar == nullptr || bar->timeframe != tf) return;
+    ai->onBar(ai::Bar{bar->start, bar->open.toDouble(), bar->high.toDouble(), bar->low.toDouble(),
+                      bar->close.toDouble(), bar->volume.toDouble()});
+  });
+  if (!subscribed) return Unexpected(subscribed.error());
+  auto owned = std::make_shared<std::unique_ptr<ai::AiService>>(std::move(*service));
+  return hub::ServiceFactory([owned](hub::Resolver&) -> Expected<std::unique_ptr<hub::Service>> {
+    if (!*owned) return fail(errors::kInternal, "ai-orchestration is built once per process");
+    return std::unique_ptr<hub::Service>(std::move(*owned));
+  });
+}
+
 Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config,
                                                     const std::vector<std::string>& only,
                                                     config::LiveConfig* live) {
@@ -178,6 +228,13 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
               }));
         }
         gateway::addAuthRoutes(router, *platform->gate_);
+      }
+      if (service.name == "ai-orchestration") {
+        auto factory = wireAi(config, router, rt);
+        if (!factory) return Unexpected(factory.error());
+        auto added = platform->hub_->addService({service.name, service.dependsOn, *factory});
+        if (!added) return Unexpected(added.error());
+        continue;
       }
     }
     auto added = platform->hub_->addService(

@@ -342,6 +342,23 @@ struct DataConfig {
   bool operator==(const DataConfig&) const = default;
 };
 
+/// The ai-orchestration service: the feature pipeline, the models loaded at start and how their
+/// outputs become decisions (docs/ai.md).
+struct AiConfig {
+  std::string features = "close,sma:10,ema:20,rsi:14,macd:12:26:9,bbands:20:2,atr:14,ret:1,vol:20";
+  std::string symbol = "EURUSD";   // bars of this symbol and timeframe feed the pipeline
+  std::string timeframe = "1m";
+  std::string models_dir = "models";
+  std::vector<std::string> models;  // manifests under models_dir, loaded at start
+  std::string ensemble = "weighted_average";  // or majority_vote
+  std::int64_t budget_us = 200;
+  std::int64_t cache_max_age_ms = 60000;
+  double buy_threshold = 0.2;
+  double strong_threshold = 0.6;
+  int history_size = 256;
+  bool operator==(const AiConfig&) const = default;
+};
+
 /// How a running process notices config changes (besides SIGHUP).
 struct ReloadConfig {
   std::int64_t watch_interval_ms = 2000;  // 0: no file watching
@@ -361,6 +378,7 @@ struct Config {
   JournalConfig journal;
   BusConfig bus;
   DataConfig data;
+  AiConfig ai;
   ReloadConfig reload;
   bool operator==(const Config&) const = default;
 };

@@ -22,7 +22,10 @@ using testing::sourceConfigDir;
 Config loadOk(const LoadOptions& options) {
   auto loaded = loadConfig(options);
   EXPECT_TRUE(loaded.has_value()) << (loaded ? "" : formatProblems(loaded.error()));
-  return loaded ? *loaded : Config{};
+  // Two returns, not a conditional expression: g++ 12 warns (maybe-uninitialized) on the
+  // temporary of `loaded ? *loaded : Config{}`.
+  if (!loaded) return Config{};
+  return *loaded;
 }
 
 Problems loadFails(const LoadOptions& options) {

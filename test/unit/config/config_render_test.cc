@@ -49,7 +49,8 @@ Config loadRendered(const std::string& text) {
   dir.write("default.toml", text);
   auto loaded = loadConfig(dir.options());
   EXPECT_TRUE(loaded.has_value()) << text << (loaded ? "" : formatProblems(loaded.error()));
-  return loaded ? *loaded : Config{};
+  if (!loaded) return Config{};  // not `?:`: g++ 12 warns maybe-uninitialized on its temporary
+  return *loaded;
 }
 
 TEST(ConfigRender, RenderedDefaultsLoadBackEqual) {

@@ -92,6 +92,7 @@ int main(int argc, char** argv) {
                           "Feature spec, e.g. \"sma:30,rsi:14,macd:12:26:9\" (docs/ai.md)")
       ->required();
   auto runIdentity = ait::app::addIdentityCommands(app);
+  auto runDatabase = ait::app::addDatabaseCommands(app);
 
   try {
     app.parse(argc, argv);
@@ -107,6 +108,7 @@ int main(int argc, char** argv) {
   if (*dumpCmd) return ait::app::runJournalDump(dump);
   if (*featuresCmd) return ait::app::runFeatures(features);
   if (auto rc = runIdentity()) return *rc;
+  if (auto rc = runDatabase()) return *rc;
   std::fputs(app.help().c_str(), stderr);
   return 2;
 }

@@ -1,6 +1,7 @@
 #include "app/wiring.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 #include "ait/ai/service.h"
 #include "ait/gateway/auth_routes.h"
 #include "ait/services/common_routes.h"
+#include "ait/store/database_service.h"
 #include "ait/services/port_service.h"
 
 namespace ait::app {
@@ -155,8 +157,8 @@ ai::AiServiceConfig aiServiceConfig(const config::Config& config) {
 }
 
 // Builds the ai-orchestration service, adds its routes and feeds it the configured symbol's bars
-// on the engine thread; returns the hub factory that hands the service over.
-Expected<hub::ServiceFactory> wireAi(const config::Config& config, http::Router& router,
+// on the engine thread.
+Expected<std::unique_ptr<ai::AiService>> wireAi(const config::Config& config, http::Router& router,
                                      engine::Runtime& rt) {
   auto service = ai::AiService::create(aiServiceConfig(config), SystemClock::instance());
   if (!service) return Unexpected(service.error());
@@ -174,11 +176,14 @@ Expected<hub::ServiceFactory> wireAi(const config::Config& config, http::Router&
                       bar->close.toDouble(), bar->volume.toDouble()});
   });
   if (!subscribed) return Unexpected(subscribed.error());
-  auto owned = std::make_shared<std::unique_ptr<ai::AiService>>(std::move(*service));
-  return hub::ServiceFactory([owned](hub::Resolver&) -> Expected<std::unique_ptr<hub::Service>> {
-    if (!*owned) return fail(errors::kInternal, "ai-orchestration is built once per process");
-    return std::unique_ptr<hub::Service>(std::move(*owned));
-  });
+  return std::move(*service);
+}
+
+store::DatabaseSettings databaseSettings(const config::Config& config) {
+  store::DatabaseSettings settings;
+  settings.sqlitePath = config.database.sqlite_path;
+  settings.projection.batch = static_cast<std::size_t>(config.database.projection_batch);
+  return settings;
 }
 
 Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config,
@@ -204,6 +209,7 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
   platform->hub_ = std::make_unique<hub::Hub>(hubConfig(config, only));
   platform->server_ = std::make_unique<http::HttpServer>(httpConfig(config.server));
 
+  std::map<std::string, std::unique_ptr<hub::Service>> prebuilt;
   for (const auto& service : services) {
     if (!service.config->enabled) continue;
     // Every service is registered so the hub can name it and locate it; only the local ones
@@ -230,15 +236,27 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
         gateway::addAuthRoutes(router, *platform->gate_);
       }
       if (service.name == "ai-orchestration") {
-        auto factory = wireAi(config, router, rt);
-        if (!factory) return Unexpected(factory.error());
-        auto added = platform->hub_->addService({service.name, service.dependsOn, *factory});
-        if (!added) return Unexpected(added.error());
-        continue;
+        auto ai = wireAi(config, router, rt);
+        if (!ai) return Unexpected(ai.error());
+        prebuilt[service.name] = std::move(*ai);
+      }
+      if (service.name == "database-service") {
+        auto database = store::DatabaseService::open(
+            databaseSettings(config),
+            {{std::string(engine::toString(engine::Stream::MarketData)), &rt.journal(engine::Stream::MarketData)},
+             {std::string(engine::toString(engine::Stream::Trading)), &rt.journal(engine::Stream::Trading)}});
+        if (!database) return Unexpected(database.error());
+        (*database)->addRoutes(router);
+        prebuilt[service.name] = std::move(*database);
       }
     }
+    // A service built above (it had routes to add) is handed to the hub as it is; the hub calls
+    // a factory once and restarts the same object.
+    auto built = std::make_shared<std::unique_ptr<hub::Service>>(std::move(prebuilt[service.name]));
     auto added = platform->hub_->addService(
-        {service.name, service.dependsOn, [name = service.name, &rt](hub::Resolver&) {
+        {service.name, service.dependsOn,
+         [name = service.name, &rt, built](hub::Resolver&) -> std::unique_ptr<hub::Service> {
+           if (*built) return std::move(*built);
            return std::make_unique<services::PortService>(name, [&rt] { return rt.health(); });
          }});
     if (!added) return Unexpected(added.error());

@@ -12,6 +12,7 @@
 #include "ait/engine/runtime.h"
 #include "ait/gateway/auth_routes.h"
 #include "ait/gateway/identity.h"
+#include "ait/store/database_service.h"
 #include "ait/http/server.h"
 #include "ait/hub/hub.h"
 #include "ait/log/log.h"
@@ -36,6 +37,7 @@ engine::RuntimeSettings runtimeSettings(const config::Config& config);
 /// The identity store and token keys of the api-gateway, from [auth].
 gateway::IdentitySettings identitySettings(const config::Config& config);
 gateway::RateLimitSettings rateLimitSettings(const config::RateLimitsConfig& config);
+store::DatabaseSettings databaseSettings(const config::Config& config);
 
 /// The running platform: owns the engine runtime (bus + journal), the hub and the HTTP server
 /// that serves every service port.

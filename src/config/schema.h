@@ -247,6 +247,10 @@ void visitConfig(V& v, C& c) {
     v.value("strong_threshold", a.strong_threshold, Between<double>{0.0, 1.0});
     v.value("history_size", a.history_size, Between<int>{1, 100'000});
   });
+  v.table("database", [&] {
+    v.value("sqlite_path", c.database.sqlite_path, NonEmpty{});
+    v.value("projection_batch", c.database.projection_batch, Between<int>{1, 100'000});
+  });
   v.table("reload", [&] {
     v.duration("watch_interval_ms", c.reload.watch_interval_ms, Duration{"ms", 0, kHourMs});
   });

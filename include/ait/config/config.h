@@ -365,6 +365,13 @@ struct ReloadConfig {
   bool operator==(const ReloadConfig&) const = default;
 };
 
+/// database-service: where the journal is projected.
+struct DatabaseConfig {
+  std::string sqlite_path = "var/db/platform.db";
+  int projection_batch = 512;
+  bool operator==(const DatabaseConfig&) const = default;
+};
+
 struct Config {
   ServerConfig server;
   ServicesConfig services;
@@ -379,6 +386,7 @@ struct Config {
   BusConfig bus;
   DataConfig data;
   AiConfig ai;
+  DatabaseConfig database;
   ReloadConfig reload;
   bool operator==(const Config&) const = default;
 };

@@ -50,6 +50,7 @@ class GatewayAuth : public ::testing::Test {
     std::string text = fmt::format(
         "[log]\nfile = \"{0}/log.txt\"\nstderr = false\n[journal]\ndata_dir = \"{0}/journal\"\n"
         "[auth]\ndb_path = \"{0}/identity.db\"\njwt_secret_file = \"{0}/jwt.key\"\n"
+        "[database]\nsqlite_path = \"{0}/platform.db\"\n"
         "password_memory_kib = 1024\npassword_iterations = 1\n"
         "[server]\nmax_body_bytes = 65536\n"
         "[rate_limits.login_per_ip]\nrate_per_s = 1000.0\nburst = 1000\n"

@@ -4,8 +4,8 @@
 
 #include <fmt/format.h>
 
-#include "ait/model/json.h"
 #include "ait/store/errors.h"
+#include "rows.h"
 
 namespace ait::store {
 
@@ -75,24 +75,11 @@ CREATE INDEX fills_tenant ON fills(tenant, seq);
 )sql"},
 };
 
-std::string str(const Json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::string_view statusOf(model::EventType type, const Json& j) {
-  using T = model::EventType;
-  switch (type) {
-    case T::SubmitOrder: return "new";
-    case T::OrderSubmitted: return "submitted";
-    case T::OrderDenied: return "denied";
-    case T::OrderAccepted: return "accepted";
-    case T::OrderRejected: return "rejected";
-    case T::OrderFilled: return str(j, "leaves_quantity") == "0" ? "filled" : "partially_filled";
-    case T::OrderCancelled: return "cancelled";
-    case T::OrderExpired: return "expired";
-    case T::OrderModified: return "modified";
-    default: return {};
+void bindOptional(Statement& st, int index, const std::optional<std::string>& value) {
+  if (value) {
+    st.bind(index, *value);
+  } else {
+    st.bindNull(index);
   }
 }
 
@@ -122,35 +109,26 @@ Expected<std::uint64_t> SqliteEventStore::checkpoint(std::string_view stream) {
 }
 
 Expected<void> SqliteEventStore::applyOne(const model::Event& event, std::string_view stream) {
-  const auto& header = model::headerOf(event);
-  const auto seq = static_cast<std::int64_t>(header.sequence);
-  const auto tenant = static_cast<std::int64_t>(header.tenant.value);
-  const auto type = model::typeOf(event);
-  if (const auto* tick = std::get_if<model::Tick>(&event)) {
+  const auto rows = rows::rowsOf(event);
+  if (const auto& t = rows.tick) {
     Statement st(db_->handle(),
                  "INSERT OR IGNORE INTO ticks(seq, tenant, symbol, ts_event, bid, ask, last, volume) "
                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-    st.bind(1, seq).bind(2, tenant).bind(3, tick->instrument.symbol.view()).bind(4, header.tsEvent)
-        .bind(5, tick->bid.toString()).bind(6, tick->ask.toString()).bind(7, tick->last.toString())
-        .bind(8, tick->volume.toString());
+    st.bind(1, t->seq).bind(2, t->tenant).bind(3, t->symbol).bind(4, t->tsEvent).bind(5, t->bid)
+        .bind(6, t->ask).bind(7, t->last).bind(8, t->volume);
     if (st.step() != SQLITE_DONE) return db_->error("writing a tick");
-    return {};
   }
-  const Json json = model::toJson(event);
-  {
+  if (const auto& e = rows.event) {
     Statement st(db_->handle(),
                  "INSERT OR IGNORE INTO events(stream, seq, type, tenant, ts_event, body) "
                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    st.bind(1, stream).bind(2, seq).bind(3, model::nameOf(type)).bind(4, tenant)
-        .bind(5, header.tsEvent).bind(6, json.dump());
+    st.bind(1, stream).bind(2, e->seq).bind(3, e->type).bind(4, e->tenant).bind(5, e->tsEvent)
+        .bind(6, e->body);
     if (st.step() != SQLITE_DONE) return db_->error("writing an event");
   }
-  const auto status = statusOf(type, json);
-  if (status.empty()) return {};
-  const std::string cid = str(json, "client_order_id");
-  const std::string symbol = json.contains("instrument") ? str(json["instrument"], "symbol") : "";
-  // The newest event decides the status; a replayed older one changes nothing.
-  Statement st(db_->handle(), R"sql(
+  if (const auto& o = rows.order) {
+    // The newest event decides the status; a replayed older one changes nothing.
+    Statement st(db_->handle(), R"sql(
 INSERT INTO orders(tenant, client_order_id, account, symbol, side, order_type, quantity, price,
                    venue_order_id, status, leaves_quantity, reason, created_seq, last_seq)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, '0'), ?8, COALESCE(?9, ''), ?10, ?11, COALESCE(?12, ''), ?13, ?13)
@@ -164,27 +142,26 @@ ON CONFLICT(tenant, client_order_id) DO UPDATE SET
   last_seq = excluded.last_seq
 WHERE excluded.last_seq > orders.last_seq
 )sql");
-  st.bind(1, tenant).bind(2, cid).bind(3, str(json, "account")).bind(4, symbol)
-      .bind(5, str(json, "side")).bind(6, str(json, "order_type"));
-  if (json.contains("quantity")) st.bind(7, str(json, "quantity")); else st.bindNull(7);
-  if (json.contains("price")) st.bind(8, str(json, "price")); else st.bindNull(8);
-  if (json.contains("venue_order_id")) st.bind(9, str(json, "venue_order_id")); else st.bindNull(9);
-  st.bind(10, status);
-  if (json.contains("leaves_quantity")) st.bind(11, str(json, "leaves_quantity")); else st.bindNull(11);
-  if (json.contains("reason")) st.bind(12, str(json, "reason")); else st.bindNull(12);
-  st.bind(13, seq);
-  if (st.step() != SQLITE_DONE) return db_->error("writing an order");
-
-  if (const auto* fill = std::get_if<model::OrderFilled>(&event)) {
-    Statement f(db_->handle(),
-                "INSERT OR IGNORE INTO fills(seq, tenant, client_order_id, trade_id, account, symbol, "
-                "side, quantity, price, commission, ts_event) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
-    f.bind(1, seq).bind(2, tenant).bind(3, cid).bind(4, fill->tradeId.view())
-        .bind(5, fill->account.view()).bind(6, symbol).bind(7, str(json, "side"))
-        .bind(8, fill->fillQuantity.toString()).bind(9, fill->fillPrice.toString())
-        .bind(10, fill->commission.toString()).bind(11, header.tsEvent);
-    if (f.step() != SQLITE_DONE) return db_->error("writing a fill");
+    st.bind(1, o->tenant).bind(2, o->clientOrderId).bind(3, o->account).bind(4, o->symbol)
+        .bind(5, o->side).bind(6, o->orderType);
+    bindOptional(st, 7, o->quantity);
+    bindOptional(st, 8, o->price);
+    bindOptional(st, 9, o->venueOrderId);
+    st.bind(10, o->status);
+    bindOptional(st, 11, o->leavesQuantity);
+    bindOptional(st, 12, o->reason);
+    st.bind(13, o->seq);
+    if (st.step() != SQLITE_DONE) return db_->error("writing an order");
+  }
+  if (const auto& f = rows.fill) {
+    Statement st(db_->handle(),
+                 "INSERT OR IGNORE INTO fills(seq, tenant, client_order_id, trade_id, account, symbol, "
+                 "side, quantity, price, commission, ts_event) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+    st.bind(1, f->seq).bind(2, f->tenant).bind(3, f->clientOrderId).bind(4, f->tradeId)
+        .bind(5, f->account).bind(6, f->symbol).bind(7, f->side).bind(8, f->quantity)
+        .bind(9, f->price).bind(10, f->commission).bind(11, f->tsEvent);
+    if (st.step() != SQLITE_DONE) return db_->error("writing a fill");
   }
   return {};
 }

@@ -76,6 +76,10 @@ TEST_F(AiServiceTest, LoadsConfiguredModelsAtStartAndDecidesOnBars) {
   EXPECT_EQ(history["decisions"][0]["models"][0]["model"], "lin");
   EXPECT_EQ(json(call(http::Method::Get, "/api/v1/ai/stats"))["decisions"], 2);
   EXPECT_EQ(call(http::Method::Get, "/api/v1/decisions?limit=x").status, 400);
+
+  service_->stop();
+  EXPECT_EQ(service_->onBar(Bar{5, 1, 1, 1, 105.0, 0}), nullptr) << "a stopped service decides nothing";
+  EXPECT_EQ(service_->engine().decisions(), 2u);
 }
 
 TEST_F(AiServiceTest, SwapsOnRequestAndKeepsTheOldModelWhenALoadFails) {

@@ -182,6 +182,7 @@ Expected<std::unique_ptr<ai::AiService>> wireAi(const config::Config& config, ht
 store::DatabaseSettings databaseSettings(const config::Config& config) {
   store::DatabaseSettings settings;
   settings.sqlitePath = config.database.sqlite_path;
+  settings.postgresUrl = config.database.postgres_url;
   settings.projection.batch = static_cast<std::size_t>(config.database.projection_batch);
   return settings;
 }

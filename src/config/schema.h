@@ -249,6 +249,7 @@ void visitConfig(V& v, C& c) {
   });
   v.table("database", [&] {
     v.value("sqlite_path", c.database.sqlite_path, NonEmpty{});
+    v.value("postgres_url", c.database.postgres_url, NoRule{});
     v.value("projection_batch", c.database.projection_batch, Between<int>{1, 100'000});
   });
   v.table("reload", [&] {

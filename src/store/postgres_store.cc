@@ -160,9 +160,12 @@ PostgresPool::Lease::~Lease() {
 }
 
 Expected<pg_conn*> PostgresPool::connect() {
-  const std::string conninfo =
-      fmt::format("{} connect_timeout={}", settings_.conninfo, settings_.connectTimeout.count());
-  pg_conn* conn = PQconnectdb(conninfo.c_str());
+  // The configured string may be key=value pairs or a postgresql:// URI; expand_dbname reads
+  // either, and the timeout is added as its own parameter.
+  const std::string timeout = std::to_string(settings_.connectTimeout.count());
+  const char* keywords[] = {"dbname", "connect_timeout", nullptr};
+  const char* values[] = {settings_.conninfo.c_str(), timeout.c_str(), nullptr};
+  pg_conn* conn = PQconnectdbParams(keywords, values, 1);
   if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
     std::string message = conn != nullptr ? PQerrorMessage(conn) : "out of memory";
     while (!message.empty() && message.back() == '\n') message.pop_back();
@@ -240,8 +243,17 @@ Expected<std::unique_ptr<PostgresEventStore>> PostgresEventStore::open(const Pos
   return store;
 }
 
+std::unique_ptr<PostgresEventStore> PostgresEventStore::lazy(const PostgresSettings& settings) {
+  return std::unique_ptr<PostgresEventStore>(new PostgresEventStore(settings));
+}
+
+Expected<void> PostgresEventStore::ready() {
+  if (migrated_.load(std::memory_order_acquire)) return {};
+  return migrate();
+}
+
 Expected<void> PostgresEventStore::migrate() {
-  return withConnection(pool_, [](pg_conn* conn) -> Expected<void> {
+  auto migrated = withConnection(pool_, [](pg_conn* conn) -> Expected<void> {
     // One migrator at a time across processes: an advisory lock held for the transaction.
     if (auto r = run(conn, "BEGIN"); !r) return Unexpected(r.error());
     auto body = [&]() -> Expected<void> {
@@ -270,9 +282,15 @@ Expected<void> PostgresEventStore::migrate() {
       return {};
     };
     auto done = body();
-    (void)run(conn, done ? "COMMIT" : "ROLLBACK");
-    return done;
+    if (!done) {
+      (void)run(conn, "ROLLBACK");
+      return done;
+    }
+    if (auto r = run(conn, "COMMIT"); !r) return Unexpected(r.error());
+    return {};
   });
+  if (migrated) migrated_.store(true, std::memory_order_release);
+  return migrated;
 }
 
 Expected<MigrationState> PostgresEventStore::migrations() {
@@ -284,6 +302,7 @@ Expected<MigrationState> PostgresEventStore::migrations() {
 }
 
 Expected<std::uint64_t> PostgresEventStore::checkpoint(std::string_view stream) {
+  if (auto ok = ready(); !ok) return Unexpected(ok.error());
   return withConnection(pool_, [&](pg_conn* conn) -> Expected<std::uint64_t> {
     auto r = run(conn, "SELECT seq FROM checkpoints WHERE stream = $1", {std::string(stream)});
     if (!r) return Unexpected(r.error());
@@ -294,6 +313,7 @@ Expected<std::uint64_t> PostgresEventStore::checkpoint(std::string_view stream) 
 
 Expected<void> PostgresEventStore::apply(std::string_view stream, std::span<const model::Event> events) {
   if (events.empty()) return {};
+  if (auto ok = ready(); !ok) return ok;
   return withConnection(pool_, [&](pg_conn* conn) -> Expected<void> {
     if (auto r = run(conn, "BEGIN"); !r) return Unexpected(r.error());
     auto body = [&]() -> Expected<void> {

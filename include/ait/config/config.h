@@ -368,6 +368,7 @@ struct ReloadConfig {
 /// database-service: where the journal is projected.
 struct DatabaseConfig {
   std::string sqlite_path = "var/db/platform.db";
+  std::string postgres_url;  // empty: no PostgreSQL; a password in it is masked when shown
   int projection_batch = 512;
   bool operator==(const DatabaseConfig&) const = default;
 };

@@ -4,6 +4,7 @@
 // migrations in a transaction, and the same idempotent rows as the SQLite store.
 
 #include <chrono>
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -76,6 +77,9 @@ class PostgresEventStore final : public EventStore {
  public:
   /// Connects and applies pending migrations; fails naming the server's message.
   static Expected<std::unique_ptr<PostgresEventStore>> open(const PostgresSettings& settings);
+  /// Returns a store that connects (and migrates) on first use, so a server that is down at
+  /// start-up only delays the projection.
+  static std::unique_ptr<PostgresEventStore> lazy(const PostgresSettings& settings);
 
   std::string_view backend() const noexcept override { return "postgresql"; }
   Expected<MigrationState> migrations() override;
@@ -92,7 +96,9 @@ class PostgresEventStore final : public EventStore {
  private:
   explicit PostgresEventStore(const PostgresSettings& settings) : pool_(settings) {}
   Expected<void> migrate();
+  Expected<void> ready();
   PostgresPool pool_;
+  std::atomic<bool> migrated_{false};
 };
 
 }  // namespace ait::store

@@ -75,6 +75,38 @@ http::HttpServerConfig httpConfig(const config::ServerConfig& config) {
   return http;
 }
 
+engine::RuntimeSettings runtimeSettings(const config::Config& config) {
+  engine::RuntimeSettings settings;
+  const auto& b = config.bus;
+  settings.bus.queue_capacity = static_cast<std::uint32_t>(b.queue_capacity);
+  settings.bus.backpressure = b.backpressure == config::Backpressure::Block  ? bus::Backpressure::Block
+                              : b.backpressure == config::Backpressure::Drop ? bus::Backpressure::Drop
+                                                                             : bus::Backpressure::Fail;
+  settings.bus.idle = b.idle == config::BusIdle::Spin    ? bus::IdleStrategy::Spin
+                      : b.idle == config::BusIdle::Yield ? bus::IdleStrategy::Yield
+                                                         : bus::IdleStrategy::Park;
+  const auto& j = config.journal;
+  settings.journal.dataDir = j.data_dir;
+  settings.journal.segmentBytes = static_cast<std::uint64_t>(j.segment_bytes);
+  settings.journal.groupCommitMaxBatch = static_cast<std::uint32_t>(j.group_commit_max_batch);
+  settings.journal.groupCommitMaxDelayUs = static_cast<std::uint32_t>(j.group_commit_max_delay_us);
+  settings.journal.fsync = j.fsync;
+  settings.journal.marketDataDays = static_cast<std::uint32_t>(j.retention.market_data_days);
+  settings.journal.tradingDays = static_cast<std::uint32_t>(j.retention.trading_days);
+  settings.journal.archive = j.retention.archive == config::ArchivePolicy::Zstd
+                                 ? journal::ArchiveMode::Zstd
+                                 : journal::ArchiveMode::Delete;
+  if (b.kind == config::BusKind::Nats) {
+    nats::NatsConfig nats;
+    nats.urls = b.nats_urls;
+    nats.stream_prefix = b.stream_prefix;
+    nats.source = b.node;
+    nats.state_dir = b.nats_state_dir;
+    settings.nats = std::move(nats);
+  }
+  return settings;
+}
+
 Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config,
                                                     const std::vector<std::string>& only) {
   auto services = platformServices(config);
@@ -89,6 +121,10 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
 
   std::unique_ptr<Platform> platform(new Platform());
   platform->only_ = only;
+  auto runtime = engine::Runtime::open(runtimeSettings(config));
+  if (!runtime) return Unexpected(runtime.error());
+  platform->runtime_ = std::move(*runtime);
+  engine::Runtime& rt = *platform->runtime_;
   platform->hub_ = std::make_unique<hub::Hub>(hubConfig(config, only));
   platform->server_ = std::make_unique<http::HttpServer>(httpConfig(config.server));
 
@@ -104,8 +140,8 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
       services::addCommonRoutes(router, *platform->hub_, service.name);
     }
     auto added = platform->hub_->addService(
-        {service.name, service.dependsOn, [name = service.name](hub::Resolver&) {
-           return std::make_unique<services::PortService>(name);
+        {service.name, service.dependsOn, [name = service.name, &rt](hub::Resolver&) {
+           return std::make_unique<services::PortService>(name, [&rt] { return rt.health(); });
          }});
     if (!added) return Unexpected(added.error());
   }
@@ -118,8 +154,13 @@ Expected<void> Platform::start() {
   if (auto started = hub_->start(only_); !started) {
     return fail(kStartFailed, started.error().describe());
   }
+  if (auto running = runtime_->start(); !running) {
+    hub_->stop();
+    return fail(kStartFailed, running.error().describe());
+  }
   if (auto listening = server_->start(); !listening) {
     hub_->stop();
+    runtime_->stop();
     return fail(kStartFailed, listening.error().describe());
   }
   return {};
@@ -129,6 +170,8 @@ void Platform::stop(std::chrono::steady_clock::time_point deadline) {
   server_->stopAccepting();
   server_->drain(deadline);
   hub_->stop();
+  const auto left = deadline - std::chrono::steady_clock::now();
+  runtime_->stop(std::max<std::chrono::nanoseconds>(left, std::chrono::milliseconds(100)));
   server_->stop();
 }
 

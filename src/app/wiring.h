@@ -8,6 +8,7 @@
 
 #include "ait/config/config.h"
 #include "ait/core/error.h"
+#include "ait/engine/runtime.h"
 #include "ait/http/server.h"
 #include "ait/hub/hub.h"
 #include "ait/log/log.h"
@@ -27,8 +28,11 @@ std::vector<ServiceDescriptor> platformServices(const config::Config& config);
 log::LogSettings logSettings(const config::LogConfig& config);
 hub::HubConfig hubConfig(const config::Config& config, const std::vector<std::string>& only);
 http::HttpServerConfig httpConfig(const config::ServerConfig& config);
+/// The bus, journal and (bus.kind = "nats") JetStream settings of the engine runtime.
+engine::RuntimeSettings runtimeSettings(const config::Config& config);
 
-/// The running platform: owns the hub and the HTTP server that serves every service port.
+/// The running platform: owns the engine runtime (bus + journal), the hub and the HTTP server
+/// that serves every service port.
 class Platform {
  public:
   /// Wires every service (or only those named in `only`) from the config.
@@ -36,17 +40,20 @@ class Platform {
                                                    const std::vector<std::string>& only);
   ~Platform();
 
-  /// Starts the services in dependency order, then opens their ports.
+  /// Starts the services in dependency order (they subscribe to the bus as they are built),
+  /// then the engine thread, then opens their ports.
   Expected<void> start();
   /// Stops accepting, drains in-flight requests until the deadline, stops the services in
-  /// reverse dependency order, then the HTTP server.
+  /// reverse dependency order, drains the engine and closes the journal, then the HTTP server.
   void stop(std::chrono::steady_clock::time_point deadline);
 
   hub::Hub& hub() noexcept { return *hub_; }
+  engine::Runtime& runtime() noexcept { return *runtime_; }
   http::HttpServer& server() noexcept { return *server_; }
 
  private:
   Platform() = default;
+  std::unique_ptr<engine::Runtime> runtime_;  // outlives the services, which hold references
   std::unique_ptr<hub::Hub> hub_;
   std::unique_ptr<http::HttpServer> server_;
   std::vector<std::string> only_;

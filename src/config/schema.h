@@ -159,8 +159,11 @@ void visitConfig(V& v, C& c) {
     v.value("kind", b.kind, NoRule{});
     v.value("queue_capacity", b.queue_capacity, PowerOfTwo{2, 1 << 24});
     v.value("backpressure", b.backpressure, NoRule{});
+    v.value("idle", b.idle, NoRule{});
     v.value("nats_urls", b.nats_urls, NatsUrls{});
     v.value("stream_prefix", b.stream_prefix, Name{32});
+    v.value("node", b.node, Name{48});
+    v.value("nats_state_dir", b.nats_state_dir, NonEmpty{});
   });
   v.table("data", [&] {
     v.table("synthetic", [&] {

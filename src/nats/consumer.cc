@@ -1,5 +1,6 @@
 #include "ait/nats/consumer.h"
 
+#include <algorithm>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -58,6 +59,7 @@ class ConsumerImpl {
         early_(metric("ait_nats_early_total", "Messages held back until their predecessor arrived")),
         gaps_(metric("ait_nats_gaps_total", "Messages applied past a predecessor that never came")),
         invalid_(metric("ait_nats_invalid_total", "Messages without a valid id or payload")),
+        ignored_(metric("ait_nats_ignored_total", "Messages from this process's own sources, skipped")),
         failures_(metric("ait_nats_consume_failures_total", "Failed connect or fetch attempts")),
         reconnects_(metric("ait_nats_reconnects_total", "Connections to NATS re-established")) {}
 
@@ -86,6 +88,7 @@ class ConsumerImpl {
     s.early = early_.value();
     s.gaps = gaps_.value();
     s.invalid = invalid_.value();
+    s.ignored = ignored_.value();
     s.refused = refused_.load(std::memory_order_relaxed);
     s.reconnects = reconnectCount_.load(std::memory_order_relaxed);
     s.connected = connected_.load(std::memory_order_relaxed);
@@ -241,6 +244,11 @@ class ConsumerImpl {
                              : id.error());
       return;
     }
+    if (std::ranges::find(options_.ignore_sources, id->source) != options_.ignore_sources.end()) {
+      ignored_.inc();
+      acks_.push_back(msg);
+      return;
+    }
     Verdict verdict = Verdict::Apply;
     {
       std::lock_guard lock(mutex_);
@@ -315,6 +323,7 @@ class ConsumerImpl {
   CountedMetric early_;
   CountedMetric gaps_;
   CountedMetric invalid_;
+  CountedMetric ignored_;
   CountedMetric failures_;
   metrics::Counter& reconnects_;
 

@@ -10,8 +10,8 @@ Expected<void> PortService::start() {
 void PortService::stop() noexcept { running_.store(false); }
 
 hub::Health PortService::health() const {
-  if (running_.load()) return {};
-  return {hub::HealthStatus::Down, "stopped", {}};
+  if (!running_.load()) return {hub::HealthStatus::Down, "stopped", {}};
+  return runtimeHealth_ ? runtimeHealth_() : hub::Health{};
 }
 
 }  // namespace ait::services

@@ -215,6 +215,9 @@ class Bus {
  public:
   /// A subscriber; called on the engine thread, must not throw.
   using Handler = std::move_only_function<void(const Msg&)>;
+  /// Sees every message (events and requests) on the engine thread before any handler and may
+  /// change it; the runtime uses it to journal each event and stamp its sequence first.
+  using Interceptor = std::move_only_function<void(Msg&) noexcept>;
 
   /// A dedicated producer: one thread at a time publishes through it into its own SPSC ring.
   /// It must not outlive its bus.
@@ -435,6 +438,13 @@ class Bus {
     return pending->wait(timeout);
   }
 
+  /// Installs the interceptor (one per bus); only before start() or on the engine thread.
+  Expected<void> setInterceptor(Interceptor interceptor) {
+    if (auto ok = checkControlThread("setInterceptor"); !ok) return ok;
+    interceptor_ = std::move(interceptor);
+    return {};
+  }
+
   /// Spawns the engine thread; only once, and not after runUntilIdle() is running.
   Expected<void> start() {
     std::lock_guard lock(controlMutex_);
@@ -565,6 +575,8 @@ class Bus {
   const std::string& name() const noexcept { return name_; }
 
  private:
+  Interceptor interceptor_;
+
   struct Subscription {
     Handler handler;
     std::move_only_function<void(const Msg&, detail::ReplyCore&)> responder;
@@ -892,6 +904,7 @@ class Bus {
   }
 
   void dispatchOne(Envelope& envelope) noexcept {
+    if (interceptor_) interceptor_(envelope.msg);
     decltype(auto) topicValue = topicOf_(envelope.msg);
     const std::string_view topic = detail::topicView(topicValue);
     const auto route = router_.resolve(topic);

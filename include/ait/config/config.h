@@ -23,6 +23,7 @@ enum class LogFormat { Json, Text };
 enum class ArchivePolicy { Zstd, Delete };
 enum class BusKind { Local, Nats };
 enum class Backpressure { Block, Drop, Fail };
+enum class BusIdle { Spin, Yield, Park };
 
 /// The TOML spelling of each enumerator, indexed by the enumerator's value.
 template <class E>
@@ -47,6 +48,10 @@ struct EnumNames<BusKind> {
 template <>
 struct EnumNames<Backpressure> {
   static constexpr std::array<std::string_view, 3> names{"block", "drop", "fail"};
+};
+template <>
+struct EnumNames<BusIdle> {
+  static constexpr std::array<std::string_view, 3> names{"spin", "yield", "park"};
 };
 
 template <class E>
@@ -231,8 +236,11 @@ struct BusConfig {
   BusKind kind = BusKind::Local;
   std::int64_t queue_capacity = 65536;
   Backpressure backpressure = Backpressure::Block;
+  BusIdle idle = BusIdle::Park;
   std::vector<std::string> nats_urls;
   std::string stream_prefix = "AIT";
+  std::string node = "node1";
+  std::string nats_state_dir = "var/nats";
   bool operator==(const BusConfig&) const = default;
 };
 

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ait/bus/bus.h"
 #include "ait/core/clock.h"
@@ -35,6 +36,9 @@ EventSink busSink(BusT& bus) {
 struct ConsumerOptions {
   std::string durable = "ait-consumer";  // durable consumer name; one per consuming process
   std::string filter = "ait.>";          // subjects it receives ("ait.7.>" for one tenant)
+  /// Publisher sources whose messages are acknowledged and skipped: a process that publishes
+  /// and consumes the same stream names its own sources here, so its events do not come back.
+  std::vector<std::string> ignore_sources{};
 };
 
 struct ConsumerStats {
@@ -43,6 +47,7 @@ struct ConsumerStats {
   std::uint64_t early = 0;       // held back until their predecessor arrived
   std::uint64_t gaps = 0;        // applied past a predecessor that never came
   std::uint64_t invalid = 0;     // terminated: no valid id or payload
+  std::uint64_t ignored = 0;     // from an ignored source (this process's own events)
   std::uint64_t refused = 0;     // the sink refused them (redelivered later)
   std::uint64_t reconnects = 0;
   bool connected = false;

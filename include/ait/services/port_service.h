@@ -3,6 +3,7 @@
 // start as PortService; each later grows into its own class in its own component folder.
 
 #include <atomic>
+#include <functional>
 #include <string>
 
 #include "ait/hub/service.h"
@@ -11,7 +12,9 @@ namespace ait::services {
 
 class PortService final : public hub::Service {
  public:
-  explicit PortService(std::string name) : name_(std::move(name)) {}
+  /// runtimeHealth, when set, reports what the service stands on (the engine runtime).
+  explicit PortService(std::string name, std::function<hub::Health()> runtimeHealth = {})
+      : name_(std::move(name)), runtimeHealth_(std::move(runtimeHealth)) {}
 
   std::string_view name() const noexcept override { return name_; }
   Expected<void> start() override;
@@ -20,6 +23,7 @@ class PortService final : public hub::Service {
 
  private:
   std::string name_;
+  std::function<hub::Health()> runtimeHealth_;
   std::atomic<bool> running_{false};
 };
 

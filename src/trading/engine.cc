@@ -188,17 +188,10 @@ CommandResult TradingEngine::cancel(const model::CancelOrder& command) noexcept 
   return CommandResult::Done;
 }
 
-CommandResult TradingEngine::modify(const model::ModifyOrder& command) noexcept {
-  advanceClock(command.header.tsEvent);
-  std::int32_t index = indexOf(command.header.tenant, command.clientOrderId);
-  if (index < 0) return CommandResult::UnknownOrder;
-  const oms::Order& order = book_.at(static_cast<std::uint32_t>(index));
-  if (order.status != oms::OrderStatus::Accepted &&
-      order.status != oms::OrderStatus::PartiallyFilled) {
-    return CommandResult::NotWorking;
-  }
+bool TradingEngine::amendmentOf(const oms::Order& order, const model::ModifyOrder& command,
+                                venue::Amendment& amendment) const noexcept {
+  if (order.instrumentIndex >= catalog_.size()) return false;
   const auto& spec = catalog_.at(order.instrumentIndex).spec;
-  venue::Amendment amendment;
   bool ok = true;
   std::int64_t unused = 0;
   if (command.quantity) {
@@ -221,7 +214,20 @@ CommandResult TradingEngine::modify(const model::ModifyOrder& command) noexcept 
   }
   bool changes = command.quantity || command.price || command.stopPrice || command.stopLoss ||
                  command.takeProfit;
-  if (!ok || !changes) return CommandResult::Invalid;
+  return ok && changes;
+}
+
+CommandResult TradingEngine::modify(const model::ModifyOrder& command) noexcept {
+  advanceClock(command.header.tsEvent);
+  std::int32_t index = indexOf(command.header.tenant, command.clientOrderId);
+  if (index < 0) return CommandResult::UnknownOrder;
+  const oms::Order& order = book_.at(static_cast<std::uint32_t>(index));
+  if (order.status != oms::OrderStatus::Accepted &&
+      order.status != oms::OrderStatus::PartiallyFilled) {
+    return CommandResult::NotWorking;
+  }
+  venue::Amendment amendment;
+  if (!amendmentOf(order, command, amendment)) return CommandResult::Invalid;
   if (command.header.sequence == 0) {
     emit(command);
   } else {
@@ -297,6 +303,15 @@ void TradingEngine::apply(const model::Event& event) noexcept {
           if (index < 0) return;
           auto i = static_cast<std::uint32_t>(index);
           oms::Order& order = book_.at(i);
+          // A command for an order that was not working was answered "not working" and
+          // changed nothing; it is in the journal all the same.
+          if constexpr (std::is_same_v<E, model::CancelOrder> ||
+                        std::is_same_v<E, model::ModifyOrder>) {
+            if (order.status != oms::OrderStatus::Accepted &&
+                order.status != oms::OrderStatus::PartiallyFilled) {
+              return;
+            }
+          }
           if constexpr (std::is_same_v<E, model::OrderSubmitted>) {
             book_.transition(i, oms::OrderTrigger::Submit);
           } else if constexpr (std::is_same_v<E, model::OrderDenied>) {
@@ -319,6 +334,8 @@ void TradingEngine::apply(const model::Event& event) noexcept {
           } else if constexpr (std::is_same_v<E, model::CancelOrder>) {
             book_.transition(i, oms::OrderTrigger::RequestCancel);
           } else if constexpr (std::is_same_v<E, model::ModifyOrder>) {
+            venue::Amendment amendment;
+            if (!amendmentOf(order, e, amendment)) return;  // answered "invalid", no change
             if (!book_.transition(i, oms::OrderTrigger::RequestModify)) return;
             const auto& spec = catalog_.at(order.instrumentIndex).spec;
             // Stop loss and take profit live in the engine (bracket legs), not at the venue.

@@ -109,6 +109,9 @@ class TradingEngine final : private venue::ExecutionSink {
   /// Live decisions after a venue report was applied: position events, bracket legs, OCO.
   void afterVenueEvent(const model::Event& event) noexcept;
   void placeBracket(std::uint32_t parent) noexcept;
+  /// Reads a modify command into venue terms; false when it changes nothing or does not fit.
+  bool amendmentOf(const oms::Order& order, const model::ModifyOrder& command,
+                   venue::Amendment& amendment) const noexcept;
   void cancelWorking(std::uint32_t index) noexcept;
   void advanceClock(TimestampNs ts) noexcept;
   void rollover(TimestampNs ts) noexcept;

@@ -7,7 +7,8 @@ packages=(
   g++ cmake ninja-build ccache mold pkg-config git curl ca-certificates
   libboost-all-dev libssl-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
-  libsqlite3-dev libzstd-dev libnats-dev
+  libsqlite3-dev libzstd-dev libnats-dev zlib1g-dev
+  libargon2-dev liboath-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nats-server prometheus python3 python3-websockets
 )
@@ -29,4 +30,4 @@ sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+$sudo apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}"

@@ -2,9 +2,15 @@
 // The subcommands of `aitrading`. Each returns the process exit code.
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
+
+namespace CLI {
+class App;
+}
 
 namespace ait::app {
 
@@ -53,5 +59,9 @@ struct JournalDumpOptions {
   std::uint64_t limit = 0;
 };
 int runJournalDump(const JournalDumpOptions& options);
+
+/// Registers `tenant` and `user` with their subcommands; the returned function runs the one
+/// chosen after parsing (nullopt when neither was).
+std::function<std::optional<int>()> addIdentityCommands(CLI::App& app);
 
 }  // namespace ait::app

@@ -79,6 +79,8 @@ int main(int argc, char** argv) {
   dumpCmd->add_option("--type", dump.types, "Only these event types (repeatable)");
   dumpCmd->add_option("--limit", dump.limit, "At most this many events");
 
+  auto runIdentity = ait::app::addIdentityCommands(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -91,6 +93,7 @@ int main(int argc, char** argv) {
   if (*benchCmd) return ait::app::runBench(bench);
   if (*verifyCmd) return ait::app::runAuditVerify(audit);
   if (*dumpCmd) return ait::app::runJournalDump(dump);
+  if (auto rc = runIdentity()) return *rc;
   std::fputs(app.help().c_str(), stderr);
   return 2;
 }

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "ait/gateway/auth_routes.h"
 #include "ait/services/common_routes.h"
 #include "ait/services/port_service.h"
 
@@ -107,6 +108,21 @@ engine::RuntimeSettings runtimeSettings(const config::Config& config) {
   return settings;
 }
 
+gateway::IdentitySettings identitySettings(const config::Config& config) {
+  const auto& a = config.auth;
+  gateway::IdentitySettings settings;
+  settings.jwtSecret = a.jwt_secret;
+  settings.jwtSecretFile = a.jwt_secret_file;
+  settings.dbPath = a.db_path;
+  settings.auth.issuer = a.issuer;
+  settings.auth.audience = a.audience;
+  settings.auth.accessTtlSeconds = a.access_token_ttl_s;
+  settings.auth.refreshTtlSeconds = a.refresh_token_ttl_s;
+  settings.auth.passwordCost.memory_kib = static_cast<std::uint32_t>(a.password_memory_kib);
+  settings.auth.passwordCost.iterations = static_cast<std::uint32_t>(a.password_iterations);
+  return settings;
+}
+
 Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config,
                                                     const std::vector<std::string>& only) {
   auto services = platformServices(config);
@@ -138,6 +154,12 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
           {service.name, config::bindHost(config, *service.config),
            static_cast<std::uint16_t>(service.config->port)});
       services::addCommonRoutes(router, *platform->hub_, service.name);
+      if (service.name == "api-gateway") {
+        auto identity = gateway::Identity::open(identitySettings(config));
+        if (!identity) return Unexpected(identity.error());
+        platform->identity_ = std::move(*identity);
+        gateway::addAuthRoutes(router, platform->identity_->authenticator(), SystemClock::instance());
+      }
     }
     auto added = platform->hub_->addService(
         {service.name, service.dependsOn, [name = service.name, &rt](hub::Resolver&) {

@@ -9,6 +9,7 @@
 #include "ait/config/config.h"
 #include "ait/core/error.h"
 #include "ait/engine/runtime.h"
+#include "ait/gateway/identity.h"
 #include "ait/http/server.h"
 #include "ait/hub/hub.h"
 #include "ait/log/log.h"
@@ -30,6 +31,8 @@ hub::HubConfig hubConfig(const config::Config& config, const std::vector<std::st
 http::HttpServerConfig httpConfig(const config::ServerConfig& config);
 /// The bus, journal and (bus.kind = "nats") JetStream settings of the engine runtime.
 engine::RuntimeSettings runtimeSettings(const config::Config& config);
+/// The identity store and token keys of the api-gateway, from [auth].
+gateway::IdentitySettings identitySettings(const config::Config& config);
 
 /// The running platform: owns the engine runtime (bus + journal), the hub and the HTTP server
 /// that serves every service port.
@@ -54,6 +57,7 @@ class Platform {
  private:
   Platform() = default;
   std::unique_ptr<engine::Runtime> runtime_;  // outlives the services, which hold references
+  std::unique_ptr<gateway::Identity> identity_;  // api-gateway only
   std::unique_ptr<hub::Hub> hub_;
   std::unique_ptr<http::HttpServer> server_;
   std::vector<std::string> only_;

@@ -142,4 +142,28 @@ std::string tomlString(std::string_view text) {
   return out;
 }
 
+Reason BarTimeframes::operator()(const std::vector<std::string>& v) const {
+  for (const auto& text : v) {
+    std::int64_t seconds = 0;
+    if (text.size() >= 2) {
+      std::int64_t n = 0;
+      bool digits = true;
+      for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+        if (text[i] < '0' || text[i] > '9' || n > 1'000'000) {
+          digits = false;
+          break;
+        }
+        n = n * 10 + (text[i] - '0');
+      }
+      const char unit = text.back();
+      if (digits) seconds = n * (unit == 'm' ? 60 : unit == 'h' ? 3600 : unit == 'd' ? 86400 : 0);
+    }
+    if (seconds <= 0 || 86400 % seconds != 0) {
+      return fmt::format("each must be <n>m, <n>h or <n>d dividing a day (\"1m\", \"4h\", \"1d\"), got {}",
+                         tomlString(text));
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace ait::config::detail

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace ait::config::detail {
 
@@ -160,6 +161,22 @@ struct NatsUrls {
     }
     return std::nullopt;
   }
+};
+
+/// A string that must be one of a fixed set of words.
+struct OneOf {
+  std::vector<std::string_view> words;
+  Reason operator()(const std::string& v) const {
+    for (auto w : words) {
+      if (v == w) return std::nullopt;
+    }
+    return fmt::format("must be one of {}, got {}", fmt::join(words, ", "), tomlString(v));
+  }
+};
+
+/// Bar timeframes: each "<n>m", "<n>h" or "<n>d" dividing a day ("1m", "4h", "1d").
+struct BarTimeframes {
+  Reason operator()(const std::vector<std::string>& v) const;
 };
 
 }  // namespace ait::config::detail

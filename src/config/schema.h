@@ -105,6 +105,7 @@ void visitConfig(V& v, C& c) {
       v.value("multiplier", t.multiplier, Between<double>{1.0, 100.0});
       v.value("budget_ratio", t.budget_ratio, Between<double>{0.0, 1.0});
       v.value("budget_min_per_s", t.budget_min_per_s, Between<double>{0.0, 1e6});
+      v.duration("budget_window_ms", t.budget_window_ms, Duration{"ms", 100, kHourMs});
     });
     v.table("bulkhead", [&] {
       auto& b = r.bulkhead;
@@ -137,8 +138,14 @@ void visitConfig(V& v, C& c) {
   v.table("auth", [&] {
     auto& a = c.auth;
     v.value("jwt_secret", a.jwt_secret, SecretRule{});
+    v.value("jwt_secret_file", a.jwt_secret_file, NonEmpty{});
+    v.value("db_path", a.db_path, NonEmpty{});
+    v.value("issuer", a.issuer, NonEmpty{});
+    v.value("audience", a.audience, NonEmpty{});
     v.duration("access_token_ttl_s", a.access_token_ttl_s, Duration{"s", 10, 86'400});
     v.duration("refresh_token_ttl_s", a.refresh_token_ttl_s, Duration{"s", 10, 400 * 86'400});
+    v.value("password_memory_kib", a.password_memory_kib, Between<int>{1024, 4 * 1024 * 1024});
+    v.value("password_iterations", a.password_iterations, Between<int>{1, 100});
   });
   v.table("journal", [&] {
     auto& j = c.journal;
@@ -166,6 +173,53 @@ void visitConfig(V& v, C& c) {
     v.value("nats_state_dir", b.nats_state_dir, NonEmpty{});
   });
   v.table("data", [&] {
+    v.tableArray("instruments", c.data.instruments, [&](auto& e) {
+      v.value("symbol", e.symbol, Symbol{});
+      v.value("venue", e.venue, NoRule{});
+      v.value("price_scale", e.price_scale, Between<int>{0, 18});
+      v.value("quantity_scale", e.quantity_scale, Between<int>{0, 18});
+      v.value("tick_size", e.tick_size, PositiveUpTo{1e9});
+      v.value("lot_step", e.lot_step, PositiveUpTo{1e9});
+      v.value("min_quantity", e.min_quantity, PositiveUpTo{1e12});
+      v.value("max_quantity", e.max_quantity, PositiveUpTo{1e12});
+      v.value("contract_size", e.contract_size, PositiveUpTo{1e12});
+      v.value("currency", e.currency, NonEmpty{});
+      v.duration("gap_threshold_ms", e.gap_threshold_ms, Duration{"ms", 0, kDayMs});
+    });
+    v.table("validation", [&] {
+      auto& x = c.data.validation;
+      v.value("accept_crossed", x.accept_crossed, NoRule{});
+      v.duration("future_tolerance_ms", x.future_tolerance_ms, Duration{"ms", 0, kHourMs});
+    });
+    v.table("bars", [&] {
+      auto& b = c.data.bars;
+      v.value("timeframes", b.timeframes, BarTimeframes{});
+      v.value("price", b.price, OneOf{{"bid", "ask", "mid"}});
+      v.duration("grace_ms", b.grace_ms, Duration{"ms", 0, kHourMs});
+    });
+    v.table("csv", [&] {
+      auto& x = c.data.csv;
+      v.value("delimiter", x.delimiter, OneOf{{",", ";", "\t", "|"}});
+      v.value("header", x.header, NoRule{});
+      v.value("timestamp_column", x.timestamp_column, NonEmpty{});
+      v.value("timestamp_format", x.timestamp_format,
+              OneOf{{"iso8601", "epoch_s", "epoch_ms", "epoch_us", "epoch_ns"}});
+      v.value("symbol_column", x.symbol_column, NoRule{});
+      v.value("bid_column", x.bid_column, NoRule{});
+      v.value("ask_column", x.ask_column, NoRule{});
+      v.value("last_column", x.last_column, NoRule{});
+      v.value("volume_column", x.volume_column, NoRule{});
+    });
+    v.table("replay", [&] {
+      auto& r = c.data.replay;
+      v.value("enabled", r.enabled, NoRule{});
+      v.value("file", r.file, NoRule{});
+      v.value("format", r.format, OneOf{{"histdata-ticks", "csv", "binance"}});
+      v.value("symbol", r.symbol, Symbol{});
+      v.value("timezone", r.timezone, NonEmpty{});
+      v.value("speed", r.speed, Between<double>{0.0, 1e6});
+      v.value("loop", r.loop, NoRule{});
+    });
     v.table("synthetic", [&] {
       auto& s = c.data.synthetic;
       v.value("enabled", s.enabled, NoRule{});

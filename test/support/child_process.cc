@@ -80,6 +80,12 @@ int freePort() {
 }
 
 HttpReply httpGet(int port, const std::string& path, std::chrono::milliseconds timeout) {
+  return httpRequest(port, "GET", path, {}, {}, timeout);
+}
+
+HttpReply httpRequest(int port, const std::string& method, const std::string& path,
+                      const std::string& body, const std::vector<std::string>& headers,
+                      std::chrono::milliseconds timeout) {
   HttpReply reply;
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return reply;
@@ -91,7 +97,12 @@ HttpReply httpGet(int port, const std::string& path, std::chrono::milliseconds t
     close(fd);
     return reply;
   }
-  std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  std::string request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  for (const auto& header : headers) request += header + "\r\n";
+  if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
+    request += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  }
+  request += "\r\n" + body;
   if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) < 0) {
     close(fd);
     return reply;
@@ -110,6 +121,7 @@ HttpReply httpGet(int port, const std::string& path, std::chrono::milliseconds t
   if (raw.rfind("HTTP/1.", 0) != 0 || raw.size() < 12) return reply;
   reply.status = std::stoi(raw.substr(9, 3));
   if (auto split = raw.find("\r\n\r\n"); split != std::string::npos) {
+    reply.headers = raw.substr(0, split);
     reply.body = raw.substr(split + 4);
     // Chunked bodies are not expected from the server (it sets Content-Length).
   }

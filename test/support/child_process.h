@@ -35,11 +35,17 @@ int freePort();
 
 struct HttpReply {
   int status = 0;  // 0 when the connection failed
+  std::string headers;  // the status line and header lines, as received
   std::string body;
 };
 
 /// Sends one HTTP/1.1 GET to 127.0.0.1:port with Connection: close and returns the reply.
 HttpReply httpGet(int port, const std::string& path,
                   std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+
+/// Sends one request with extra header lines ("Name: value"); a body is sent as JSON.
+HttpReply httpRequest(int port, const std::string& method, const std::string& path,
+                      const std::string& body = {}, const std::vector<std::string>& headers = {},
+                      std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
 
 }  // namespace ait::testing

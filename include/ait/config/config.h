@@ -160,6 +160,7 @@ struct RetryConfig {
   double multiplier = 2.0;
   double budget_ratio = 0.1;
   double budget_min_per_s = 10.0;
+  std::int64_t budget_window_ms = 10000;
   bool operator==(const RetryConfig&) const = default;
 };
 
@@ -210,8 +211,14 @@ struct RateLimitsConfig {
 
 struct AuthConfig {
   std::string jwt_secret;  // a secret: masked when shown
+  std::string jwt_secret_file = "var/auth/jwt.key";
+  std::string db_path = "var/auth/identity.db";
+  std::string issuer = "aitrading";
+  std::string audience = "aitrading-api";
   std::int64_t access_token_ttl_s = 900;
   std::int64_t refresh_token_ttl_s = 604800;
+  int password_memory_kib = 19456;
+  int password_iterations = 2;
   bool operator==(const AuthConfig&) const = default;
 };
 
@@ -264,7 +271,73 @@ struct SyntheticFeedConfig {
   bool operator==(const SyntheticFeedConfig&) const = default;
 };
 
+/// Reference data of one instrument (see model::Instrument); prices are checked against it.
+struct InstrumentConfig {
+  std::string symbol;
+  std::string venue;
+  int price_scale = 5;
+  int quantity_scale = 2;
+  double tick_size = 0.00001;
+  double lot_step = 0.01;
+  double min_quantity = 0.01;
+  double max_quantity = 100.0;
+  double contract_size = 100000.0;
+  std::string currency = "USD";
+  std::int64_t gap_threshold_ms = 0;  // no tick for longer is a gap; 0: not checked
+  bool operator==(const InstrumentConfig&) const = default;
+};
+
+/// How raw quotes are checked before they become ticks.
+struct ValidationConfig {
+  bool accept_crossed = false;  // accept bid > ask, flagged, instead of rejecting it
+  std::int64_t future_tolerance_ms = 2000;
+  bool operator==(const ValidationConfig&) const = default;
+};
+
+/// Bars built from ticks.
+struct BarsConfig {
+  std::vector<std::string> timeframes{"1m", "5m", "15m", "30m", "1h", "4h", "1d"};
+  std::string price = "bid";  // bid, ask or mid
+  std::int64_t grace_ms = 2000;
+  bool operator==(const BarsConfig&) const = default;
+};
+
+/// Column mapping of generic CSV files: header names, or 0-based indices when header = false.
+struct CsvConfig {
+  std::string delimiter = ",";
+  bool header = true;
+  std::string timestamp_column = "timestamp";
+  std::string timestamp_format = "iso8601";  // iso8601, epoch_s, epoch_ms, epoch_us, epoch_ns
+  std::string symbol_column;                  // empty: data.replay.symbol
+  std::string bid_column = "bid";
+  std::string ask_column = "ask";
+  std::string last_column;
+  std::string volume_column;
+  bool operator==(const CsvConfig&) const = default;
+};
+
+/// A market data file replayed into the platform by the data bridge.
+struct ReplayConfig {
+  bool enabled = false;
+  std::string file;
+  std::string format = "histdata-ticks";  // histdata-ticks, csv, binance
+  std::string symbol = "EURUSD";
+  std::string timezone = "EST";  // of times without a zone: UTC, EST or UTC+HH:MM
+  double speed = 1.0;            // 1: recorded pace, N: N times faster, 0: as fast as possible
+  bool loop = false;
+  bool operator==(const ReplayConfig&) const = default;
+};
+
 struct DataConfig {
+  std::vector<InstrumentConfig> instruments{
+      {"EURUSD", "", 5, 2, 0.00001, 0.01, 0.01, 100.0, 100000.0, "USD", 60000},
+      {"GBPUSD", "", 5, 2, 0.00001, 0.01, 0.01, 100.0, 100000.0, "USD", 60000},
+      {"USDJPY", "", 3, 2, 0.001, 0.01, 0.01, 100.0, 100000.0, "JPY", 60000},
+  };
+  ValidationConfig validation;
+  BarsConfig bars;
+  CsvConfig csv;
+  ReplayConfig replay;
   SyntheticFeedConfig synthetic;
   bool operator==(const DataConfig&) const = default;
 };

@@ -104,6 +104,8 @@ inline constexpr std::uint32_t kTickLast = 1U << 2;
 inline constexpr std::uint32_t kTickVolume = 1U << 3;
 inline constexpr std::uint32_t kTickBuy = 1U << 4;   // last trade was buyer-initiated
 inline constexpr std::uint32_t kTickSell = 1U << 5;  // last trade was seller-initiated
+inline constexpr std::uint32_t kTickCrossed = 1U << 6;     // bid > ask, accepted by configuration
+inline constexpr std::uint32_t kTickOutOfOrder = 1U << 7;  // older than a tick already published
 
 /// A bar period in seconds ("1m" = 60).
 struct Timeframe {

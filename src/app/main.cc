@@ -79,6 +79,18 @@ int main(int argc, char** argv) {
   dumpCmd->add_option("--type", dump.types, "Only these event types (repeatable)");
   dumpCmd->add_option("--limit", dump.limit, "At most this many events");
 
+  ait::app::BacktestOptions backtest;
+  auto* backtestCmd = app.add_subcommand(
+      "backtest", "Run a strategy over recorded bars on the simulated venue and print the "
+                  "statistics (same input, same output).");
+  backtestCmd->add_option("--data", backtest.data, "CSV bars: date, open, high, low, close[, volume]")
+      ->required();
+  backtestCmd->add_option("--strategy", backtest.strategy, "Strategy file (TOML)")->required();
+  backtestCmd->add_option("--cash", backtest.cash, "Starting cash (default 10000)");
+  backtestCmd->add_option("--from", backtest.from, "First bar time (ISO 8601, inclusive)");
+  backtestCmd->add_option("--to", backtest.to, "Last bar time (ISO 8601, exclusive)");
+  backtestCmd->add_option("--report", backtest.report, "Write an HTML report to this file");
+
   auto runIdentity = ait::app::addIdentityCommands(app);
 
   try {
@@ -93,6 +105,7 @@ int main(int argc, char** argv) {
   if (*benchCmd) return ait::app::runBench(bench);
   if (*verifyCmd) return ait::app::runAuditVerify(audit);
   if (*dumpCmd) return ait::app::runJournalDump(dump);
+  if (*backtestCmd) return ait::app::runBacktest(backtest);
   if (auto rc = runIdentity()) return *rc;
   std::fputs(app.help().c_str(), stderr);
   return 2;

@@ -1,6 +1,7 @@
 #include "app/wiring.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include <fmt/format.h>
@@ -9,6 +10,8 @@
 #include "ait/gateway/auth_routes.h"
 #include "ait/services/common_routes.h"
 #include "ait/services/port_service.h"
+#include "ait/data/instruments.h"
+#include "ait/trading/service.h"
 
 namespace ait::app {
 
@@ -123,6 +126,40 @@ gateway::IdentitySettings identitySettings(const config::Config& config) {
   return settings;
 }
 
+Expected<trading::TradingSettings> tradingSettings(const config::Config& config) {
+  trading::TradingSettings settings;
+  const auto& t = config.trading;
+  auto instruments = data::instrumentsFromConfig(config.data.instruments);
+  if (!instruments) return Unexpected(instruments.error());
+  auto commission = model::Money::fromDouble(t.commission_per_lot, portfolio::kMoneyScale);
+  if (!commission) return Unexpected(commission.error());
+  for (const auto& spec : *instruments) {
+    portfolio::TradableInstrument instrument;
+    instrument.spec = spec.instrument;
+    instrument.terms.commissionPerUnit = *commission;
+    instrument.terms.marginPpm = std::llround(t.margin_pct * 10'000.0);
+    instrument.terms.slippageTicks = t.slippage_ticks;
+    settings.instruments.push_back(std::move(instrument));
+  }
+  auto limits = risk::RiskLimits::fromConfig(config.risk);
+  if (!limits) return Unexpected(limits.error());
+  settings.limits = *limits;
+  auto account = model::AccountId::from(t.account);
+  auto currency = model::Currency::from(t.currency);
+  auto balance = model::Money::fromDouble(t.starting_balance, portfolio::kMoneyScale);
+  if (!account) return Unexpected(account.error());
+  if (!currency) return Unexpected(currency.error());
+  if (!balance) return Unexpected(balance.error());
+  settings.accounts.push_back({model::TenantId{static_cast<std::uint32_t>(t.tenant)}, *account,
+                               *currency,
+                               t.hedging ? portfolio::PositionMode::Hedging
+                                         : portfolio::PositionMode::Netting,
+                               *balance});
+  settings.engine.maxOrders = static_cast<std::uint32_t>(t.max_orders);
+  settings.ackTimeout = std::chrono::milliseconds(t.ack_timeout_ms);
+  return settings;
+}
+
 Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config,
                                                     const std::vector<std::string>& only) {
   auto services = platformServices(config);
@@ -149,17 +186,34 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
     // Every service is registered so the hub can name it and locate it; only the local ones
     // (all, or those in --only) are built here and get their port.
     bool local = only.empty() || std::ranges::find(only, service.name) != only.end();
+    http::Router* serviceRouter = nullptr;
     if (local) {
       auto& router = platform->server_->addEndpoint(
           {service.name, config::bindHost(config, *service.config),
            static_cast<std::uint16_t>(service.config->port)});
       services::addCommonRoutes(router, *platform->hub_, service.name);
+      serviceRouter = &router;
       if (service.name == "api-gateway") {
         auto identity = gateway::Identity::open(identitySettings(config));
         if (!identity) return Unexpected(identity.error());
         platform->identity_ = std::move(*identity);
         gateway::addAuthRoutes(router, platform->identity_->authenticator(), SystemClock::instance());
       }
+    }
+    if (service.name == "trading-engine" && local) {
+      auto settings = tradingSettings(config);
+      if (!settings) return Unexpected(settings.error());
+      auto* router = serviceRouter;
+      auto added = platform->hub_->addService(
+          {service.name, service.dependsOn,
+           [&rt, router, settings = std::move(*settings)](hub::Resolver&)
+               -> Expected<std::unique_ptr<hub::Service>> {
+             auto built = trading::TradingService::create(rt, *router, settings);
+             if (!built) return Unexpected(built.error());
+             return std::unique_ptr<hub::Service>(std::move(*built));
+           }});
+      if (!added) return Unexpected(added.error());
+      continue;
     }
     auto added = platform->hub_->addService(
         {service.name, service.dependsOn, [name = service.name, &rt](hub::Resolver&) {

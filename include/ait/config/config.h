@@ -342,6 +342,22 @@ struct DataConfig {
   bool operator==(const DataConfig&) const = default;
 };
 
+/// The trading engine's simulated (paper) venue and account; instruments come from
+/// data.instruments.
+struct TradingConfig {
+  int tenant = 1;
+  std::string account = "PAPER";
+  std::string currency = "USD";
+  double starting_balance = 100000.0;
+  bool hedging = false;
+  double commission_per_lot = 0.0;
+  double margin_pct = 1.0;  // margin as a share of notional: 1.0 is 1:100
+  int slippage_ticks = 0;
+  int max_orders = 65536;
+  std::int64_t ack_timeout_ms = 5000;
+  bool operator==(const TradingConfig&) const = default;
+};
+
 /// How a running process notices config changes (besides SIGHUP).
 struct ReloadConfig {
   std::int64_t watch_interval_ms = 2000;  // 0: no file watching
@@ -361,6 +377,7 @@ struct Config {
   JournalConfig journal;
   BusConfig bus;
   DataConfig data;
+  TradingConfig trading;
   ReloadConfig reload;
   bool operator==(const Config&) const = default;
 };

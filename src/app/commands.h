@@ -73,5 +73,7 @@ int runJournalDump(const JournalDumpOptions& options);
 /// Registers `tenant` and `user` with their subcommands; the returned function runs the one
 /// chosen after parsing (nullopt when neither was).
 std::function<std::optional<int>()> addIdentityCommands(CLI::App& app);
+/// Registers `db migrate`; the returned function runs it when chosen.
+std::function<std::optional<int>()> addDatabaseCommands(CLI::App& app);
 
 }  // namespace ait::app

@@ -92,6 +92,7 @@ int main(int argc, char** argv) {
   backtestCmd->add_option("--report", backtest.report, "Write an HTML report to this file");
 
   auto runIdentity = ait::app::addIdentityCommands(app);
+  auto runDatabase = ait::app::addDatabaseCommands(app);
 
   try {
     app.parse(argc, argv);
@@ -107,6 +108,7 @@ int main(int argc, char** argv) {
   if (*dumpCmd) return ait::app::runJournalDump(dump);
   if (*backtestCmd) return ait::app::runBacktest(backtest);
   if (auto rc = runIdentity()) return *rc;
+  if (auto rc = runDatabase()) return *rc;
   std::fputs(app.help().c_str(), stderr);
   return 2;
 }

@@ -88,7 +88,7 @@ int runServe(const ServeOptions& options) {
     }
   });
 
-  auto platform = Platform::build(*loaded, options.only);
+  auto platform = Platform::build(*loaded, options.only, &live);
   if (!platform) {
     log::logError(*log, platform.error());
     std::fprintf(stderr, "aitrading serve: %s\n", platform.error().describe().c_str());

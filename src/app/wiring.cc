@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 
 #include "ait/gateway/auth_routes.h"
 #include "ait/services/common_routes.h"
+#include "ait/store/database_service.h"
 #include "ait/services/port_service.h"
 #include "ait/data/instruments.h"
 #include "ait/trading/service.h"
@@ -160,8 +162,24 @@ Expected<trading::TradingSettings> tradingSettings(const config::Config& config)
   return settings;
 }
 
+gateway::RateLimitSettings rateLimitSettings(const config::RateLimitsConfig& config) {
+  auto bucket = [](const config::TokenBucketConfig& b) {
+    return gateway::BucketLimits{b.rate_per_s, static_cast<double>(b.burst)};
+  };
+  return {bucket(config.tenant), bucket(config.api_key), bucket(config.login_per_ip),
+          bucket(config.orders)};
+}
+
+store::DatabaseSettings databaseSettings(const config::Config& config) {
+  store::DatabaseSettings settings;
+  settings.sqlitePath = config.database.sqlite_path;
+  settings.projection.batch = static_cast<std::size_t>(config.database.projection_batch);
+  return settings;
+}
+
 Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config,
-                                                    const std::vector<std::string>& only) {
+                                                    const std::vector<std::string>& only,
+                                                    config::LiveConfig* live) {
   auto services = platformServices(config);
   std::set<std::string> known;
   for (const auto& s : services) known.insert(s.name);
@@ -174,6 +192,7 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
 
   std::unique_ptr<Platform> platform(new Platform());
   platform->only_ = only;
+  platform->live_ = live;
   auto runtime = engine::Runtime::open(runtimeSettings(config));
   if (!runtime) return Unexpected(runtime.error());
   platform->runtime_ = std::move(*runtime);
@@ -181,42 +200,65 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
   platform->hub_ = std::make_unique<hub::Hub>(hubConfig(config, only));
   platform->server_ = std::make_unique<http::HttpServer>(httpConfig(config.server));
 
+  std::map<std::string, std::unique_ptr<hub::Service>> prebuilt;
   for (const auto& service : services) {
     if (!service.config->enabled) continue;
     // Every service is registered so the hub can name it and locate it; only the local ones
     // (all, or those in --only) are built here and get their port.
     bool local = only.empty() || std::ranges::find(only, service.name) != only.end();
-    http::Router* serviceRouter = nullptr;
     if (local) {
       auto& router = platform->server_->addEndpoint(
           {service.name, config::bindHost(config, *service.config),
            static_cast<std::uint16_t>(service.config->port)});
       services::addCommonRoutes(router, *platform->hub_, service.name);
-      serviceRouter = &router;
       if (service.name == "api-gateway") {
         auto identity = gateway::Identity::open(identitySettings(config));
         if (!identity) return Unexpected(identity.error());
         platform->identity_ = std::move(*identity);
-        gateway::addAuthRoutes(router, platform->identity_->authenticator(), SystemClock::instance());
+        platform->gate_ = std::make_unique<gateway::Gatekeeper>(
+            platform->identity_->authenticator(), SystemClock::instance(),
+            rateLimitSettings(config.rate_limits));
+        if (live != nullptr) {
+          platform->subscriptions_.push_back(live->subscribe(
+              config::Concern::RateLimits, [gate = platform->gate_.get()](const auto& snapshot) {
+                gate->setLimits(rateLimitSettings(snapshot->rate_limits));
+              }));
+        }
+        gateway::addAuthRoutes(router, *platform->gate_);
+      }
+      if (service.name == "trading-engine") {
+        auto settings = tradingSettings(config);
+        if (!settings) return Unexpected(settings.error());
+        auto trading = trading::TradingService::create(rt, router, std::move(*settings));
+        if (!trading) return Unexpected(trading.error());
+        if (live != nullptr) {
+          // Risk limits reload without a restart; the engine thread takes them between events.
+          platform->subscriptions_.push_back(live->subscribe(
+              config::Concern::Risk, [service = trading->get()](const auto& snapshot) {
+                if (auto limits = risk::RiskLimits::fromConfig(snapshot->risk)) {
+                  service->reloadLimits(*limits);
+                }
+              }));
+        }
+        prebuilt[service.name] = std::move(*trading);
+      }
+      if (service.name == "database-service") {
+        auto database = store::DatabaseService::open(
+            databaseSettings(config),
+            {{std::string(engine::toString(engine::Stream::MarketData)), &rt.journal(engine::Stream::MarketData)},
+             {std::string(engine::toString(engine::Stream::Trading)), &rt.journal(engine::Stream::Trading)}});
+        if (!database) return Unexpected(database.error());
+        (*database)->addRoutes(router);
+        prebuilt[service.name] = std::move(*database);
       }
     }
-    if (service.name == "trading-engine" && local) {
-      auto settings = tradingSettings(config);
-      if (!settings) return Unexpected(settings.error());
-      auto* router = serviceRouter;
-      auto added = platform->hub_->addService(
-          {service.name, service.dependsOn,
-           [&rt, router, settings = std::move(*settings)](hub::Resolver&)
-               -> Expected<std::unique_ptr<hub::Service>> {
-             auto built = trading::TradingService::create(rt, *router, settings);
-             if (!built) return Unexpected(built.error());
-             return std::unique_ptr<hub::Service>(std::move(*built));
-           }});
-      if (!added) return Unexpected(added.error());
-      continue;
-    }
+    // A service built above (it had routes to add) is handed to the hub as it is; the hub calls
+    // a factory once and restarts the same object.
+    auto built = std::make_shared<std::unique_ptr<hub::Service>>(std::move(prebuilt[service.name]));
     auto added = platform->hub_->addService(
-        {service.name, service.dependsOn, [name = service.name, &rt](hub::Resolver&) {
+        {service.name, service.dependsOn,
+         [name = service.name, &rt, built](hub::Resolver&) -> std::unique_ptr<hub::Service> {
+           if (*built) return std::move(*built);
            return std::make_unique<services::PortService>(name, [&rt] { return rt.health(); });
          }});
     if (!added) return Unexpected(added.error());
@@ -224,7 +266,9 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
   return platform;
 }
 
-Platform::~Platform() = default;
+Platform::~Platform() {
+  for (auto id : subscriptions_) live_->unsubscribe(id);
+}
 
 Expected<void> Platform::start() {
   if (auto started = hub_->start(only_); !started) {

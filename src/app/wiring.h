@@ -7,9 +7,12 @@
 #include <vector>
 
 #include "ait/config/config.h"
+#include "ait/config/live_config.h"
 #include "ait/core/error.h"
 #include "ait/engine/runtime.h"
+#include "ait/gateway/auth_routes.h"
 #include "ait/gateway/identity.h"
+#include "ait/store/database_service.h"
 #include "ait/http/server.h"
 #include "ait/hub/hub.h"
 #include "ait/log/log.h"
@@ -37,14 +40,18 @@ Expected<trading::TradingSettings> tradingSettings(const config::Config& config)
 engine::RuntimeSettings runtimeSettings(const config::Config& config);
 /// The identity store and token keys of the api-gateway, from [auth].
 gateway::IdentitySettings identitySettings(const config::Config& config);
+gateway::RateLimitSettings rateLimitSettings(const config::RateLimitsConfig& config);
+store::DatabaseSettings databaseSettings(const config::Config& config);
 
 /// The running platform: owns the engine runtime (bus + journal), the hub and the HTTP server
 /// that serves every service port.
 class Platform {
  public:
-  /// Wires every service (or only those named in `only`) from the config.
+  /// Wires every service (or only those named in `only`) from the config. With `live` (which
+  /// must outlive the platform), reloadable settings (risk and rate limits) follow reloads.
   static Expected<std::unique_ptr<Platform>> build(const config::Config& config,
-                                                   const std::vector<std::string>& only);
+                                                   const std::vector<std::string>& only,
+                                                   config::LiveConfig* live = nullptr);
   ~Platform();
 
   /// Starts the services in dependency order (they subscribe to the bus as they are built),
@@ -61,7 +68,10 @@ class Platform {
  private:
   Platform() = default;
   std::unique_ptr<engine::Runtime> runtime_;  // outlives the services, which hold references
+  config::LiveConfig* live_ = nullptr;
+  std::vector<config::LiveConfig::SubscriptionId> subscriptions_;
   std::unique_ptr<gateway::Identity> identity_;  // api-gateway only
+  std::unique_ptr<gateway::Gatekeeper> gate_;    // api-gateway only
   std::unique_ptr<hub::Hub> hub_;
   std::unique_ptr<http::HttpServer> server_;
   std::vector<std::string> only_;

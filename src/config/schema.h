@@ -233,6 +233,10 @@ void visitConfig(V& v, C& c) {
       });
     });
   });
+  v.table("database", [&] {
+    v.value("sqlite_path", c.database.sqlite_path, NonEmpty{});
+    v.value("projection_batch", c.database.projection_batch, Between<int>{1, 100'000});
+  });
   v.table("trading", [&] {
     auto& t = c.trading;
     v.value("tenant", t.tenant, Between<int>{0, 2'000'000'000});

@@ -12,8 +12,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-std::int64_t unixSeconds(const Clock& clock) { return clock.now() / 1'000'000'000; }
-
 metrics::Counter& authFailures(std::string_view code) {
   return metrics::Registry::global().counter("ait_gateway_auth_failures_total",
                                              "Refused authentications by ErrorDNA code",
@@ -74,20 +72,63 @@ Expected<auth::Principal> authenticate(const http::Request& request, auth::Authe
   return auth.authenticateAccessToken(header->substr(kBearer.size()), unixNow);
 }
 
-http::Handler requireAuth(auth::Authenticator& auth, const Clock& clock, AuthedHandler handler) {
-  return [&auth, &clock, handler = std::move(handler)](const http::Request& request) {
-    auto principal = authenticate(request, auth, unixSeconds(clock));
-    if (!principal) return unauthorized(principal.error());
-    return handler(request, *principal);
+Gatekeeper::Gatekeeper(auth::Authenticator& auth, const Clock& clock, const RateLimitSettings& limits)
+    : auth_(auth),
+      clock_(clock),
+      tenant_("tenant", limits.tenant, clock),
+      apiKey_("api_key", limits.apiKey, clock),
+      loginPerIp_("login_per_ip", limits.loginPerIp, clock),
+      orders_("orders", limits.orders, clock) {}
+
+void Gatekeeper::setLimits(const RateLimitSettings& limits) {
+  tenant_.setLimits(limits.tenant);
+  apiKey_.setLimits(limits.apiKey);
+  loginPerIp_.setLimits(limits.loginPerIp);
+  orders_.setLimits(limits.orders);
+}
+
+http::Handler Gatekeeper::protect(AuthedHandler handler, Traffic traffic) {
+  return [this, handler = std::move(handler), traffic](const http::Request& request) {
+    auto principal = authenticate(request, auth_, unixNow());
+    if (!principal) {
+      // Failed credentials count against the client IP, so guessing keys or tokens is slow.
+      auto decision = loginPerIp_.take(request.remoteAddress);
+      if (!decision.allowed) return tooManyRequests(decision, "authentication attempts");
+      auto response = unauthorized(principal.error());
+      decision.annotate(response);
+      return response;
+    }
+    auto decision = principal->apiKey
+                        ? apiKey_.take(*request.header("X-API-Key"))
+                        : tenant_.take(std::to_string(principal->tenant));
+    if (!decision.allowed) return tooManyRequests(decision, principal->apiKey ? "API key" : "tenant");
+    if (traffic == Traffic::Orders) {
+      auto orders = orders_.take(std::to_string(principal->tenant));
+      if (!orders.allowed) return tooManyRequests(orders, "order");
+    }
+    auto response = handler(request, *principal);
+    decision.annotate(response);
+    return response;
   };
 }
 
-void addAuthRoutes(http::Router& router, auth::Authenticator& auth, const Clock& clock) {
-  router.post("/api/v1/auth/login", [&auth, &clock](const http::Request& request) {
+http::Handler Gatekeeper::limitByIp(http::Handler handler) {
+  return [this, handler = std::move(handler)](const http::Request& request) {
+    auto decision = loginPerIp_.take(request.remoteAddress);
+    if (!decision.allowed) return tooManyRequests(decision, "login");
+    auto response = handler(request);
+    decision.annotate(response);
+    return response;
+  };
+}
+
+void addAuthRoutes(http::Router& router, Gatekeeper& gate) {
+  auth::Authenticator& auth = gate.authenticator();
+  router.post("/api/v1/auth/login", gate.limitByIp([&auth, &gate](const http::Request& request) {
     http::Response error;
     auto body = objectBody(request, error);
     if (!body) return error;
-    const auto now = unixSeconds(clock);
+    const auto now = gate.unixNow();
     auto pair = auth.login(stringField(*body, "username"), stringField(*body, "password"),
                            stringField(*body, "totp"), now);
     if (!pair) {
@@ -95,35 +136,35 @@ void addAuthRoutes(http::Router& router, auth::Authenticator& auth, const Clock&
       return http::problem(pair.error());
     }
     return tokens(*pair, now);
-  });
+  }));
 
-  router.post("/api/v1/auth/refresh", [&auth, &clock](const http::Request& request) {
+  router.post("/api/v1/auth/refresh", gate.limitByIp([&auth, &gate](const http::Request& request) {
     http::Response error;
     auto body = objectBody(request, error);
     if (!body) return error;
-    const auto now = unixSeconds(clock);
+    const auto now = gate.unixNow();
     auto pair = auth.refresh(stringField(*body, "refresh_token"), now);
     if (!pair) {
       if (pair.error().code().category == Category::Auth) return unauthorized(pair.error());
       return http::problem(pair.error());
     }
     return tokens(*pair, now);
-  });
+  }));
 
-  router.post("/api/v1/auth/logout", [&auth, &clock](const http::Request& request) {
+  router.post("/api/v1/auth/logout", gate.limitByIp([&auth, &gate](const http::Request& request) {
     http::Response error;
     auto body = objectBody(request, error);
     if (!body) return error;
-    auto done = auth.logout(stringField(*body, "refresh_token"), unixSeconds(clock));
+    auto done = auth.logout(stringField(*body, "refresh_token"), gate.unixNow());
     if (!done) {
       if (done.error().code().category == Category::Auth) return unauthorized(done.error());
       return http::problem(done.error());
     }
     return http::Response::text(204, "");
-  });
+  }));
 
   router.get("/api/v1/auth/me",
-             requireAuth(auth, clock, [](const http::Request&, const auth::Principal& p) {
+             gate.protect([](const http::Request&, const auth::Principal& p) {
                return http::Response::json(200, {{"user_id", p.userId},
                                                  {"tenant_id", p.tenant},
                                                  {"role", auth::toString(p.role)},
@@ -134,8 +175,8 @@ void addAuthRoutes(http::Router& router, auth::Authenticator& auth, const Clock&
              }));
 
   router.post("/api/v1/auth/ws-token",
-              requireAuth(auth, clock, [&auth, &clock](const http::Request&, const auth::Principal& p) {
-                auto token = auth.issueWsToken(p, unixSeconds(clock));
+              gate.protect([&auth, &gate](const http::Request&, const auth::Principal& p) {
+                auto token = auth.issueWsToken(p, gate.unixNow());
                 if (!token) return http::problem(token.error());
                 return http::Response::json(200, {{"token", *token},
                                                   {"expires_in", auth.settings().wsTtlSeconds}})

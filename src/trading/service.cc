@@ -106,7 +106,18 @@ bool TradingService::record(model::Event& event) noexcept {
   return true;
 }
 
+void TradingService::reloadLimits(const risk::RiskLimits& limits) {
+  std::lock_guard lock(limitsMutex_);
+  pendingLimits_ = limits;
+  limitsPending_.store(true, std::memory_order_release);
+}
+
 void TradingService::resumeIfNeeded() noexcept {
+  if (limitsPending_.load(std::memory_order_acquire)) {
+    std::lock_guard lock(limitsMutex_);
+    engine_->risk().setLimits(pendingLimits_);
+    limitsPending_.store(false, std::memory_order_relaxed);
+  }
   if (resumed_) return;
   resumed_ = true;
   engine_->finishReplay();

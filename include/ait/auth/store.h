@@ -13,8 +13,7 @@
 
 #include "ait/auth/jwt.h"
 #include "ait/core/error.h"
-
-struct sqlite3;
+#include "ait/sqlite/sqlite.h"
 
 namespace ait::auth {
 
@@ -80,9 +79,9 @@ class AuthStore {
   Expected<void> revokeFamily(std::string_view family);
 
  private:
-  explicit AuthStore(sqlite3* db) : db_(db) {}
+  explicit AuthStore(std::unique_ptr<sqlite::Connection> db) : db_(std::move(db)) {}
   std::mutex mutex_;
-  sqlite3* db_;
+  std::unique_ptr<sqlite::Connection> db_;
 };
 
 }  // namespace ait::auth

@@ -364,6 +364,13 @@ struct ReloadConfig {
   bool operator==(const ReloadConfig&) const = default;
 };
 
+/// database-service: where the journal is projected.
+struct DatabaseConfig {
+  std::string sqlite_path = "var/db/platform.db";
+  int projection_batch = 512;
+  bool operator==(const DatabaseConfig&) const = default;
+};
+
 struct Config {
   ServerConfig server;
   ServicesConfig services;
@@ -377,6 +384,7 @@ struct Config {
   JournalConfig journal;
   BusConfig bus;
   DataConfig data;
+  DatabaseConfig database;
   TradingConfig trading;
   ReloadConfig reload;
   bool operator==(const Config&) const = default;

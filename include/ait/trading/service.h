@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,10 @@ class TradingService final : public hub::Service, private EventRecorder {
   void stop() noexcept override;
   hub::Health health() const override;
 
+  /// Hands new risk limits to the engine thread, which applies them before its next event; any
+  /// thread (config reload).
+  void reloadLimits(const risk::RiskLimits& limits);
+
   /// Events replayed at the first start.
   std::uint64_t replayed() const noexcept { return replayed_; }
   /// Read-only access for tests that run before the runtime starts or after it stopped.
@@ -97,6 +102,11 @@ class TradingService final : public hub::Service, private EventRecorder {
   std::uint64_t replayed_ = 0;
   std::uint64_t lastRecorded_ = 0;
   std::atomic<std::uint64_t> recordFailures_{0};
+  // Reloaded limits wait here; the engine thread checks the flag per event and takes the lock
+  // only when a reload happened.
+  std::mutex limitsMutex_;
+  risk::RiskLimits pendingLimits_;
+  std::atomic<bool> limitsPending_{false};
 };
 
 }  // namespace ait::trading

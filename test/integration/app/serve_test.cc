@@ -61,9 +61,9 @@ class ServeTest : public ::testing::Test {
   void writeOverlay(const std::string& level, const std::string& extra = {}) {
     std::string text = fmt::format(
         "[log]\nlevel = \"{}\"\nfile = \"{}\"\nstderr = false\n[journal]\ndata_dir = \"{}\"\n"
-        "[auth]\ndb_path = \"{}\"\njwt_secret_file = \"{}\"\n{}",
+        "[auth]\ndb_path = \"{}\"\njwt_secret_file = \"{}\"\n[database]\nsqlite_path = \"{}\"\n{}",
         level, logFile().string(), (dir_ / "journal").string(), (dir_ / "identity.db").string(),
-        (dir_ / "jwt.key").string(), extra);
+        (dir_ / "jwt.key").string(), (dir_ / "platform.db").string(), extra);
     for (std::size_t i = 0; i < kServices.size(); ++i) {
       text += fmt::format("[services.{}]\nport = {}\n", kServices[i].key, ports_[i]);
     }

@@ -50,8 +50,11 @@ class GatewayAuth : public ::testing::Test {
     std::string text = fmt::format(
         "[log]\nfile = \"{0}/log.txt\"\nstderr = false\n[journal]\ndata_dir = \"{0}/journal\"\n"
         "[auth]\ndb_path = \"{0}/identity.db\"\njwt_secret_file = \"{0}/jwt.key\"\n"
+        "[database]\nsqlite_path = \"{0}/platform.db\"\n"
         "password_memory_kib = 1024\npassword_iterations = 1\n"
-        "[server]\nmax_body_bytes = 65536\n",
+        "[server]\nmax_body_bytes = 65536\n"
+        "[rate_limits.login_per_ip]\nrate_per_s = 1000.0\nburst = 1000\n"
+        "[rate_limits.api_key]\nrate_per_s = 0.01\nburst = 3\n",
         dir_.string());
     const char* keys[] = {"api_gateway", "data_bridge", "performance_analytics",
                           "ai_orchestration", "database_service", "trading_engine"};
@@ -78,6 +81,10 @@ class GatewayAuth : public ::testing::Test {
     const std::string keyText = slurp(dir_ / "cli.txt");
     ASSERT_TRUE(std::regex_search(keyText, match, std::regex("(ait_[A-Za-z0-9_-]+)"))) << keyText;
     apiKey_ = match[1];
+    ASSERT_EQ(cli({"user", "api-key", "ann", "--scope", "read", "--scope", "trade"}), 0);
+    const std::string limitedText = slurp(dir_ / "cli.txt");
+    ASSERT_TRUE(std::regex_search(limitedText, match, std::regex("(ait_[A-Za-z0-9_-]+)")));
+    limitedKey_ = match[1];
 
     server_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{kBinary, "serve", "--config", (dir_ / "test.toml").string(),
@@ -129,6 +136,7 @@ class GatewayAuth : public ::testing::Test {
   static inline std::unique_ptr<ChildProcess> server_;
   static inline std::string totpSecret_;
   static inline std::string apiKey_;
+  static inline std::string limitedKey_;
 };
 
 TEST_F(GatewayAuth, LoginGivesATokenThatNamesTheTenantAndRole) {
@@ -269,6 +277,22 @@ TEST_F(GatewayAuth, WebSocketTokensAreIssuedToAuthenticatedCallersOnly) {
   ASSERT_EQ(reply.status, 200) << reply.body;
   const std::string ws = Json::parse(reply.body)["token"];
   EXPECT_EQ(me("Authorization: Bearer " + ws).status, 401) << "a ws token is not an access token";
+}
+
+TEST_F(GatewayAuth, EveryAnswerCarriesRateLimitHeadersAndTheBucketEndsIn429) {
+  auto first = me("X-API-Key: " + limitedKey_);
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_NE(first.headers.find("RateLimit-Limit: 3"), std::string::npos) << first.headers;
+  EXPECT_NE(first.headers.find("RateLimit-Remaining: 2"), std::string::npos) << first.headers;
+  EXPECT_EQ(me("X-API-Key: " + limitedKey_).status, 200);
+  EXPECT_EQ(me("X-API-Key: " + limitedKey_).status, 200);
+  auto refused = me("X-API-Key: " + limitedKey_);
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  EXPECT_NE(refused.headers.find("Retry-After: "), std::string::npos) << refused.headers;
+  EXPECT_NE(refused.headers.find("RateLimit-Remaining: 0"), std::string::npos);
+  // Another caller is not affected.
+  auto tokens = login("ann", "ann-password-123");
+  EXPECT_EQ(me("Authorization: Bearer " + tokens["access_token"].get<std::string>()).status, 200);
 }
 
 }  // namespace

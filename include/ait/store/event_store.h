@@ -1,0 +1,50 @@
+#pragma once
+// A database the journal is projected into (database-service). Each backend (SQLite embedded by
+// default; PostgreSQL, ClickHouse to come) implements this interface and is chosen in config.
+//
+// apply() is idempotent: rows are keyed by journal sequence or natural ids, and the stream's
+// checkpoint is written in the same transaction as the rows, so a batch replayed after a crash
+// or an outage lands exactly once.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ait/core/error.h"
+#include "ait/model/events.h"
+
+namespace ait::store {
+
+struct MigrationState {
+  int applied = 0;  // highest version applied
+  int known = 0;    // highest version this program has
+};
+
+class EventStore {
+ public:
+  virtual ~EventStore() = default;
+
+  /// "sqlite", "postgresql", ...
+  virtual std::string_view backend() const noexcept = 0;
+  virtual Expected<MigrationState> migrations() = 0;
+  /// The last journal sequence of stream applied; 0 when none.
+  virtual Expected<std::uint64_t> checkpoint(std::string_view stream) = 0;
+  /// Writes events (each with header.sequence set, ascending) of stream and moves the checkpoint
+  /// to the last one, atomically.
+  virtual Expected<void> apply(std::string_view stream, std::span<const model::Event> events) = 0;
+  /// A cheap round trip that proves the backend answers.
+  virtual Expected<void> ping() = 0;
+
+  /// Reads for the other services, newest first, never across tenants.
+  virtual Expected<nlohmann::json> orders(std::uint32_t tenant, std::size_t limit) = 0;
+  virtual Expected<nlohmann::json> fills(std::uint32_t tenant, std::size_t limit) = 0;
+  virtual Expected<nlohmann::json> ticks(std::uint32_t tenant, std::string_view symbol,
+                                         std::int64_t fromNs, std::int64_t toNs,
+                                         std::size_t limit) = 0;
+};
+
+}  // namespace ait::store

@@ -1,0 +1,145 @@
+// database-service inside `aitrading serve`: it projects what the journal holds into SQLite,
+// including records written while it was not running, and answers health per backend.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "ait/journal/journal.h"
+#include "ait/model/codec.h"
+#include "ait/store/sqlite_store.h"
+#include "support/child_process.h"
+
+namespace ait {
+namespace {
+
+using namespace std::chrono_literals;
+using Json = nlohmann::json;
+
+const std::string kBinary = std::string(AIT_BINARY_DIR) + "/src/app/aitrading";
+
+class DatabaseServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / fmt::format("ait-dbsvc-{}", ::getpid());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    std::string text = fmt::format(
+        "[log]\nfile = \"{0}/log.txt\"\nstderr = false\n[journal]\ndata_dir = \"{0}/journal\"\n"
+        "[auth]\ndb_path = \"{0}/identity.db\"\njwt_secret_file = \"{0}/jwt.key\"\n"
+        "[database]\nsqlite_path = \"{0}/platform.db\"\nprojection_batch = 100\n",
+        dir_.string());
+    for (const char* key : {"api_gateway", "data_bridge", "performance_analytics",
+                            "ai_orchestration", "database_service", "trading_engine"}) {
+      const int port = testing::freePort();
+      if (std::string(key) == "database_service") port_ = port;
+      text += fmt::format("[services.{}]\nport = {}\n", key, port);
+    }
+    std::ofstream(dir_ / "test.toml") << text;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Appends fills to the trading journal as the trading engine would, while no server runs.
+  void appendFills(int from, int to) {
+    journal::JournalConfig config;
+    config.dataDir = (dir_ / "journal").string();
+    journal::JournalOptions options;
+    options.stream = "trading";
+    auto journal = journal::Journal::open(config, options);
+    ASSERT_TRUE(journal.has_value()) << journal.error().describe();
+    for (int i = from; i < to; ++i) {
+      model::OrderFilled fill;
+      fill.header = {model::TenantId{static_cast<std::uint32_t>(1 + i % 2)}, i, i, 0};
+      fill.clientOrderId = model::ClientOrderId::truncated(fmt::format("c-{}", i));
+      fill.fillQuantity = model::Quantity::parse("1").value();
+      std::array<std::byte, model::kMaxEncodedSize> buffer;
+      const auto size = model::encode(fill, buffer).value();
+      ASSERT_TRUE((*journal)->append(model::typeIdOf(fill), fill.header.tenant.value, i,
+                                     std::span(buffer.data(), size)).has_value());
+    }
+    ASSERT_TRUE((*journal)->close().has_value());
+  }
+
+  std::unique_ptr<testing::ChildProcess> serve() {
+    return std::make_unique<testing::ChildProcess>(
+        std::vector<std::string>{kBinary, "serve", "--config", (dir_ / "test.toml").string(),
+                                 "--config-dir", std::string(AIT_SOURCE_DIR) + "/config"},
+        (dir_ / "serve.txt").string());
+  }
+
+  // Waits until the trading stream's checkpoint reaches seq; returns the last answer.
+  Json waitProjected(std::uint64_t seq) {
+    Json last;
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto reply = testing::httpGet(port_, "/api/v1/databases/sqlite/health");
+      if (reply.status == 200) {
+        last = Json::parse(reply.body);
+        for (const auto& s : last["streams"]) {
+          if (s["stream"] == "trading" && s["checkpoint"].get<std::uint64_t>() >= seq) return last;
+        }
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    return last;
+  }
+
+  std::filesystem::path dir_;
+  int port_ = 0;
+};
+
+TEST_F(DatabaseServiceTest, ProjectsTheJournalIncludingWhatWasWrittenWhileItWasDown) {
+  appendFills(0, 500);
+  {
+    auto server = serve();
+    auto state = waitProjected(500);
+    ASSERT_FALSE(state.is_null()) << "no answer from database-service";
+    EXPECT_TRUE(state["connected"].get<bool>()) << state.dump();
+    EXPECT_EQ(state["schema_version"], state["schema_version_known"]);
+    auto all = Json::parse(testing::httpGet(port_, "/api/v1/databases").body);
+    EXPECT_EQ(all["databases"][0]["type"], "sqlite");
+    EXPECT_EQ(testing::httpGet(port_, "/api/v1/databases/postgresql/health").status, 404);
+    server->signal(SIGKILL);  // a crash, not a clean stop
+    (void)server->wait(10s);
+  }
+  appendFills(500, 800);  // written while the service was down
+  {
+    auto server = serve();
+    auto state = waitProjected(800);
+    ASSERT_FALSE(state.is_null());
+    for (const auto& s : state["streams"]) {
+      if (s["stream"] == "trading") {
+        EXPECT_EQ(s["checkpoint"], 800);
+        EXPECT_EQ(s["lag"], 0);
+      }
+    }
+    server->signal(SIGTERM);
+    EXPECT_EQ(server->wait(20s), 0);
+  }
+  // Exactly once: every fill, once, split by tenant.
+  auto store = store::SqliteEventStore::open(dir_ / "platform.db");
+  ASSERT_TRUE(store.has_value());
+  EXPECT_EQ((*store)->fills(1, 10'000).value().size(), 400u);
+  EXPECT_EQ((*store)->fills(2, 10'000).value().size(), 400u);
+}
+
+TEST_F(DatabaseServiceTest, MigrateStatusReportsTheSchema) {
+  testing::ChildProcess migrate({kBinary, "db", "migrate", "--status", "--config",
+                                 (dir_ / "test.toml").string(), "--config-dir",
+                                 std::string(AIT_SOURCE_DIR) + "/config"},
+                                (dir_ / "migrate.txt").string());
+  ASSERT_EQ(migrate.wait(30s), 0);
+  std::ifstream in(dir_ / "migrate.txt");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("sqlite       1        1        up to date"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace ait

@@ -8,7 +8,7 @@ packages=(
   libboost-all-dev libssl-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
   libsqlite3-dev libzstd-dev libnats-dev zlib1g-dev
-  libargon2-dev liboath-dev
+  libargon2-dev liboath-dev libpq-dev postgresql
   libgtest-dev libgmock-dev libbenchmark-dev
   nats-server prometheus python3 python3-websockets
 )

@@ -113,6 +113,26 @@ engine::RuntimeSettings runtimeSettings(const config::Config& config) {
   return settings;
 }
 
+mt5::Mt5Config mt5Config(const config::Config& config) {
+  const auto& m = config.mt5;
+  mt5::Mt5Config out;
+  out.native_enabled = m.native_enabled;
+  out.native_host =
+      m.native_host.empty() ? config::bindHost(config, config.services.data_bridge) : m.native_host;
+  out.native_port = static_cast<std::uint16_t>(m.native_port);
+  out.max_line_bytes = static_cast<std::size_t>(m.max_line_bytes);
+  out.heartbeat_interval_ms = m.heartbeat_interval_ms;
+  out.silence_timeout_ms = m.silence_timeout_ms;
+  out.outbound_log_size = static_cast<std::size_t>(m.outbound_log_size);
+  out.max_consecutive_errors = static_cast<std::uint32_t>(m.max_consecutive_errors);
+  out.client_time_zone = m.client_time_zone;
+  out.compat_default_tenant = static_cast<std::uint32_t>(m.compat_default_tenant);
+  for (const auto& t : m.tokens) {
+    out.tokens.push_back({t.token, static_cast<std::uint32_t>(t.tenant), t.time_zone});
+  }
+  return out;
+}
+
 gateway::IdentitySettings identitySettings(const config::Config& config) {
   const auto& a = config.auth;
   gateway::IdentitySettings settings;
@@ -173,6 +193,7 @@ gateway::RateLimitSettings rateLimitSettings(const config::RateLimitsConfig& con
 store::DatabaseSettings databaseSettings(const config::Config& config) {
   store::DatabaseSettings settings;
   settings.sqlitePath = config.database.sqlite_path;
+  settings.postgresUrl = config.database.postgres_url;
   settings.projection.batch = static_cast<std::size_t>(config.database.projection_batch);
   return settings;
 }
@@ -211,6 +232,20 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
           {service.name, config::bindHost(config, *service.config),
            static_cast<std::uint16_t>(service.config->port)});
       services::addCommonRoutes(router, *platform->hub_, service.name);
+      if (service.name == "data-bridge") {
+        // MetaTrader 5: the WebSocket routes on this port, the native TCP server beside it.
+        auto settings = mt5Config(config);
+        if (auto valid = settings.validate(); !valid) return Unexpected(valid.error());
+        auto instruments = data::instrumentsFromConfig(config.data.instruments);
+        if (!instruments) return Unexpected(instruments.error());
+        platform->mt5Feeds_ = std::make_unique<mt5::BusFeeds>(
+            rt.bus(), std::move(*instruments), data::normaliserConfig(config.data.validation),
+            SystemClock::instance());
+        platform->mt5_ = std::make_unique<mt5::Mt5Bridge>(
+            settings, platform->mt5Feeds_->native(), platform->mt5Feeds_->compat(),
+            SystemClock::instance());
+        platform->mt5_->addRoutes(router);
+      }
       if (service.name == "api-gateway") {
         auto identity = gateway::Identity::open(identitySettings(config));
         if (!identity) return Unexpected(identity.error());
@@ -278,7 +313,15 @@ Expected<void> Platform::start() {
     hub_->stop();
     return fail(kStartFailed, running.error().describe());
   }
+  if (mt5_) {
+    if (auto native = mt5_->start(); !native) {
+      hub_->stop();
+      runtime_->stop();
+      return fail(kStartFailed, native.error().describe());
+    }
+  }
   if (auto listening = server_->start(); !listening) {
+    if (mt5_) mt5_->stop();
     hub_->stop();
     runtime_->stop();
     return fail(kStartFailed, listening.error().describe());
@@ -289,6 +332,7 @@ Expected<void> Platform::start() {
 void Platform::stop(std::chrono::steady_clock::time_point deadline) {
   server_->stopAccepting();
   server_->drain(deadline);
+  if (mt5_) mt5_->stop();
   hub_->stop();
   const auto left = deadline - std::chrono::steady_clock::now();
   runtime_->stop(std::max<std::chrono::nanoseconds>(left, std::chrono::milliseconds(100)));

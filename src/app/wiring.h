@@ -17,6 +17,8 @@
 #include "ait/hub/hub.h"
 #include "ait/log/log.h"
 #include "ait/trading/service.h"
+#include "ait/mt5/bridge.h"
+#include "ait/mt5/bus_feed.h"
 
 namespace ait::app {
 
@@ -43,6 +45,9 @@ gateway::IdentitySettings identitySettings(const config::Config& config);
 gateway::RateLimitSettings rateLimitSettings(const config::RateLimitsConfig& config);
 store::DatabaseSettings databaseSettings(const config::Config& config);
 
+/// The [mt5] settings, with an empty native_host resolved to the data-bridge's bind host.
+mt5::Mt5Config mt5Config(const config::Config& config);
+
 /// The running platform: owns the engine runtime (bus + journal), the hub and the HTTP server
 /// that serves every service port.
 class Platform {
@@ -64,6 +69,9 @@ class Platform {
   hub::Hub& hub() noexcept { return *hub_; }
   engine::Runtime& runtime() noexcept { return *runtime_; }
   http::HttpServer& server() noexcept { return *server_; }
+  /// The data-bridge's MetaTrader 5 bridges (commands to terminals go through it), or nullptr
+  /// when the data-bridge does not run in this process.
+  mt5::Mt5Bridge* mt5() noexcept { return mt5_.get(); }
 
  private:
   Platform() = default;
@@ -74,6 +82,8 @@ class Platform {
   std::unique_ptr<gateway::Gatekeeper> gate_;    // api-gateway only
   std::unique_ptr<hub::Hub> hub_;
   std::unique_ptr<http::HttpServer> server_;
+  std::unique_ptr<mt5::BusFeeds> mt5Feeds_;
+  std::unique_ptr<mt5::Mt5Bridge> mt5_;
   std::vector<std::string> only_;
 };
 

@@ -102,6 +102,25 @@ struct Host {
   }
 };
 
+/// An IANA time zone name in form ("UTC", "Europe/Athens", "America/New_York"); whether the
+/// zone exists is checked against the system's zone database by the component that uses it.
+struct TimeZoneName {
+  bool allowEmpty = false;
+  Reason operator()(const std::string& v) const {
+    if (v.empty() && allowEmpty) return std::nullopt;
+    bool ok = !v.empty() && v.size() <= 64 && v.front() != '/' && v.back() != '/' &&
+              v.find("..") == std::string::npos;
+    for (char ch : v) {
+      bool allowed = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                     (ch >= '0' && ch <= '9') || ch == '/' || ch == '_' || ch == '-' || ch == '+';
+      ok = ok && allowed;
+    }
+    if (ok) return std::nullopt;
+    return fmt::format("must be an IANA time zone name such as \"Europe/Athens\", got {}",
+                       tomlString(v));
+  }
+};
+
 struct HostPort {
   Reason operator()(const std::string& v) const {
     if (v.empty()) return std::nullopt;

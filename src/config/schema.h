@@ -233,8 +233,27 @@ void visitConfig(V& v, C& c) {
       });
     });
   });
+  v.table("mt5", [&] {
+    auto& m = c.mt5;
+    v.value("native_enabled", m.native_enabled, NoRule{});
+    v.value("native_host", m.native_host, Host{.allowEmpty = true});
+    v.value("native_port", m.native_port, Port{});
+    v.value("max_line_bytes", m.max_line_bytes, Between<std::int64_t>{1024, 16 << 20});
+    v.duration("heartbeat_interval_ms", m.heartbeat_interval_ms, Duration{"ms", 100, kHourMs});
+    v.duration("silence_timeout_ms", m.silence_timeout_ms, Duration{"ms", 300, kHourMs});
+    v.value("outbound_log_size", m.outbound_log_size, Between<std::int64_t>{1, 10'000'000});
+    v.value("max_consecutive_errors", m.max_consecutive_errors, Between<int>{1, 1'000'000});
+    v.value("client_time_zone", m.client_time_zone, TimeZoneName{});
+    v.value("compat_default_tenant", m.compat_default_tenant, Between<int>{0, 1'000'000'000});
+    v.tableArray("tokens", m.tokens, [&](auto& e) {
+      v.value("token", e.token, SecretRule{16});
+      v.value("tenant", e.tenant, Between<int>{1, 1'000'000'000});
+      v.value("time_zone", e.time_zone, TimeZoneName{.allowEmpty = true});
+    });
+  });
   v.table("database", [&] {
     v.value("sqlite_path", c.database.sqlite_path, NonEmpty{});
+    v.value("postgres_url", c.database.postgres_url, NoRule{});
     v.value("projection_batch", c.database.projection_batch, Between<int>{1, 100'000});
   });
   v.table("trading", [&] {

@@ -28,7 +28,19 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::stri
         close(fd);
       }
     }
-    for (const auto& assignment : extraEnv) putenv(const_cast<char*>(assignment.c_str()));
+    for (const auto& assignment : extraEnv) {
+      // AIT_RUN_AS_UID/GID are instructions to drop privileges, not environment for the child.
+      if (assignment.rfind("AIT_RUN_AS_GID=", 0) == 0) {
+        if (setgid(static_cast<gid_t>(std::stoul(assignment.substr(15)))) != 0) _exit(126);
+      } else if (assignment.rfind("AIT_RUN_AS_UID=", 0) != 0) {
+        putenv(const_cast<char*>(assignment.c_str()));
+      }
+    }
+    for (const auto& assignment : extraEnv) {
+      if (assignment.rfind("AIT_RUN_AS_UID=", 0) == 0) {
+        if (setuid(static_cast<uid_t>(std::stoul(assignment.substr(15)))) != 0) _exit(126);
+      }
+    }
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);

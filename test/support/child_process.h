@@ -13,6 +13,9 @@ namespace ait::testing {
 class ChildProcess {
  public:
   /// Starts argv[0] with the given arguments; stdout and stderr go to `logFile` when set.
+  /// extraEnv entries are added to the environment, except AIT_RUN_AS_GID=n / AIT_RUN_AS_UID=n,
+  /// which make the child drop to that group and user before exec (a root test starting a
+  /// server that refuses root).
   ChildProcess(const std::vector<std::string>& argv, const std::string& logFile = {},
                const std::vector<std::string>& extraEnv = {});
   ~ChildProcess();

@@ -358,6 +358,30 @@ struct TradingConfig {
   bool operator==(const TradingConfig&) const = default;
 };
 
+/// A credential of MT5 clients: the token a terminal presents and the tenant it acts for.
+struct Mt5TokenConfig {
+  std::string token;      // a secret: masked when shown
+  int tenant = 1;
+  std::string time_zone;  // zone of this tenant's zone-less timestamps; empty: client_time_zone
+  bool operator==(const Mt5TokenConfig&) const = default;
+};
+
+/// The MetaTrader 5 bridges of the data-bridge (compatibility WebSocket and native TCP).
+struct Mt5Config {
+  bool native_enabled = true;
+  std::string native_host;  // empty: the data-bridge's bind host
+  int native_port = 8101;
+  std::int64_t max_line_bytes = 65536;
+  std::int64_t heartbeat_interval_ms = 5000;
+  std::int64_t silence_timeout_ms = 15000;
+  std::int64_t outbound_log_size = 10000;
+  int max_consecutive_errors = 100;
+  std::string client_time_zone = "UTC";
+  int compat_default_tenant = 1;
+  std::vector<Mt5TokenConfig> tokens;
+  bool operator==(const Mt5Config&) const = default;
+};
+
 /// How a running process notices config changes (besides SIGHUP).
 struct ReloadConfig {
   std::int64_t watch_interval_ms = 2000;  // 0: no file watching
@@ -367,6 +391,7 @@ struct ReloadConfig {
 /// database-service: where the journal is projected.
 struct DatabaseConfig {
   std::string sqlite_path = "var/db/platform.db";
+  std::string postgres_url;  // empty: no PostgreSQL; a password in it is masked when shown
   int projection_batch = 512;
   bool operator==(const DatabaseConfig&) const = default;
 };
@@ -384,6 +409,7 @@ struct Config {
   JournalConfig journal;
   BusConfig bus;
   DataConfig data;
+  Mt5Config mt5;
   DatabaseConfig database;
   TradingConfig trading;
   ReloadConfig reload;

@@ -19,6 +19,7 @@ namespace ait::store {
 
 struct DatabaseSettings {
   std::filesystem::path sqlitePath = "var/db/platform.db";
+  std::string postgresUrl;  // empty: no PostgreSQL backend
   ProjectionSettings projection{};
 };
 
@@ -34,14 +35,18 @@ class DatabaseService final : public hub::Service {
   hub::Health health() const override;
 
   void addRoutes(http::Router& router);
-  EventStore& store() noexcept { return *store_; }
+  /// The backend reads go to: the first configured (SQLite).
+  EventStore& store() noexcept { return *backends_.front().store; }
 
  private:
+  struct Backend {
+    std::unique_ptr<EventStore> store;
+    std::unique_ptr<Projector> projector;
+  };
   DatabaseService() = default;
-  nlohmann::json describe() const;
+  static nlohmann::json describe(const Backend& backend);
 
-  std::unique_ptr<EventStore> store_;
-  std::unique_ptr<Projector> projector_;
+  std::vector<Backend> backends_;
   std::atomic<bool> running_{false};
 };
 

@@ -54,6 +54,7 @@ class ServeTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     for (auto& port : ports_) port = freePort();
+    mt5Port_ = freePort();
     writeOverlay("info");
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -67,6 +68,7 @@ class ServeTest : public ::testing::Test {
     for (std::size_t i = 0; i < kServices.size(); ++i) {
       text += fmt::format("[services.{}]\nport = {}\n", kServices[i].key, ports_[i]);
     }
+    text += fmt::format("[mt5]\nnative_port = {}\n", mt5Port_);  // not the shared 8101
     std::ofstream(overlay()) << text;
   }
 
@@ -100,6 +102,7 @@ class ServeTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   std::array<int, 6> ports_{};
+  int mt5Port_ = 0;
 };
 
 TEST_F(ServeTest, AnswersHealthReadyMetricsAndErrorsOnAllSixPorts) {

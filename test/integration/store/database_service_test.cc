@@ -16,6 +16,7 @@
 #include "ait/model/codec.h"
 #include "ait/store/sqlite_store.h"
 #include "support/child_process.h"
+#include "support/postgres_server.h"
 
 namespace ait {
 namespace {
@@ -27,15 +28,17 @@ const std::string kBinary = std::string(AIT_BINARY_DIR) + "/src/app/aitrading";
 
 class DatabaseServiceTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { writeConfig(""); }
+
+  void writeConfig(const std::string& extraDatabase) {
     dir_ = std::filesystem::temp_directory_path() / fmt::format("ait-dbsvc-{}", ::getpid());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     std::string text = fmt::format(
         "[log]\nfile = \"{0}/log.txt\"\nstderr = false\n[journal]\ndata_dir = \"{0}/journal\"\n"
         "[auth]\ndb_path = \"{0}/identity.db\"\njwt_secret_file = \"{0}/jwt.key\"\n"
-        "[database]\nsqlite_path = \"{0}/platform.db\"\nprojection_batch = 100\n",
-        dir_.string());
+        "[database]\nsqlite_path = \"{0}/platform.db\"\nprojection_batch = 100\n{1}",
+        dir_.string(), extraDatabase);
     for (const char* key : {"api_gateway", "data_bridge", "performance_analytics",
                             "ai_orchestration", "database_service", "trading_engine"}) {
       const int port = testing::freePort();
@@ -75,11 +78,11 @@ class DatabaseServiceTest : public ::testing::Test {
   }
 
   // Waits until the trading stream's checkpoint reaches seq; returns the last answer.
-  Json waitProjected(std::uint64_t seq) {
+  Json waitProjected(std::uint64_t seq, const std::string& backend = "sqlite") {
     Json last;
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
     while (std::chrono::steady_clock::now() < deadline) {
-      auto reply = testing::httpGet(port_, "/api/v1/databases/sqlite/health");
+      auto reply = testing::httpGet(port_, "/api/v1/databases/" + backend + "/health");
       if (reply.status == 200) {
         last = Json::parse(reply.body);
         for (const auto& s : last["streams"]) {
@@ -139,6 +142,33 @@ TEST_F(DatabaseServiceTest, MigrateStatusReportsTheSchema) {
   std::ifstream in(dir_ / "migrate.txt");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("sqlite       1        1        up to date"), std::string::npos) << text;
+}
+
+TEST_F(DatabaseServiceTest, APostgresServerThatIsDownDegradesTheServiceUntilItCatchesUp) {
+  if (testing::findPostgresBin().empty()) GTEST_SKIP() << "postgresql is not installed";
+  testing::PostgresServer postgres(dir_ / "pg");
+  // Its port is known before it runs: the platform starts while PostgreSQL is down.
+  writeConfig(fmt::format("postgres_url = \"{}\"\n", postgres.conninfo()));
+  appendFills(0, 300);
+  auto server = serve();
+  auto sqlite = waitProjected(300, "sqlite");
+  ASSERT_FALSE(sqlite.is_null());
+  auto down = testing::httpGet(port_, "/api/v1/databases/postgresql/health");
+  EXPECT_EQ(down.status, 503) << down.body;
+  auto health = Json::parse(testing::httpGet(port_, "/health").body);
+  EXPECT_EQ(health["status"], "degraded") << health.dump();
+
+  ASSERT_TRUE(postgres.start());
+  auto caughtUp = waitProjected(300, "postgresql");
+  ASSERT_FALSE(caughtUp.is_null());
+  EXPECT_TRUE(caughtUp["connected"].get<bool>()) << caughtUp.dump();
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (Json::parse(testing::httpGet(port_, "/health").body)["status"] != "healthy") {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline);
+    std::this_thread::sleep_for(50ms);
+  }
+  server->signal(SIGTERM);
+  EXPECT_EQ(server->wait(20s), 0);
 }
 
 }  // namespace

@@ -22,7 +22,8 @@ using testing::sourceConfigDir;
 Config loadOk(const LoadOptions& options) {
   auto loaded = loadConfig(options);
   EXPECT_TRUE(loaded.has_value()) << (loaded ? "" : formatProblems(loaded.error()));
-  return loaded ? *loaded : Config{};
+  if (!loaded) return Config{};  // (a ternary here trips g++ 12's maybe-uninitialized)
+  return *loaded;
 }
 
 Problems loadFails(const LoadOptions& options) {
@@ -44,6 +45,13 @@ TEST(ConfigDefaults, DefaultTomlHoldsEverySettingOfTheSchema) {
   for (const auto& [key, node] : testing::collectKeys(doc)) inFile.insert(key);
   std::set<std::string> inSchema;
   for (const auto& info : listKeys()) inSchema.insert(info.key);
+  // The fields of an array of tables that is empty by default (mt5.tokens) have nothing to show.
+  std::erase_if(inSchema, [&](const std::string& key) {
+    auto at = key.find("[].");
+    if (at == std::string::npos) return false;
+    const auto* array = doc.at_path(key.substr(0, at)).as_array();
+    return array != nullptr && array->empty();
+  });
   EXPECT_EQ(inFile, inSchema);
 }
 

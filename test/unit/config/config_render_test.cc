@@ -49,7 +49,8 @@ Config loadRendered(const std::string& text) {
   dir.write("default.toml", text);
   auto loaded = loadConfig(dir.options());
   EXPECT_TRUE(loaded.has_value()) << text << (loaded ? "" : formatProblems(loaded.error()));
-  return loaded ? *loaded : Config{};
+  if (!loaded) return Config{};  // (a ternary here trips g++ 12's maybe-uninitialized)
+  return *loaded;
 }
 
 TEST(ConfigRender, RenderedDefaultsLoadBackEqual) {
@@ -69,6 +70,13 @@ TEST(ConfigRender, RenderedDocumentHoldsEverySetting) {
   for (const auto& [key, node] : testing::collectKeys(doc)) rendered.insert(key);
   std::set<std::string> schema;
   for (const auto& info : listKeys()) schema.insert(info.key);
+  // The fields of an array of tables that is empty by default (mt5.tokens) have nothing to show.
+  std::erase_if(schema, [&](const std::string& key) {
+    auto at = key.find("[].");
+    if (at == std::string::npos) return false;
+    const auto* array = doc.at_path(key.substr(0, at)).as_array();
+    return array != nullptr && array->empty();
+  });
   EXPECT_EQ(rendered, schema);
 }
 

@@ -35,7 +35,8 @@ Config loadWith(std::string_view overlay) {
   auto file = dir.write("overlay.toml", overlay);
   auto loaded = loadConfig(LoadOptions{dir.path(), file, {}});
   EXPECT_TRUE(loaded.has_value()) << (loaded ? "" : formatProblems(loaded.error()));
-  return loaded ? *loaded : Config{};
+  if (!loaded) return Config{};  // (a ternary here trips g++ 12's maybe-uninitialized)
+  return *loaded;
 }
 
 TEST(ConfigRules, ServerHostMustBeAHostNameOrAddress) {

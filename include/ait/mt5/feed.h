@@ -1,0 +1,49 @@
+#pragma once
+// What the MT5 bridges hand to the platform. A bridge parses the wire; a Feed turns what was
+// parsed into platform events (normalising quotes into Ticks) and publishes them. Each connection
+// gets its own Feed, used from that connection's I/O thread only, so a Feed needs no locks.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string_view>
+
+#include "ait/core/clock.h"
+#include "ait/core/error.h"
+#include "ait/model/events.h"
+#include "ait/model/ids.h"
+
+namespace ait::mt5 {
+
+/// A quote as the terminal reported it, before normalisation. Views point into the message being
+/// handled and are valid during the call only.
+struct RawQuote {
+  model::TenantId tenant;
+  std::string_view symbol;
+  int digits = -1;          // price decimals; -1 when the protocol does not say
+  TimestampNs tsEvent = 0;  // UTC (already converted from the client's zone)
+  TimestampNs tsRecv = 0;   // when the line or frame arrived
+  double bid = 0;
+  double ask = 0;
+  double last = 0;
+  double volume = 0;
+  std::uint32_t flags = 0;  // model::kTick* bits: which fields carry news
+  std::string_view source;  // "mt5-ws" or "mt5-native"
+};
+
+class Feed {
+ public:
+  virtual ~Feed() = default;
+  /// Normalises and publishes a quote; returns the rejection, naming the field, when the quote is
+  /// invalid, or kOverloaded when the platform cannot take it now.
+  virtual Expected<void> quote(const RawQuote& quote) = 0;
+  /// Publishes an event the bridge built (account, positions, orders, executions, gaps); returns
+  /// kOverloaded when the platform cannot take it now.
+  virtual Expected<void> publish(const model::Event& event) = 0;
+};
+
+/// Makes the Feed of a new connection of `tenant`; `source` names the protocol.
+using FeedFactory =
+    std::function<std::unique_ptr<Feed>(model::TenantId tenant, std::string_view source)>;
+
+}  // namespace ait::mt5

@@ -9,6 +9,7 @@ packages=(
   libspdlog-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
   libsqlite3-dev libzstd-dev libnats-dev zlib1g-dev
   libargon2-dev liboath-dev libpq-dev postgresql
+  libxgboost-dev python3-xgboost python3-numpy
   libgtest-dev libgmock-dev libbenchmark-dev
   nats-server prometheus python3 python3-websockets
 )

@@ -70,6 +70,14 @@ struct JournalDumpOptions {
 };
 int runJournalDump(const JournalDumpOptions& options);
 
+struct FeaturesOptions {
+  std::string data;
+  std::string format = "csv";
+  std::string timeframe = "raw";
+  std::string features;
+};
+int runFeatures(const FeaturesOptions& options);
+
 /// Registers `tenant` and `user` with their subcommands; the returned function runs the one
 /// chosen after parsing (nullopt when neither was).
 std::function<std::optional<int>()> addIdentityCommands(CLI::App& app);

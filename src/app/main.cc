@@ -91,6 +91,18 @@ int main(int argc, char** argv) {
   backtestCmd->add_option("--to", backtest.to, "Last bar time (ISO 8601, exclusive)");
   backtestCmd->add_option("--report", backtest.report, "Write an HTML report to this file");
 
+  ait::app::FeaturesOptions features;
+  auto* featuresCmd = app.add_subcommand(
+      "features", "Print the feature pipeline's columns for every bar of an OHLC file as CSV "
+                  "(empty cells until an indicator is ready).");
+  featuresCmd->add_option("--data", features.data, "OHLC bar CSV file")->required();
+  featuresCmd->add_option("--format", features.format, "Bar file format (csv: a header names "
+                                                       "the columns)");
+  featuresCmd->add_option("--timeframe", features.timeframe,
+                          "Aggregate bars to this timeframe first: raw (default), 30s, 5m, 1h, 1d");
+  featuresCmd->add_option("--features", features.features,
+                          "Feature spec, e.g. \"sma:30,rsi:14,macd:12:26:9\" (docs/ai.md)")
+      ->required();
   auto runIdentity = ait::app::addIdentityCommands(app);
   auto runDatabase = ait::app::addDatabaseCommands(app);
 
@@ -107,6 +119,7 @@ int main(int argc, char** argv) {
   if (*verifyCmd) return ait::app::runAuditVerify(audit);
   if (*dumpCmd) return ait::app::runJournalDump(dump);
   if (*backtestCmd) return ait::app::runBacktest(backtest);
+  if (*featuresCmd) return ait::app::runFeatures(features);
   if (auto rc = runIdentity()) return *rc;
   if (auto rc = runDatabase()) return *rc;
   std::fputs(app.help().c_str(), stderr);

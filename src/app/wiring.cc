@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "ait/ai/service.h"
 #include "ait/gateway/auth_routes.h"
 #include "ait/services/common_routes.h"
 #include "ait/store/database_service.h"
@@ -190,6 +191,51 @@ gateway::RateLimitSettings rateLimitSettings(const config::RateLimitsConfig& con
           bucket(config.orders)};
 }
 
+ai::AiServiceConfig aiServiceConfig(const config::Config& config) {
+  const auto& a = config.ai;
+  ai::AiServiceConfig c;
+  c.features = a.features;
+  c.modelsDir = a.models_dir;
+  c.models = a.models;
+  c.decision.method = a.ensemble == "majority_vote" ? ai::EnsembleMethod::MajorityVote
+                                                    : ai::EnsembleMethod::WeightedAverage;
+  c.decision.budgetNs = a.budget_us * 1000;
+  c.decision.cacheMaxAgeNs = a.cache_max_age_ms * 1'000'000;
+  c.decision.buyThreshold = a.buy_threshold;
+  c.decision.strongThreshold = a.strong_threshold;
+  c.decision.historySize = static_cast<std::size_t>(a.history_size);
+  const auto& b = config.resilience.circuit_breaker;
+  c.decision.breaker.failure_rate_threshold_pct = static_cast<int>(b.failure_rate_threshold_pct);
+  c.decision.breaker.window_size = b.window_size;
+  c.decision.breaker.minimum_calls = b.minimum_calls;
+  c.decision.breaker.open_duration_ms = b.open_duration_ms;
+  c.decision.breaker.half_open_calls = b.half_open_calls;
+  return c;
+}
+
+// Builds the ai-orchestration service, adds its routes and feeds it the configured symbol's bars
+// on the engine thread.
+Expected<std::unique_ptr<ai::AiService>> wireAi(const config::Config& config, http::Router& router,
+                                     engine::Runtime& rt) {
+  auto service = ai::AiService::create(aiServiceConfig(config), SystemClock::instance());
+  if (!service) return Unexpected(service.error());
+  auto timeframe = model::Timeframe::parse(config.ai.timeframe);
+  if (!timeframe) return Unexpected(timeframe.error());
+  ai::AiService* ai = service->get();
+  ai->addRoutes(router);
+  std::string topic = "md." + config.ai.symbol;
+  std::ranges::replace(topic, '/', '_');
+  std::ranges::replace(topic, '-', '_');
+  auto subscribed = rt.bus().subscribe(topic, [ai, tf = *timeframe](const model::Event& event) {
+    const auto* bar = std::get_if<model::Bar>(&event);
+    if (bar == nullptr || bar->timeframe != tf) return;
+    ai->onBar(ai::Bar{bar->start, bar->open.toDouble(), bar->high.toDouble(), bar->low.toDouble(),
+                      bar->close.toDouble(), bar->volume.toDouble()});
+  });
+  if (!subscribed) return Unexpected(subscribed.error());
+  return std::move(*service);
+}
+
 store::DatabaseSettings databaseSettings(const config::Config& config) {
   store::DatabaseSettings settings;
   settings.sqlitePath = config.database.sqlite_path;
@@ -276,6 +322,11 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
               }));
         }
         prebuilt[service.name] = std::move(*trading);
+      }
+      if (service.name == "ai-orchestration") {
+        auto ai = wireAi(config, router, rt);
+        if (!ai) return Unexpected(ai.error());
+        prebuilt[service.name] = std::move(*ai);
       }
       if (service.name == "database-service") {
         auto database = store::DatabaseService::open(

@@ -233,6 +233,20 @@ void visitConfig(V& v, C& c) {
       });
     });
   });
+  v.table("ai", [&] {
+    auto& a = c.ai;
+    v.value("features", a.features, NonEmpty{});
+    v.value("symbol", a.symbol, Symbol{});
+    v.value("timeframe", a.timeframe, OneOf{{"1m", "5m", "15m", "30m", "1h", "4h", "1d"}});
+    v.value("models_dir", a.models_dir, NonEmpty{});
+    v.value("models", a.models, NoRule{});
+    v.value("ensemble", a.ensemble, OneOf{{"weighted_average", "majority_vote"}});
+    v.value("budget_us", a.budget_us, Between<std::int64_t>{1, 10'000'000});
+    v.duration("cache_max_age_ms", a.cache_max_age_ms, Duration{"ms", 0, kDayMs});
+    v.value("buy_threshold", a.buy_threshold, Between<double>{0.0, 1.0});
+    v.value("strong_threshold", a.strong_threshold, Between<double>{0.0, 1.0});
+    v.value("history_size", a.history_size, Between<int>{1, 100'000});
+  });
   v.table("mt5", [&] {
     auto& m = c.mt5;
     v.value("native_enabled", m.native_enabled, NoRule{});

@@ -358,6 +358,23 @@ struct TradingConfig {
   bool operator==(const TradingConfig&) const = default;
 };
 
+/// The ai-orchestration service: the feature pipeline, the models loaded at start and how their
+/// outputs become decisions (docs/ai.md).
+struct AiConfig {
+  std::string features = "close,sma:10,ema:20,rsi:14,macd:12:26:9,bbands:20:2,atr:14,ret:1,vol:20";
+  std::string symbol = "EURUSD";   // bars of this symbol and timeframe feed the pipeline
+  std::string timeframe = "1m";
+  std::string models_dir = "models";
+  std::vector<std::string> models;  // manifests under models_dir, loaded at start
+  std::string ensemble = "weighted_average";  // or majority_vote
+  std::int64_t budget_us = 200;
+  std::int64_t cache_max_age_ms = 60000;
+  double buy_threshold = 0.2;
+  double strong_threshold = 0.6;
+  int history_size = 256;
+  bool operator==(const AiConfig&) const = default;
+};
+
 /// A credential of MT5 clients: the token a terminal presents and the tenant it acts for.
 struct Mt5TokenConfig {
   std::string token;      // a secret: masked when shown
@@ -409,6 +426,7 @@ struct Config {
   JournalConfig journal;
   BusConfig bus;
   DataConfig data;
+  AiConfig ai;
   Mt5Config mt5;
   DatabaseConfig database;
   TradingConfig trading;

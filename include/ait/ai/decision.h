@@ -1,0 +1,180 @@
+#pragma once
+// The decision engine: runs every installed model on a feature vector inside a latency budget,
+// falls back to each model's last good prediction when it is late, failing or cut off by its
+// circuit breaker, and combines the scores by weighted average or majority vote into a signal
+// (strong_sell .. strong_buy) with a confidence.
+//
+// Threads: decide() runs on one thread (the engine thread) and never allocates or waits; the
+// control plane (install, remove, stats, history) may run on any other thread. A model swap
+// publishes the new model with one atomic store; the old one is freed only once no decision
+// that could have seen it is still running, so no decision is missed or torn.
+//
+// The budget is checked between models (a model call is not preempted): a model that returns
+// after the deadline has its answer kept for later but not used, and counts as a failure for
+// its breaker; models not yet run when the budget is spent are not called.
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ait/ai/model.h"
+#include "ait/core/clock.h"
+#include "ait/core/error.h"
+#include "ait/metrics/metrics.h"
+#include "ait/resilience/circuit_breaker.h"
+
+namespace ait::ai {
+
+enum class Signal : std::int8_t { StrongSell = -2, Sell = -1, Hold = 0, Buy = 1, StrongBuy = 2 };
+std::string_view toString(Signal signal) noexcept;
+
+enum class EnsembleMethod : std::uint8_t { WeightedAverage, MajorityVote };
+std::string_view toString(EnsembleMethod method) noexcept;
+Expected<EnsembleMethod> parseEnsembleMethod(std::string_view text);
+
+struct DecisionConfig {
+  EnsembleMethod method = EnsembleMethod::WeightedAverage;
+  std::int64_t budgetNs = 200'000;          // latency budget per decision
+  std::int64_t cacheMaxAgeNs = 60'000'000'000;  // a cached prediction older than this is not used
+  double buyThreshold = 0.2;                // |score| from which a signal is buy/sell
+  double strongThreshold = 0.6;             // |score| from which it is strong
+  resilience::CircuitBreakerConfig breaker;  // per model
+  std::size_t historySize = 256;            // decisions kept for the REST history
+};
+
+/// How one model took part in a decision.
+enum class ModelStatus : std::uint8_t {
+  Fresh,        // answered in time; its value was used
+  Late,         // answered after the deadline; its cached value was used if fresh enough
+  Failed,       // returned an error; cached value used if fresh enough
+  CircuitOpen,  // not called: its breaker is open; cached value used if fresh enough
+  OverBudget,   // not called: the budget was spent; cached value used if fresh enough
+};
+std::string_view toString(ModelStatus status) noexcept;
+
+struct ModelOutcome {
+  std::uint16_t slot = 0;
+  ModelStatus status = ModelStatus::Fresh;
+  bool used = false;       // its value (fresh or cached) went into the ensemble
+  double value = 0;        // the model's own output (probability, return, score)
+  double score = 0;        // mapped to [-1, 1]
+  double weight = 0;       // the model's weight in the ensemble
+  std::int64_t latencyNs = 0;
+  std::int64_t cacheAgeNs = 0;  // when a cached value was used
+};
+
+inline constexpr std::size_t kMaxModels = 16;
+
+struct Decision {
+  std::uint64_t sequence = 0;       // 1, 2, ... per engine
+  std::int64_t ts = 0;              // the caller's time for the inputs (e.g. bar time)
+  std::uint64_t inputsHash = 0;     // FNV-1a of the feature vector's bytes
+  Signal signal = Signal::Hold;
+  double score = 0;                 // ensemble score in [-1, 1]
+  double confidence = 0;            // in [0, 1]
+  bool degraded = false;            // some model was late, failing, cut off or missing
+  std::int64_t latencyNs = 0;
+  std::uint16_t modelCount = 0;
+  std::array<ModelOutcome, kMaxModels> models{};
+};
+
+/// Per-model counters, readable from any thread.
+struct ModelStats {
+  ModelInfo info;
+  std::uint64_t calls = 0;
+  std::uint64_t failures = 0;
+  std::uint64_t late = 0;
+  std::uint64_t circuitOpen = 0;
+  std::uint64_t overBudget = 0;
+  std::uint64_t cachedUsed = 0;
+  double lastValue = 0;
+  std::int64_t lastLatencyNs = 0;
+  resilience::CircuitState breaker = resilience::CircuitState::Closed;
+  std::int64_t loadedAtNs = 0;
+};
+
+class DecisionEngine {
+ public:
+  /// `columns` are the feature pipeline's columns, the order of decide()'s input.
+  DecisionEngine(std::vector<std::string> columns, DecisionConfig config, const Clock& clock,
+                 metrics::Registry& metrics = metrics::Registry::global());
+  ~DecisionEngine();
+  DecisionEngine(const DecisionEngine&) = delete;
+  DecisionEngine& operator=(const DecisionEngine&) = delete;
+
+  /// Installs a model, or swaps the one of the same name for it; its features must all be
+  /// pipeline columns (else kFeatureMismatch naming the missing ones). A failure leaves the
+  /// serving model in place.
+  Expected<void> install(LoadedModel model);
+  /// Removes a model (kModelNotFound when there is none of that name).
+  Expected<void> remove(std::string_view name);
+
+  /// Runs the models on one feature vector (size columns().size()) and returns the decision,
+  /// valid until the next call. Never allocates, never waits.
+  const Decision& decide(std::span<const double> features, std::int64_t ts) noexcept;
+
+  std::vector<ModelStats> stats() const;
+  /// Returns up to `limit` latest decisions, newest first.
+  std::vector<Decision> history(std::size_t limit) const;
+  /// Returns the installed model's description of slot `slot` (for naming outcomes).
+  std::string modelName(std::uint16_t slot) const;
+  const std::vector<std::string>& columns() const noexcept { return columns_; }
+  const DecisionConfig& config() const noexcept { return config_; }
+  std::uint64_t decisions() const noexcept { return decisions_.load(std::memory_order_relaxed); }
+
+ private:
+  // A model as served: swapped as a whole with one pointer store.
+  struct Active {
+    LoadedModel loaded;
+    std::vector<std::uint32_t> inputIndex;  // model input i = features[inputIndex[i]]
+    std::vector<double> inputs;             // scratch row, written by decide() only
+    std::int64_t loadedAtNs = 0;
+  };
+  struct Slot {
+    std::atomic<Active*> active{nullptr};
+    std::unique_ptr<resilience::CircuitBreaker> breaker;
+    metrics::Histogram* latency = nullptr;
+    // Last good prediction, written by decide() only; read by it.
+    double cachedValue = 0;
+    std::int64_t cachedAtNs = 0;
+    bool cached = false;
+    std::atomic<std::uint64_t> calls{0}, failures{0}, late{0}, circuitOpen{0}, overBudget{0},
+        cachedUsed{0};
+    std::atomic<double> lastValue{0};
+    std::atomic<std::int64_t> lastLatencyNs{0};
+  };
+
+  double toScore(const ModelInfo& info, double value) const noexcept;
+  void combine(Decision& decision, double totalWeight) noexcept;
+  Signal signalFor(double score) const noexcept;
+  void waitForQuiescence() const noexcept;
+  void record(const Decision& decision) noexcept;
+
+  std::vector<std::string> columns_;
+  DecisionConfig config_;
+  const Clock& clock_;
+  metrics::Registry& metrics_;
+  std::array<Slot, kMaxModels> slots_;
+  mutable std::mutex control_;  // serialises install/remove; never taken by decide()
+  std::atomic<std::uint64_t> epoch_{0};  // odd while a decision runs
+  std::atomic<std::uint64_t> decisions_{0};
+  Decision current_;
+
+  // The history ring: decide() only try-locks it and skips the copy if a reader holds it.
+  mutable std::mutex historyMutex_;
+  std::vector<Decision> history_;
+  std::size_t historyNext_ = 0;
+  std::size_t historyCount_ = 0;
+
+  metrics::Counter& decisionsTotal_;
+  metrics::Counter& degradedTotal_;
+  metrics::Histogram& decisionLatency_;
+};
+
+}  // namespace ait::ai

@@ -1,0 +1,128 @@
+// The ai-orchestration service through its REST routes (called in-process through the router):
+// list, load, swap, a failed load that keeps the old model serving, unload, decision history.
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "ait/ai/service.h"
+#include "ait/http/message.h"
+#include "ait/http/router.h"
+
+namespace ait::ai {
+namespace {
+
+namespace fs = std::filesystem;
+
+class AiServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("ait-ai-service-" + std::to_string(::getpid()));
+    fs::create_directories(dir_ / "lin");
+    write("lin/params.json", R"({"intercept": 0.0, "coefficients": [0.01]})");
+    writeManifest("1");
+    AiServiceConfig config;
+    config.features = "close,rsi:3";
+    config.modelsDir = dir_.string();
+    config.models = {"lin/manifest.json"};
+    auto service = AiService::create(config, clock_, metrics_);
+    ASSERT_TRUE(service) << service.error().describe();
+    service_ = std::move(*service);
+    service_->addRoutes(router_);
+    ASSERT_TRUE(router_.check());
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text; }
+  void writeManifest(const std::string& version) {
+    write("lin/manifest.json", nlohmann::json{{"name", "lin"}, {"version", version},
+                                              {"kind", "linear"}, {"file", "params.json"},
+                                              {"features", {"rsi_3"}}, {"output", "score"}}
+                                   .dump());
+  }
+  http::Response call(http::Method method, const std::string& target, std::string body = {}) {
+    auto request = http::Request::make(method, target, std::move(body));
+    return router_.handle(request);
+  }
+  nlohmann::json json(const http::Response& r) { return nlohmann::json::parse(r.body); }
+
+  FakeClock clock_;
+  metrics::Registry metrics_;
+  fs::path dir_;
+  std::unique_ptr<AiService> service_;
+  http::Router router_;
+};
+
+TEST_F(AiServiceTest, LoadsConfiguredModelsAtStartAndDecidesOnBars) {
+  EXPECT_EQ(service_->health().status, hub::HealthStatus::Down);
+  ASSERT_TRUE(service_->start());
+  EXPECT_EQ(service_->health().status, hub::HealthStatus::Healthy);
+  auto models = json(call(http::Method::Get, "/api/v1/models"));
+  ASSERT_EQ(models["models"].size(), 1u);
+  EXPECT_EQ(models["models"][0]["version"], "1");
+  EXPECT_EQ(models["models"][0]["sha256"].get<std::string>().size(), 64u);
+
+  // Rising closes: RSI 100 -> score 1 -> strong buy once the RSI is ready.
+  for (int i = 0; i < 5; ++i) {
+    const Decision* d = service_->onBar(Bar{i, 1, 1, 1, 100.0 + i, 0});
+    EXPECT_EQ(d != nullptr, i >= 3) << "RSI(3) is ready from the fourth bar";
+  }
+  auto history = json(call(http::Method::Get, "/api/v1/decisions?limit=2"));
+  ASSERT_EQ(history["decisions"].size(), 2u);
+  EXPECT_EQ(history["decisions"][0]["ts"], 4);
+  EXPECT_EQ(history["decisions"][0]["signal"], "strong_buy");
+  EXPECT_EQ(history["decisions"][0]["models"][0]["model"], "lin");
+  EXPECT_EQ(json(call(http::Method::Get, "/api/v1/ai/stats"))["decisions"], 2);
+  EXPECT_EQ(call(http::Method::Get, "/api/v1/decisions?limit=x").status, 400);
+
+  service_->stop();
+  EXPECT_EQ(service_->onBar(Bar{5, 1, 1, 1, 105.0, 0}), nullptr) << "a stopped service decides nothing";
+  EXPECT_EQ(service_->engine().decisions(), 2u);
+}
+
+TEST_F(AiServiceTest, SwapsOnRequestAndKeepsTheOldModelWhenALoadFails) {
+  ASSERT_TRUE(service_->start());
+  writeManifest("2");
+  auto swapped = call(http::Method::Post, "/api/v1/models", R"({"manifest": "lin/manifest.json"})");
+  ASSERT_EQ(swapped.status, 200) << swapped.body;
+  EXPECT_EQ(json(call(http::Method::Get, "/api/v1/models/lin"))["version"], "2");
+
+  writeManifest("3");
+  write("lin/params.json", R"({"coefficients": "broken"})");
+  auto failed = call(http::Method::Post, "/api/v1/models", R"({"manifest": "lin/manifest.json"})");
+  EXPECT_EQ(failed.status, 422);
+  EXPECT_NE(failed.body.find("coefficients"), std::string::npos);
+  EXPECT_EQ(json(call(http::Method::Get, "/api/v1/models/lin"))["version"], "2");
+
+  EXPECT_EQ(call(http::Method::Post, "/api/v1/models", R"({"manifest": "../../etc/passwd"})").status,
+            400);
+  EXPECT_EQ(call(http::Method::Post, "/api/v1/models", "not json").status, 400);
+
+  EXPECT_EQ(call(http::Method::Delete, "/api/v1/models/lin").status, 200);
+  EXPECT_EQ(call(http::Method::Delete, "/api/v1/models/lin").status, 404);
+  EXPECT_EQ(call(http::Method::Get, "/api/v1/models/lin").status, 404);
+  EXPECT_EQ(service_->health().status, hub::HealthStatus::Degraded);
+}
+
+TEST_F(AiServiceTest, AConfiguredModelThatFailsToLoadDegradesTheService) {
+  write("lin/params.json", "{");
+  ASSERT_TRUE(service_->start());
+  auto health = service_->health();
+  EXPECT_EQ(health.status, hub::HealthStatus::Degraded);
+  EXPECT_NE(health.reason.find("lin/manifest.json"), std::string::npos) << health.reason;
+}
+
+TEST(AiServiceCreate, RejectsABadFeatureSpec) {
+  FakeClock clock;
+  metrics::Registry metrics;
+  AiServiceConfig config;
+  config.features = "sma:x";
+  auto service = AiService::create(config, clock, metrics);
+  ASSERT_FALSE(service);
+  EXPECT_NE(service.error().message().find("sma:x"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ait::ai

@@ -11,6 +11,7 @@ packages=(
   libargon2-dev liboath-dev libpq-dev postgresql
   libxgboost-dev python3-xgboost python3-numpy
   libgtest-dev libgmock-dev libbenchmark-dev
+  libsimdjson-dev libhowardhinnant-date-dev
   nats-server prometheus python3 python3-websockets
 )
 

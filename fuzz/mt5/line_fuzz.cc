@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "ait/mt5/compat.h"
+#include "ait/mt5/errors.h"
 #include "ait/mt5/line_reader.h"
 #include "ait/mt5/native.h"
 

@@ -44,6 +44,16 @@ struct BenchOptions {
 };
 int runBench(const BenchOptions& options);
 
+struct BacktestOptions {
+  std::string data;
+  std::string strategy;
+  double cash = 10000.0;
+  std::string from;
+  std::string to;
+  std::string report;
+};
+int runBacktest(const BacktestOptions& options);
+
 struct AuditOptions {
   std::string dataDir;
   std::string configFile;

@@ -101,6 +101,17 @@ int main(int argc, char** argv) {
   barsCmd->add_option("--scale", bars.scale,
                       "Price decimal places of a symbol missing from data.instruments");
   barsCmd->add_option("--config", bars.configFile, "TOML file overlaid on the defaults");
+  ait::app::BacktestOptions backtest;
+  auto* backtestCmd = app.add_subcommand(
+      "backtest", "Run a strategy over recorded bars on the simulated venue and print the "
+                  "statistics (same input, same output).");
+  backtestCmd->add_option("--data", backtest.data, "CSV bars: date, open, high, low, close[, volume]")
+      ->required();
+  backtestCmd->add_option("--strategy", backtest.strategy, "Strategy file (TOML)")->required();
+  backtestCmd->add_option("--cash", backtest.cash, "Starting cash (default 10000)");
+  backtestCmd->add_option("--from", backtest.from, "First bar time (ISO 8601, inclusive)");
+  backtestCmd->add_option("--to", backtest.to, "Last bar time (ISO 8601, exclusive)");
+  backtestCmd->add_option("--report", backtest.report, "Write an HTML report to this file");
 
   ait::app::FeaturesOptions features;
   auto* featuresCmd = app.add_subcommand(
@@ -130,6 +141,7 @@ int main(int argc, char** argv) {
   if (*verifyCmd) return ait::app::runAuditVerify(audit);
   if (*dumpCmd) return ait::app::runJournalDump(dump);
   if (*barsCmd) return ait::app::runDataBars(bars);
+  if (*backtestCmd) return ait::app::runBacktest(backtest);
   if (*featuresCmd) return ait::app::runFeatures(features);
   if (auto rc = runIdentity()) return *rc;
   if (auto rc = runDatabase()) return *rc;

@@ -1,6 +1,7 @@
 #include "app/wiring.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -13,6 +14,8 @@
 #include "ait/services/common_routes.h"
 #include "ait/store/database_service.h"
 #include "ait/services/port_service.h"
+#include "ait/data/instruments.h"
+#include "ait/trading/service.h"
 
 namespace ait::app {
 
@@ -147,6 +150,40 @@ gateway::IdentitySettings identitySettings(const config::Config& config) {
   return settings;
 }
 
+Expected<trading::TradingSettings> tradingSettings(const config::Config& config) {
+  trading::TradingSettings settings;
+  const auto& t = config.trading;
+  auto instruments = data::instrumentsFromConfig(config.data.instruments);
+  if (!instruments) return Unexpected(instruments.error());
+  auto commission = model::Money::fromDouble(t.commission_per_lot, portfolio::kMoneyScale);
+  if (!commission) return Unexpected(commission.error());
+  for (const auto& spec : *instruments) {
+    portfolio::TradableInstrument instrument;
+    instrument.spec = spec.instrument;
+    instrument.terms.commissionPerUnit = *commission;
+    instrument.terms.marginPpm = std::llround(t.margin_pct * 10'000.0);
+    instrument.terms.slippageTicks = t.slippage_ticks;
+    settings.instruments.push_back(std::move(instrument));
+  }
+  auto limits = risk::RiskLimits::fromConfig(config.risk);
+  if (!limits) return Unexpected(limits.error());
+  settings.limits = *limits;
+  auto account = model::AccountId::from(t.account);
+  auto currency = model::Currency::from(t.currency);
+  auto balance = model::Money::fromDouble(t.starting_balance, portfolio::kMoneyScale);
+  if (!account) return Unexpected(account.error());
+  if (!currency) return Unexpected(currency.error());
+  if (!balance) return Unexpected(balance.error());
+  settings.accounts.push_back({model::TenantId{static_cast<std::uint32_t>(t.tenant)}, *account,
+                               *currency,
+                               t.hedging ? portfolio::PositionMode::Hedging
+                                         : portfolio::PositionMode::Netting,
+                               *balance});
+  settings.engine.maxOrders = static_cast<std::uint32_t>(t.max_orders);
+  settings.ackTimeout = std::chrono::milliseconds(t.ack_timeout_ms);
+  return settings;
+}
+
 gateway::RateLimitSettings rateLimitSettings(const config::RateLimitsConfig& config) {
   auto bucket = [](const config::TokenBucketConfig& b) {
     return gateway::BucketLimits{b.rate_per_s, static_cast<double>(b.burst)};
@@ -276,6 +313,22 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
         if (!settings) return Unexpected(settings.error());
         prebuilt[service.name] =
             std::make_unique<data::DataBridge>(std::move(*settings), rt, router);
+      }
+      if (service.name == "trading-engine") {
+        auto settings = tradingSettings(config);
+        if (!settings) return Unexpected(settings.error());
+        auto trading = trading::TradingService::create(rt, router, std::move(*settings));
+        if (!trading) return Unexpected(trading.error());
+        if (live != nullptr) {
+          // Risk limits reload without a restart; the engine thread takes them between events.
+          platform->subscriptions_.push_back(live->subscribe(
+              config::Concern::Risk, [service = trading->get()](const auto& snapshot) {
+                if (auto limits = risk::RiskLimits::fromConfig(snapshot->risk)) {
+                  service->reloadLimits(*limits);
+                }
+              }));
+        }
+        prebuilt[service.name] = std::move(*trading);
       }
       if (service.name == "ai-orchestration") {
         auto ai = wireAi(config, router, rt);

@@ -16,6 +16,7 @@
 #include "ait/http/server.h"
 #include "ait/hub/hub.h"
 #include "ait/log/log.h"
+#include "ait/trading/service.h"
 #include "ait/mt5/bridge.h"
 #include "ait/mt5/bus_feed.h"
 
@@ -34,6 +35,9 @@ std::vector<ServiceDescriptor> platformServices(const config::Config& config);
 log::LogSettings logSettings(const config::LogConfig& config);
 hub::HubConfig hubConfig(const config::Config& config, const std::vector<std::string>& only);
 http::HttpServerConfig httpConfig(const config::ServerConfig& config);
+/// Returns the trading engine's instruments (data.instruments), account and limits, or the
+/// first value that does not convert.
+Expected<trading::TradingSettings> tradingSettings(const config::Config& config);
 /// The bus, journal and (bus.kind = "nats") JetStream settings of the engine runtime.
 engine::RuntimeSettings runtimeSettings(const config::Config& config);
 /// The identity store and token keys of the api-gateway, from [auth].

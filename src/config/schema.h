@@ -276,6 +276,19 @@ void visitConfig(V& v, C& c) {
     v.value("postgres_url", c.database.postgres_url, NoRule{});
     v.value("projection_batch", c.database.projection_batch, Between<int>{1, 100'000});
   });
+  v.table("trading", [&] {
+    auto& t = c.trading;
+    v.value("tenant", t.tenant, Between<int>{0, 2'000'000'000});
+    v.value("account", t.account, Name{24});
+    v.value("currency", t.currency, Name{8});
+    v.value("starting_balance", t.starting_balance, PositiveUpTo{1e12});
+    v.value("hedging", t.hedging, NoRule{});
+    v.value("commission_per_lot", t.commission_per_lot, Between<double>{0.0, 1e6});
+    v.value("margin_pct", t.margin_pct, PositiveUpTo{100.0});
+    v.value("slippage_ticks", t.slippage_ticks, Between<int>{0, 1'000'000});
+    v.value("max_orders", t.max_orders, Between<int>{16, 1 << 24});
+    v.duration("ack_timeout_ms", t.ack_timeout_ms, Duration{"ms", 1, kHourMs});
+  });
   v.table("reload", [&] {
     v.duration("watch_interval_ms", c.reload.watch_interval_ms, Duration{"ms", 0, kHourMs});
   });

@@ -351,6 +351,22 @@ struct DataConfig {
   bool operator==(const DataConfig&) const = default;
 };
 
+/// The trading engine's simulated (paper) venue and account; instruments come from
+/// data.instruments.
+struct TradingConfig {
+  int tenant = 1;
+  std::string account = "PAPER";
+  std::string currency = "USD";
+  double starting_balance = 100000.0;
+  bool hedging = false;
+  double commission_per_lot = 0.0;
+  double margin_pct = 1.0;  // margin as a share of notional: 1.0 is 1:100
+  int slippage_ticks = 0;
+  int max_orders = 65536;
+  std::int64_t ack_timeout_ms = 5000;
+  bool operator==(const TradingConfig&) const = default;
+};
+
 /// The ai-orchestration service: the feature pipeline, the models loaded at start and how their
 /// outputs become decisions (docs/ai.md).
 struct AiConfig {
@@ -422,6 +438,7 @@ struct Config {
   AiConfig ai;
   Mt5Config mt5;
   DatabaseConfig database;
+  TradingConfig trading;
   ReloadConfig reload;
   bool operator==(const Config&) const = default;
 };

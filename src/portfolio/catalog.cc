@@ -1,0 +1,86 @@
+#include "ait/portfolio/catalog.h"
+
+#include <fmt/format.h>
+
+#include "ait/portfolio/errors.h"
+#include "ait/portfolio/fixed.h"
+
+namespace ait::portfolio {
+
+Expected<std::uint32_t> Catalog::add(TradableInstrument instrument) {
+  if (auto ok = instrument.spec.validate(); !ok) {
+    return fail(errors::kBadInstrument, ok.error().message());
+  }
+  const auto& spec = instrument.spec;
+  const auto& terms = instrument.terms;
+  if (terms.marginPpm < 0 || terms.commissionPpm < 0 || terms.slippageTicks < 0) {
+    return fail(errors::kBadInstrument,
+                fmt::format("instrument {}: margin, commission rate and slippage must not be "
+                            "negative",
+                            spec.id.toString()));
+  }
+  std::int64_t unused = 0;
+  for (auto amount : {terms.commissionPerUnit, terms.swapLongPerUnit, terms.swapShortPerUnit}) {
+    if (!mantissaAt(amount.decimal(), kMoneyScale, unused)) {
+      return fail(errors::kBadInstrument,
+                  fmt::format("instrument {}: amount {} has more than {} decimal places",
+                              spec.id.toString(), amount, kMoneyScale));
+    }
+  }
+  if (spec.priceScale + spec.quantityScale + spec.contractSize.scale() > 36) {
+    return fail(errors::kBadInstrument,
+                fmt::format("instrument {}: price, quantity and contract scales sum above 36",
+                            spec.id.toString()));
+  }
+  if (index_.contains(spec.id)) {
+    return fail(errors::kDuplicate,
+                fmt::format("instrument {} declared twice", spec.id.toString()));
+  }
+  auto index = static_cast<std::uint32_t>(items_.size());
+  index_.emplace(spec.id, index);
+  items_.push_back(std::move(instrument));
+  quotes_.emplace_back();
+  return index;
+}
+
+std::int32_t Catalog::find(const model::InstrumentId& id) const noexcept {
+  auto it = index_.find(id);
+  return it == index_.end() ? -1 : static_cast<std::int32_t>(it->second);
+}
+
+bool Catalog::update(std::uint32_t index, const model::Tick& tick) noexcept {
+  const auto& spec = items_[index].spec;
+  Quote& q = quotes_[index];
+  Quote next = q;
+  bool ok = true;
+  if (tick.flags == 0 || (tick.flags & model::kTickBid) != 0) {
+    ok &= mantissaAt(tick.bid.decimal(), spec.priceScale, next.bid);
+    ok &= mantissaAt(tick.bidSize.decimal(), spec.quantityScale, next.bidSize);
+  }
+  if (tick.flags == 0 || (tick.flags & model::kTickAsk) != 0) {
+    ok &= mantissaAt(tick.ask.decimal(), spec.priceScale, next.ask);
+    ok &= mantissaAt(tick.askSize.decimal(), spec.quantityScale, next.askSize);
+  }
+  if ((tick.flags & model::kTickLast) != 0) {
+    ok &= mantissaAt(tick.last.decimal(), spec.priceScale, next.last);
+  }
+  if (!ok || next.bid <= 0 || next.ask <= 0 || next.ask < next.bid) return false;
+  next.ts = tick.header.tsEvent;
+  next.valid = true;
+  q = next;
+  return true;
+}
+
+bool Catalog::update(std::uint32_t index, const model::Bar& bar) noexcept {
+  const auto& spec = items_[index].spec;
+  std::int64_t close = 0;
+  if (!mantissaAt(bar.close.decimal(), spec.priceScale, close) || close <= 0) return false;
+  Quote& q = quotes_[index];
+  q.bid = q.ask = q.last = close;
+  q.bidSize = q.askSize = 0;
+  q.ts = bar.header.tsEvent;
+  q.valid = true;
+  return true;
+}
+
+}  // namespace ait::portfolio

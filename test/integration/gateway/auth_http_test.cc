@@ -50,8 +50,8 @@ class GatewayAuth : public ::testing::Test {
     std::string text = fmt::format(
         "[log]\nfile = \"{0}/log.txt\"\nstderr = false\n[journal]\ndata_dir = \"{0}/journal\"\n"
         "[auth]\ndb_path = \"{0}/identity.db\"\njwt_secret_file = \"{0}/jwt.key\"\n"
-        "[database]\nsqlite_path = \"{0}/platform.db\"\n"
         "password_memory_kib = 1024\npassword_iterations = 1\n"
+        "[database]\nsqlite_path = \"{0}/platform.db\"\n"
         "[server]\nmax_body_bytes = 65536\n"
         "[rate_limits.login_per_ip]\nrate_per_s = 1000.0\nburst = 1000\n"
         "[rate_limits.api_key]\nrate_per_s = 0.01\nburst = 3\n",
@@ -95,7 +95,10 @@ class GatewayAuth : public ::testing::Test {
       ASSERT_LT(std::chrono::steady_clock::now(), deadline) << slurp(dir_ / "serve.txt");
       std::this_thread::sleep_for(20ms);
     }
+    ready_ = true;
   }
+  // A failed suite set-up would otherwise show as skipped tests, which ctest does not fail.
+  void SetUp() override { ASSERT_TRUE(ready_) << "the suite set-up failed; see above"; }
   static void TearDownTestSuite() {
     server_.reset();
     std::filesystem::remove_all(dir_);
@@ -134,6 +137,7 @@ class GatewayAuth : public ::testing::Test {
   static inline std::filesystem::path dir_;
   static inline int port_ = 0;
   static inline std::unique_ptr<ChildProcess> server_;
+  static inline bool ready_ = false;
   static inline std::string totpSecret_;
   static inline std::string apiKey_;
   static inline std::string limitedKey_;

@@ -65,14 +65,17 @@ TEST(NativeResume, EveryTickArrivesExactlyOnceAndInOrderAcrossDisconnects) {
     }
     int dice = static_cast<int>(rng() % 29);
     if (!client.connected()) {
-      ASSERT_TRUE(client.connect()) << "batch " << b;
+      // As the EA does: a reconnect refused while the server still holds the old link is retried.
+      ASSERT_TRUE(waitFor([&] { return static_cast<bool>(client.connect()); }, 5s)) << "batch " << b;
     }
     if (dice == 0) {
       ++cuts;  // half a line, then the connection is gone
-      ASSERT_TRUE(client.sendTicksAndCut("EURUSD", 5, rows, rng() % 600 + 1));
+      // The server may have closed the link first (it just refused a batch): the ticks stay in
+      // the EA's resend buffer either way, which is what this test checks.
+      if (!client.sendTicksAndCut("EURUSD", 5, rows, rng() % 600 + 1)) ++failedSends;
     } else if (dice == 1) {
       ++drops;
-      ASSERT_TRUE(client.sendTicks("EURUSD", 5, rows));
+      if (!client.sendTicks("EURUSD", 5, rows)) ++failedSends;
       client.disconnect();
     } else {
       if (dice == 2) {

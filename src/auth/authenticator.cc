@@ -28,6 +28,27 @@ Unexpected badCredentials() { return fail(errors::kBadCredentials, "invalid user
 
 const std::set<std::string, std::less<>> kScopes{"read", "trade"};
 
+// The user id a verified token names in its subject.
+Expected<std::int64_t> userIdOf(const Claims& claims) {
+  try {
+    return std::stoll(claims.subject);
+  } catch (...) {
+    return fail(errors::kClaimRefused, "sub is not a user id");
+  }
+}
+
+// The caller a verified access or WebSocket token stands for.
+Expected<Principal> principalOf(const Claims& claims) {
+  auto userId = userIdOf(claims);
+  if (!userId) return Unexpected(userId.error());
+  Principal p;
+  p.userId = *userId;
+  p.tenant = claims.tenant;
+  p.role = claims.role;
+  p.mfa = claims.mfa;
+  return p;
+}
+
 // Single-use WebSocket tokens already consumed, until they expire (a small in-memory set: they
 // live 30 s).
 struct UsedWsTokens {
@@ -136,13 +157,9 @@ Expected<TokenPair> Authenticator::refresh(std::string_view refreshToken, std::i
     case RefreshState::Unknown:
       return fail(errors::kRevoked, "the refresh token is not known");
   }
-  std::int64_t userId = 0;
-  try {
-    userId = std::stoll(claims->subject);
-  } catch (...) {
-    return fail(errors::kClaimRefused, "sub is not a user id");
-  }
-  auto user = store_.findUserById(userId);
+  auto userId = userIdOf(*claims);
+  if (!userId) return Unexpected(userId.error());
+  auto user = store_.findUserById(*userId);
   if (!user) return Unexpected(user.error());
   if (!user->has_value() || (*user)->disabled) return badCredentials();
   return issuePair(**user, claims->mfa, claims->family, now);
@@ -158,16 +175,8 @@ Expected<Principal> Authenticator::authenticateAccessToken(std::string_view toke
                                                            std::int64_t now) const {
   auto claims = codec_.verify(token, TokenKind::Access, now);
   if (!claims) return Unexpected(claims.error());
-  Principal p;
-  try {
-    p.userId = std::stoll(claims->subject);
-  } catch (...) {
-    return fail(errors::kClaimRefused, "sub is not a user id");
-  }
-  p.tenant = claims->tenant;
-  p.role = claims->role;
-  p.mfa = claims->mfa;
-  if (p.role == Role::Admin && !p.mfa) {
+  auto p = principalOf(*claims);
+  if (p && p->role == Role::Admin && !p->mfa) {
     return fail(errors::kMfaRequired, "an admin token without MFA is refused");
   }
   return p;
@@ -217,16 +226,7 @@ Expected<Principal> Authenticator::consumeWsToken(std::string_view token, std::i
   if (!usedWsTokens().consume(claims->id, claims->expiresAt, now)) {
     return fail(errors::kRevoked, "the WebSocket token was already used");
   }
-  Principal p;
-  try {
-    p.userId = std::stoll(claims->subject);
-  } catch (...) {
-    return fail(errors::kClaimRefused, "sub is not a user id");
-  }
-  p.tenant = claims->tenant;
-  p.role = claims->role;
-  p.mfa = claims->mfa;
-  return p;
+  return principalOf(*claims);
 }
 
 Expected<NewApiKey> Authenticator::createApiKey(std::string_view username,

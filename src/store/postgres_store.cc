@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 
 #include <array>
+#include <functional>
 
 #include <fmt/format.h>
 
@@ -112,6 +113,17 @@ Expected<void> runScript(pg_conn* conn, std::string_view sql) {
     while (!message.empty() && message.back() == '\n') message.pop_back();
     return fail(errors::kBackend, fmt::format("postgresql: {}", message));
   }
+  return {};
+}
+
+// Runs body between BEGIN and COMMIT, rolling back when it fails.
+Expected<void> inTransaction(pg_conn* conn, const std::function<Expected<void>()>& body) {
+  if (auto r = run(conn, "BEGIN"); !r) return Unexpected(r.error());
+  if (auto done = body(); !done) {
+    (void)run(conn, "ROLLBACK");
+    return done;
+  }
+  if (auto r = run(conn, "COMMIT"); !r) return Unexpected(r.error());
   return {};
 }
 
@@ -255,7 +267,6 @@ Expected<void> PostgresEventStore::ready() {
 Expected<void> PostgresEventStore::migrate() {
   auto migrated = withConnection(pool_, [](pg_conn* conn) -> Expected<void> {
     // One migrator at a time across processes: an advisory lock held for the transaction.
-    if (auto r = run(conn, "BEGIN"); !r) return Unexpected(r.error());
     auto body = [&]() -> Expected<void> {
       if (auto r = run(conn, "SELECT pg_advisory_xact_lock(7461001)"); !r) return Unexpected(r.error());
       if (auto r = run(conn, "CREATE TABLE IF NOT EXISTS store_schema (version INT NOT NULL, "
@@ -281,13 +292,7 @@ Expected<void> PostgresEventStore::migrate() {
       }
       return {};
     };
-    auto done = body();
-    if (!done) {
-      (void)run(conn, "ROLLBACK");
-      return done;
-    }
-    if (auto r = run(conn, "COMMIT"); !r) return Unexpected(r.error());
-    return {};
+    return inTransaction(conn, body);
   });
   if (migrated) migrated_.store(true, std::memory_order_release);
   return migrated;
@@ -315,7 +320,6 @@ Expected<void> PostgresEventStore::apply(std::string_view stream, std::span<cons
   if (events.empty()) return {};
   if (auto ok = ready(); !ok) return ok;
   return withConnection(pool_, [&](pg_conn* conn) -> Expected<void> {
-    if (auto r = run(conn, "BEGIN"); !r) return Unexpected(r.error());
     auto body = [&]() -> Expected<void> {
       const std::string streamName(stream);
       for (const auto& event : events) {
@@ -372,13 +376,7 @@ WHERE EXCLUDED.last_seq > orders.last_seq
       if (!r) return Unexpected(r.error());
       return {};
     };
-    auto done = body();
-    if (!done) {
-      (void)run(conn, "ROLLBACK");
-      return done;
-    }
-    if (auto r = run(conn, "COMMIT"); !r) return Unexpected(r.error());
-    return {};
+    return inTransaction(conn, body);
   });
 }
 

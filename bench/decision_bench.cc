@@ -123,7 +123,7 @@ nlohmann::json run(const Options& options) {
     return ModelInfo{.name = std::move(name), .version = std::string(1, '1'),
                      .kind = std::move(kind), .features = std::move(features),
                      .output = OutputMeaning::ProbabilityUp, .scoreScale = 0.01, .weight = 1.0,
-                     .file = {}, .sha256 = {}};
+                     .file = {}, .sha256 = {}, .horizon = 1, .training = {}};
   };
   ModelKinds kinds = ModelKinds::builtin();
   std::vector<double> weights(columns.size(), 0.0);
@@ -146,7 +146,7 @@ nlohmann::json run(const Options& options) {
   // Warm-up: one pass over the bars, deciding once every indicator is ready (as the service).
   for (const auto& bar : *bars) {
     pipeline->update(bar);
-    if (pipeline->ready()) engine.decide(pipeline->values(), bar.ts);
+    if (pipeline->ready()) engine.decide(pipeline->values(), bar.ts, bar.close);
   }
   LatencyRecorder decision(samples), xgbOnly(samples), pipelineOnly(samples);
   std::uint64_t degraded = 0;
@@ -158,7 +158,7 @@ nlohmann::json run(const Options& options) {
     at = at + 1 == bars->size() ? 0 : at + 1;
     const auto t0 = nowNs();
     pipeline->update(bar);
-    const auto& d = engine.decide(pipeline->values(), bar.ts);
+    const auto& d = engine.decide(pipeline->values(), bar.ts, bar.close);
     const auto t1 = nowNs();
     decision.record(t1 - t0);
     degraded += d.degraded;

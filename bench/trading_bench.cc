@@ -22,6 +22,7 @@
 
 #include "ait/bench/harness.h"
 #include "ait/trading/engine.h"
+#include "ait/trading/presets.h"
 #include "ait/trading/strategy.h"
 #include "ait/venue/sim_venue.h"
 
@@ -37,35 +38,15 @@ std::uint64_t param(const Options& options, const std::string& key, std::uint64_
   return it == options.params.end() ? fallback : std::stoull(it->second);
 }
 
-model::InstrumentId eurusd() { return {model::Symbol("EURUSD"), model::Venue("SIM")}; }
+using presets::eurusdId;
 
 portfolio::Catalog catalog() {
   portfolio::Catalog c;
-  portfolio::TradableInstrument fx;
-  fx.spec.id = eurusd();
-  fx.spec.priceScale = 5;
-  fx.spec.quantityScale = 2;
-  fx.spec.tickSize = model::Price::fromRaw(1, 5);
-  fx.spec.lotStep = model::Quantity::fromRaw(1, 2);
-  fx.spec.minQuantity = model::Quantity::fromRaw(1, 2);
-  fx.spec.maxQuantity = model::Quantity::fromRaw(10'000, 2);
-  fx.spec.contractSize = model::Quantity::fromRaw(100'000, 0);
-  fx.spec.currency = "USD";
-  fx.terms.marginPpm = 10'000;
-  fx.terms.commissionPerUnit = model::Money::fromRaw(35, 1);
-  (void)c.add(fx);
+  (void)c.add(presets::eurusd());
   return c;
 }
 
-risk::RiskLimits limits() {
-  risk::RiskLimits l;
-  l.maxRiskPerTradePpm = 1'000'000;
-  l.maxOrdersPerSecond = INT32_MAX;
-  l.maxOrdersPerMinute = INT32_MAX;
-  l.maxDailyLossPpm = 1'000'000;
-  l.maxDrawdownPpm = 1'000'000;
-  return l;
-}
+risk::RiskLimits limits() { return presets::unthrottled(); }
 
 /// Order ids without allocation: "o" and the number in a fixed buffer.
 model::ClientOrderId orderId(std::uint64_t n) {
@@ -88,12 +69,12 @@ nlohmann::json tickToOrder(const Options& options) {
 
   model::Tick tick{};
   tick.header.tenant = model::TenantId{1};
-  tick.instrument = eurusd();
+  tick.instrument = eurusdId();
   tick.flags = model::kTickBid | model::kTickAsk;
   model::SubmitOrder order{};
   order.header.tenant = model::TenantId{1};
   order.account = model::AccountId("ACC1");
-  order.instrument = eurusd();
+  order.instrument = eurusdId();
   order.type = model::OrderType::Market;
   order.quantity = model::Quantity::fromRaw(1, 2);
 
@@ -187,12 +168,12 @@ nlohmann::json backtest(const Options& options) {
 
   model::Tick tick{};
   tick.header.tenant = model::TenantId{1};
-  tick.instrument = eurusd();
+  tick.instrument = eurusdId();
   tick.flags = model::kTickBid | model::kTickAsk;
   model::SubmitOrder order{};
   order.header.tenant = model::TenantId{1};
   order.account = model::AccountId("ACC1");
-  order.instrument = eurusd();
+  order.instrument = eurusdId();
   order.type = model::OrderType::Market;
   const TimestampNs span = rows.back().ts - rows.front().ts + 1'000'000'000;
   std::uint64_t ticks = 0, orders = 0;

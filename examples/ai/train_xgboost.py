@@ -7,7 +7,9 @@ and the model's predictions on every row so that the C++ evaluator can be checke
     /usr/bin/python3 examples/ai/train_xgboost.py --features f.csv --out models/trend
 
 Target: 1 when the close `--horizon` bars later is above this bar's close (needs a `close`
-column). Needs Debian's python3-xgboost and python3-numpy only.
+column). The manifest also records the horizon and each feature's training distribution (mean,
+standard deviation and deciles), which the service's monitoring compares live inputs with
+(drift). Needs Debian's python3-xgboost and python3-numpy only.
 """
 import argparse
 import json
@@ -52,9 +54,19 @@ def main():
 
     os.makedirs(args.out, exist_ok=True)
     booster.save_model(os.path.join(args.out, "model.json"))
+    # Each input's distribution over the training rows (missing values left out): the deciles
+    # cut it into ten equally likely bins, against which live drift is measured (PSI).
+    training = {}
+    for i, name in enumerate(columns):
+        values = x[labelled][:, i].astype(np.float64)
+        values = values[~np.isnan(values)]
+        if values.size == 0:
+            continue
+        training[name] = {"mean": float(values.mean()), "std": float(values.std()),
+                          "quantiles": [float(q) for q in np.quantile(values, np.linspace(0.1, 0.9, 9))]}
     manifest = {"name": args.name, "version": args.version, "kind": "xgboost",
                 "file": "model.json", "features": columns, "output": "probability_up",
-                "horizon_bars": args.horizon}
+                "horizon": args.horizon, "training": {"features": training}}
     with open(os.path.join(args.out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2)
         f.write("\n")

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -23,14 +25,73 @@ std::string_view toString(Signal signal) noexcept {
 }
 
 std::string_view toString(EnsembleMethod method) noexcept {
-  return method == EnsembleMethod::MajorityVote ? "majority_vote" : "weighted_average";
+  switch (method) {
+    case EnsembleMethod::WeightedAverage: return "weighted_average";
+    case EnsembleMethod::MajorityVote: return "majority_vote";
+    case EnsembleMethod::Stacking: return "stacking";
+  }
+  return "weighted_average";
 }
 
 Expected<EnsembleMethod> parseEnsembleMethod(std::string_view text) {
   if (text == "weighted_average") return EnsembleMethod::WeightedAverage;
   if (text == "majority_vote") return EnsembleMethod::MajorityVote;
+  if (text == "stacking") return EnsembleMethod::Stacking;
   return fail(errors::kInvalidArgument,
-              fmt::format("ensemble method '{}' is not weighted_average or majority_vote", text));
+              fmt::format("ensemble method '{}' is not weighted_average, majority_vote or stacking",
+                          text));
+}
+
+Expected<StackingModel> StackingModel::parse(const nlohmann::json& json) {
+  std::vector<std::string> problems;
+  StackingModel m;
+  if (!json.is_object()) {
+    return fail(kBadModelFile, "stacking model: expected a JSON object {\"kind\": \"logistic\", "
+                           "\"intercept\": b, \"coefficients\": {\"<model>\": c}}");
+  }
+  if (!json.contains("kind") || json["kind"] != "logistic") {
+    problems.push_back("'kind' must be \"logistic\"");
+  }
+  if (json.contains("intercept")) {
+    if (json["intercept"].is_number()) m.intercept = json["intercept"].get<double>();
+    else problems.push_back("'intercept' must be a number");
+  }
+  if (!json.contains("coefficients") || !json["coefficients"].is_object() ||
+      json["coefficients"].empty()) {
+    problems.push_back("'coefficients' must be a non-empty object of model name -> number");
+  } else {
+    for (const auto& [name, value] : json["coefficients"].items()) {
+      if (!value.is_number() || !std::isfinite(value.get<double>())) {
+        problems.push_back(fmt::format("coefficient of '{}' must be a finite number", name));
+      } else {
+        m.coefficients[name] = value.get<double>();
+      }
+    }
+  }
+  if (!std::isfinite(m.intercept)) problems.push_back("'intercept' must be finite");
+  if (!problems.empty()) {
+    return fail(kBadModelFile, fmt::format("stacking model: {}", fmt::join(problems, "; ")));
+  }
+  return m;
+}
+
+Expected<StackingModel> StackingModel::load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(kBadModelFile, fmt::format("stacking model '{}': cannot be read", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  auto json = nlohmann::json::parse(text.str(), nullptr, false);
+  if (json.is_discarded()) {
+    return fail(kBadModelFile, fmt::format("stacking model '{}': not valid JSON", path));
+  }
+  auto parsed = parse(json);
+  if (!parsed) return fail(kBadModelFile, fmt::format("'{}': {}", path, parsed.error().message()));
+  return parsed;
+}
+
+double StackingModel::coefficient(std::string_view name) const noexcept {
+  auto it = coefficients.find(name);
+  return it == coefficients.end() ? 0.0 : it->second;
 }
 
 std::string_view toString(ModelStatus status) noexcept {
@@ -77,6 +138,13 @@ Expected<void> DecisionEngine::install(LoadedModel model) {
   }
   next->inputs.assign(next->inputIndex.size(), 0.0);
   next->loadedAtNs = clock_.now();
+  next->key = modelKey(model.info);
+  MonitorConfig monitorConfig = config_.monitor;
+  monitorConfig.buyThreshold = config_.buyThreshold;
+  next->monitor = std::make_unique<ModelMonitor>(model.info, monitorConfig, metrics_);
+  next->weight = config_.method == EnsembleMethod::Stacking
+                     ? config_.stacking.coefficient(model.info.name)
+                     : model.info.weight;
   next->loaded = std::move(model);
 
   std::lock_guard lock(control_);
@@ -88,9 +156,11 @@ Expected<void> DecisionEngine::install(LoadedModel model) {
     if (!a && !free) free = &slot;
   }
   if (target) {
-    Active* old = target->active.exchange(next.release(), std::memory_order_acq_rel);
+    // seq_cst on both sides (this exchange, decide()'s epoch increment and its load of the
+    // pointer): either decide() sees the new model, or this thread sees its epoch odd and waits.
+    Active* old = target->active.exchange(next.release(), std::memory_order_seq_cst);
     waitForQuiescence();
-    target->breaker->reset();  // a new version gets a fresh breaker window
+    target->breaker->requestReset();  // a new version gets a fresh breaker window
     delete old;
     return {};
   }
@@ -99,8 +169,8 @@ Expected<void> DecisionEngine::install(LoadedModel model) {
                                             next->loaded.info.name, kMaxModels));
   }
   const auto& name = next->loaded.info.name;
-  free->breaker = std::make_unique<resilience::CircuitBreaker>("model-" + name, config_.breaker,
-                                                               clock_, metrics_);
+  free->breaker = std::make_unique<ModelBreaker>("model-" + name, config_.breaker, clock_,
+                                                 metrics_);
   free->latency = &metrics_.histogram("ait_ai_model_latency_seconds",
                                       "Time one model takes to predict", {{"model", name}});
   free->cached = false;
@@ -115,7 +185,7 @@ Expected<void> DecisionEngine::remove(std::string_view name) {
   for (auto& slot : slots_) {
     Active* a = slot.active.load(std::memory_order_acquire);
     if (a && a->loaded.info.name == name) {
-      slot.active.store(nullptr, std::memory_order_release);
+      slot.active.store(nullptr, std::memory_order_seq_cst);
       waitForQuiescence();
       delete a;
       return {};
@@ -148,7 +218,8 @@ Signal DecisionEngine::signalFor(double score) const noexcept {
   return Signal::Hold;
 }
 
-const Decision& DecisionEngine::decide(std::span<const double> features, std::int64_t ts) noexcept {
+const Decision& DecisionEngine::decide(std::span<const double> features, std::int64_t ts,
+                                       double price) noexcept {
   epoch_.fetch_add(1, std::memory_order_seq_cst);
   const std::int64_t start = clock_.monotonicNs();
   const std::int64_t deadline = start + config_.budgetNs;
@@ -173,18 +244,23 @@ const Decision& DecisionEngine::decide(std::span<const double> features, std::in
   double totalWeight = 0;
   for (std::uint16_t i = 0; i < kMaxModels; ++i) {
     Slot& slot = slots_[i];
-    Active* a = slot.active.load(std::memory_order_acquire);
+    Active* a = slot.active.load(std::memory_order_seq_cst);
     if (!a) continue;
     const ModelInfo& info = a->loaded.info;
-    totalWeight += info.weight;
+    totalWeight += std::abs(a->weight);
     ModelOutcome& o = d.models[d.modelCount++];
     o = ModelOutcome{};
     o.slot = i;
+    o.key = a->key;
     std::int64_t now = clock_.monotonicNs();
     bool fresh = false;
     bool late = false;
     double lateValue = 0;
     std::int64_t lateAt = 0;
+    // Copied whether or not the model is called: monitoring watches the live inputs' drift.
+    for (std::size_t k = 0; k < a->inputIndex.size(); ++k) {
+      a->inputs[k] = features[a->inputIndex[k]];
+    }
     if (now >= deadline) {
       o.status = ModelStatus::OverBudget;
       slot.overBudget.fetch_add(1, std::memory_order_relaxed);
@@ -192,9 +268,6 @@ const Decision& DecisionEngine::decide(std::span<const double> features, std::in
       o.status = ModelStatus::CircuitOpen;
       slot.circuitOpen.fetch_add(1, std::memory_order_relaxed);
     } else {
-      for (std::size_t k = 0; k < a->inputIndex.size(); ++k) {
-        a->inputs[k] = features[a->inputIndex[k]];
-      }
       auto result = a->loaded.model->predict(a->inputs);
       const std::int64_t end = clock_.monotonicNs();
       o.latencyNs = end - now;
@@ -243,8 +316,19 @@ const Decision& DecisionEngine::decide(std::span<const double> features, std::in
     } else {
       o.used = true;
     }
-    o.weight = info.weight;
+    o.weight = a->weight;
     if (o.used) o.score = toScore(info, o.value);
+    {
+      constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
+      const bool called = o.status == ModelStatus::Fresh || o.status == ModelStatus::Late ||
+                          o.status == ModelStatus::Failed;
+      const double pUp = !fresh ? kNone
+                         : info.output == OutputMeaning::ProbabilityUp
+                             ? std::clamp(o.value, 0.0, 1.0)
+                             : (o.score + 1.0) / 2.0;
+      a->monitor->onDecision(a->inputs, fresh ? o.score : kNone, pUp, price,
+                             called ? o.latencyNs : -1, o.status == ModelStatus::Failed);
+    }
   }
   if (d.modelCount == 0) d.degraded = true;
   combine(d, totalWeight);
@@ -279,6 +363,22 @@ void DecisionEngine::combine(Decision& d, double totalWeight) noexcept {
     } else {
       ++holds;
     }
+  }
+  if (config_.method == EnsembleMethod::Stacking) {
+    // The meta-model sees every base score; a missing model enters as 0 (neutral).
+    double z = config_.stacking.intercept;
+    double usedAbs = 0;
+    for (std::uint16_t i = 0; i < d.modelCount; ++i) {
+      const auto& o = d.models[i];
+      if (!o.used) continue;
+      z += o.weight * o.score;
+      usedAbs += std::abs(o.weight);
+    }
+    const double p = 1.0 / (1.0 + std::exp(-z));
+    d.score = 2.0 * p - 1.0;
+    d.signal = signalFor(d.score);
+    d.confidence = std::abs(d.score) * (totalWeight > 0 ? usedAbs / totalWeight : 0.0);
+    return;
   }
   if (used == 0 || usedWeight <= 0) {
     d.score = 0;
@@ -329,6 +429,17 @@ std::vector<Decision> DecisionEngine::history(std::size_t limit) const {
   return out;
 }
 
+std::vector<std::pair<std::string, std::uint64_t>> DecisionEngine::takeDriftAlerts() {
+  std::lock_guard lock(control_);
+  std::vector<std::pair<std::string, std::uint64_t>> out;
+  for (auto& slot : slots_) {
+    Active* a = slot.active.load(std::memory_order_acquire);
+    if (!a) continue;
+    if (auto n = a->monitor->takeNewAlerts()) out.emplace_back(a->loaded.info.name, n);
+  }
+  return out;
+}
+
 std::string DecisionEngine::modelName(std::uint16_t slot) const {
   std::lock_guard lock(control_);
   if (slot >= kMaxModels) return {};
@@ -354,6 +465,7 @@ std::vector<ModelStats> DecisionEngine::stats() const {
     s.lastLatencyNs = slot.lastLatencyNs.load();
     s.breaker = slot.breaker->state();
     s.loadedAtNs = a->loadedAtNs;
+    s.monitor = a->monitor->snapshot();
     out.push_back(std::move(s));
   }
   return out;

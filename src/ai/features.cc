@@ -28,7 +28,8 @@ const std::vector<KindInfo>& kinds() {
       {"rsi", {14}, 1},       {"macd", {12, 26, 9}, 1}, {"bbands", {20, 2}, 1},
       {"trange", {}, 1},      {"atr", {14}, 1},      {"stoch", {5, 3, 3}, 1},
       {"stochf", {5, 3}, 1},  {"ret", {1}, 1},       {"logret", {1}, 1},
-      {"vol", {20}, 2},
+      {"vol", {20}, 2},       {"spread", {}, 1},     {"tickrate", {60}, 1},
+      {"session", {}, 1},
   };
   return table;
 }
@@ -42,6 +43,9 @@ std::string joinParams(const std::vector<double>& params) {
 std::vector<std::string> columnsFor(std::string_view kind, const std::vector<double>& p) {
   auto suffix = joinParams(p);
   if (kind == "tod") return {"hour", "weekday"};
+  if (kind == "spread") return {"spread", "spread_bps"};
+  if (kind == "tickrate") return {"tick_rate" + suffix};
+  if (kind == "session") return {"session_asia", "session_london", "session_newyork"};
   if (kind == "macd") return {"macd" + suffix, "macd_signal" + suffix, "macd_hist" + suffix};
   if (kind == "bbands") return {"bb_upper" + suffix, "bb_middle" + suffix, "bb_lower" + suffix};
   if (kind == "stoch") return {"stoch_k" + suffix, "stoch_d" + suffix};
@@ -70,6 +74,9 @@ Indicator build(const FeatureSpec& f) {
   if (k == "stochf") return Stochastic(i(0), 1, i(1));
   if (k == "ret") return Returns(i(0), false);
   if (k == "logret") return Returns(i(0), true);
+  if (k == "spread") return SpreadFeature{};
+  if (k == "tickrate") return TickRate(i(0));
+  if (k == "session") return SessionFeature{};
   return RollingVolatility(i(0));
 }
 
@@ -180,6 +187,24 @@ void FeaturePipeline::update(const Bar& bar, std::span<double> out) noexcept {
             auto days = bar.ts >= 0 ? bar.ts / kDayNs : (bar.ts - kDayNs + 1) / kDayNs;
             out[at++] = static_cast<double>(bar.ts - days * kDayNs) / 3'600'000'000'000.0;
             out[at++] = static_cast<double>(((days + 3) % 7 + 7) % 7);  // 1970-01-01: Thursday
+          } else if constexpr (std::is_same_v<T, SpreadFeature>) {
+            if (ind.count > 0) {
+              ind.last = ind.sum / ind.count;
+              ind.lastMid = ind.midSum / ind.count;
+              ind.sum = ind.midSum = 0;
+              ind.count = 0;
+            }
+            out[at++] = ind.last;
+            out[at++] = ind.lastMid > 0 ? ind.last / ind.lastMid * 1e4 : kNaN;
+          } else if constexpr (std::is_same_v<T, TickRate>) {
+            out[at++] = ind.value(bar.ts);
+          } else if constexpr (std::is_same_v<T, SessionFeature>) {
+            constexpr std::int64_t kHourNs = 3'600'000'000'000LL;
+            const std::int64_t hours = bar.ts >= 0 ? bar.ts / kHourNs : (bar.ts - kHourNs + 1) / kHourNs;
+            const int hour = static_cast<int>(((hours % 24) + 24) % 24);
+            out[at++] = hour < 9 ? 1.0 : 0.0;
+            out[at++] = hour >= 7 && hour < 16 ? 1.0 : 0.0;
+            out[at++] = hour >= 12 && hour < 21 ? 1.0 : 0.0;
           } else if constexpr (std::is_same_v<T, TrueRange> || std::is_same_v<T, Atr> ||
                                std::is_same_v<T, Stochastic>) {
             ind.update(bar);
@@ -209,6 +234,60 @@ void FeaturePipeline::update(const Bar& bar, std::span<double> out) noexcept {
   if (out.data() != values_.data()) std::copy(out.begin(), out.end(), values_.begin());
 }
 
+void FeaturePipeline::onTick(std::int64_t ts, double bid, double ask) noexcept {
+  for (auto& indicator : indicators_) {
+    if (auto* spread = std::get_if<SpreadFeature>(&indicator)) {
+      if (!std::isfinite(bid) || !std::isfinite(ask) || bid <= 0 || ask <= 0) continue;
+      spread->sum += ask - bid;
+      spread->midSum += (ask + bid) / 2;
+      ++spread->count;
+    } else if (auto* rate = std::get_if<TickRate>(&indicator)) {
+      rate->onTick(ts);
+    }
+  }
+}
+
+TickRate::TickRate(int seconds) : counts_(static_cast<std::size_t>(std::max(seconds, 1)), 0) {}
+
+namespace {
+std::int64_t secondOf(std::int64_t ts) {
+  constexpr std::int64_t kSecond = 1'000'000'000;
+  return ts >= 0 ? ts / kSecond : (ts - kSecond + 1) / kSecond;
+}
+}  // namespace
+
+void TickRate::advanceTo(std::int64_t second) noexcept {
+  const auto n = static_cast<std::int64_t>(counts_.size());
+  if (head_ == std::numeric_limits<std::int64_t>::min() || second - head_ >= n) {
+    std::fill(counts_.begin(), counts_.end(), 0);
+    sum_ = 0;
+    head_ = second;
+    return;
+  }
+  // Each second passed leaves the window: at most N steps, amortised O(1) per tick.
+  while (head_ < second) {
+    ++head_;
+    auto& bucket = counts_[static_cast<std::size_t>(((head_ % n) + n) % n)];
+    sum_ -= bucket;
+    bucket = 0;
+  }
+}
+
+void TickRate::onTick(std::int64_t ts) noexcept {
+  const std::int64_t second = secondOf(ts);
+  const auto n = static_cast<std::int64_t>(counts_.size());
+  if (second > head_ || head_ == std::numeric_limits<std::int64_t>::min()) advanceTo(second);
+  if (second <= head_ - n) return;  // older than the window
+  ++counts_[static_cast<std::size_t>(((second % n) + n) % n)];
+  ++sum_;
+}
+
+double TickRate::value(std::int64_t ts) noexcept {
+  const std::int64_t second = secondOf(ts);
+  if (head_ != std::numeric_limits<std::int64_t>::min() && second > head_) advanceTo(second);
+  return static_cast<double>(sum_) / static_cast<double>(counts_.size());
+}
+
 int FeaturePipeline::columnIndex(std::string_view name) const noexcept {
   auto it = std::ranges::find(columns_, name);
   return it == columns_.end() ? -1 : static_cast<int>(it - columns_.begin());
@@ -224,7 +303,8 @@ int FeaturePipeline::lookback() const noexcept {
     std::visit(
         [&](const auto& ind) {
           using T = std::decay_t<decltype(ind)>;
-          if constexpr (!std::is_same_v<T, BarField> && !std::is_same_v<T, TimeOfDay>) {
+          if constexpr (!std::is_same_v<T, BarField> && !std::is_same_v<T, TimeOfDay> &&
+                        !std::is_same_v<T, SpreadFeature> && !std::is_same_v<T, SessionFeature>) {
             worst = std::max(worst, ind.lookback());
           }
         },

@@ -242,6 +242,51 @@ Expected<ModelInfo> parseManifest(const nlohmann::json& m, const std::string& ba
       *into = m[key].get<double>();
     }
   }
+  if (m.contains("horizon")) {
+    if (!m["horizon"].is_number_integer() || m["horizon"].get<std::int64_t>() < 1 ||
+        m["horizon"].get<std::int64_t>() > 100000) {
+      problems.push_back("'horizon' must be a whole number of bars from 1 to 100000");
+    } else {
+      info.horizon = m["horizon"].get<int>();
+    }
+  }
+  // "training": {"features": {"rsi_14": {"mean": m, "std": s, "quantiles": [q10, ..., q90]}}}
+  if (m.contains("training")) {
+    const auto& t = m["training"];
+    if (!t.is_object() || !t.contains("features") || !t["features"].is_object()) {
+      problems.push_back("'training' must be an object with a 'features' object");
+    } else {
+      for (const auto& [name, d] : t["features"].items()) {
+        FeatureDistribution dist;
+        dist.feature = name;
+        if (std::ranges::find(info.features, name) == info.features.end()) {
+          problems.push_back(fmt::format("training feature '{}' is not one of 'features'", name));
+          continue;
+        }
+        bool ok = d.is_object() && d.contains("mean") && d["mean"].is_number() &&
+                  d.contains("std") && d["std"].is_number() && d["std"].get<double>() >= 0;
+        if (ok) {
+          dist.mean = d["mean"].get<double>();
+          dist.stddev = d["std"].get<double>();
+        }
+        if (ok && d.contains("quantiles")) {
+          ok = d["quantiles"].is_array() && d["quantiles"].size() <= 64;
+          for (const auto& q : ok ? d["quantiles"] : nlohmann::json::array()) {
+            if (!q.is_number()) ok = false;
+            else dist.quantiles.push_back(q.get<double>());
+          }
+          ok = ok && std::ranges::is_sorted(dist.quantiles);
+        }
+        if (!ok) {
+          problems.push_back(fmt::format(
+              "training feature '{}' needs numbers 'mean', 'std' >= 0 and optionally "
+              "'quantiles' (at most 64, ascending)", name));
+          continue;
+        }
+        info.training.push_back(std::move(dist));
+      }
+    }
+  }
   if (!problems.empty()) {
     return fail(kBadModelFile, fmt::format("model manifest{}: {}",
                                            info.name.empty() ? "" : " '" + info.name + "'",
@@ -278,6 +323,24 @@ Expected<LoadedModel> loadModel(const ModelKinds& kinds, const std::string& mani
     return fail(kBadModelFile, fmt::format("{}: the manifest is not valid JSON", manifestPath));
   }
   return loadModel(kinds, doc, std::filesystem::path(manifestPath).parent_path().string());
+}
+
+}  // namespace ait::ai
+
+namespace ait::ai {
+
+std::uint32_t modelKey(const ModelInfo& info) noexcept {
+  if (info.sha256.size() < 8) return 0;
+  std::uint32_t key = 0;
+  for (char c : std::string_view(info.sha256).substr(0, 8)) {
+    std::uint32_t digit = 0;
+    if (c >= '0' && c <= '9') digit = static_cast<std::uint32_t>(c - '0');
+    else if (c >= 'a' && c <= 'f') digit = static_cast<std::uint32_t>(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F') digit = static_cast<std::uint32_t>(c - 'A' + 10);
+    else return 0;
+    key = (key << 4) | digit;
+  }
+  return key;
 }
 
 }  // namespace ait::ai

@@ -1,6 +1,8 @@
 #include "ait/ai/service.h"
 
+#include <charconv>
 #include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -36,6 +38,47 @@ nlohmann::json statsJson(const ModelStats& s) {
   return j;
 }
 
+// A non-negative decimal integer, all digits.
+std::optional<std::uint64_t> parseCount(std::string_view text) {
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
+nlohmann::json monitorJson(const MonitorSnapshot& m) {
+  nlohmann::json bins = nlohmann::json::array();
+  for (std::size_t i = 0; i < m.reliability.size(); ++i) {
+    const auto& b = m.reliability[i];
+    bins.push_back({{"from", static_cast<double>(i) / kCalibrationBins},
+                    {"to", static_cast<double>(i + 1) / kCalibrationBins},
+                    {"count", b.count},
+                    {"mean_predicted", b.meanPredicted},
+                    {"observed_up", b.observedUp}});
+  }
+  nlohmann::json latency = nlohmann::json::array();
+  for (std::size_t i = 0; i < m.latency.size(); ++i) {
+    if (m.latency[i] == 0) continue;
+    nlohmann::json bucket = {{"count", m.latency[i]}};
+    if (i + 1 < m.latency.size()) bucket["below_ns"] = std::uint64_t{256} << i;
+    else bucket["below_ns"] = nullptr;
+    latency.push_back(std::move(bucket));
+  }
+  nlohmann::json drift = nlohmann::json::array();
+  bool drifting = false;
+  for (const auto& f : m.drift) {
+    drifting = drifting || f.drifting;
+    drift.push_back({{"feature", f.feature}, {"observed", f.observed}, {"live_mean", f.liveMean},
+                     {"mean_shift_std", f.meanShift}, {"psi", f.psi}, {"drifting", f.drifting}});
+  }
+  return {{"predictions", m.predictions}, {"evaluated", m.evaluated},
+          {"directional_calls", m.calls}, {"hits", m.hits},
+          {"hit_rate", m.hitRate},        {"brier_score", m.brier},
+          {"reliability", bins},          {"latency_histogram", latency},
+          {"failures", m.failures},       {"drift_alerts", m.driftAlerts},
+          {"drifting", drifting},         {"drift", drift}};
+}
+
 }  // namespace
 
 Expected<std::unique_ptr<AiService>> AiService::create(AiServiceConfig config, const Clock& clock,
@@ -43,8 +86,31 @@ Expected<std::unique_ptr<AiService>> AiService::create(AiServiceConfig config, c
                                                        ModelKinds kinds) {
   auto pipeline = FeaturePipeline::create(config.features);
   if (!pipeline) return Unexpected(pipeline.error());
-  return std::unique_ptr<AiService>(
+  auto strategy = model::StrategyId::from(config.strategyId);
+  if (!strategy) {
+    return fail(errors::kInvalidArgument,
+                fmt::format("ai.strategy_id: {}", strategy.error().message()));
+  }
+  if (config.decision.method == EnsembleMethod::Stacking) {
+    if (config.stackingModel.empty()) {
+      return fail(errors::kInvalidArgument,
+                  "ai.ensemble = \"stacking\" needs ai.stacking_model (the meta-model's JSON)");
+    }
+    auto meta = StackingModel::load(
+        (std::filesystem::path(config.modelsDir) / config.stackingModel).string());
+    if (!meta) return Unexpected(meta.error());
+    config.decision.stacking = std::move(*meta);
+  }
+  std::unique_ptr<ChatProvider> chat;
+  if (config.chatEnabled) {
+    auto provider = ChatProvider::create(config.chat, clock, metrics);
+    if (!provider) return Unexpected(provider.error());
+    chat = std::move(*provider);
+  }
+  std::unique_ptr<AiService> service(
       new AiService(std::move(config), std::move(*pipeline), clock, metrics, std::move(kinds)));
+  service->chat_ = std::move(chat);
+  return service;
 }
 
 AiService::AiService(AiServiceConfig config, FeaturePipeline pipeline, const Clock& clock,
@@ -56,7 +122,94 @@ AiService::AiService(AiServiceConfig config, FeaturePipeline pipeline, const Clo
       engine_(std::make_unique<DecisionEngine>(pipeline_.columns(), config_.decision, clock,
                                                metrics)),
       loadFailures_(metrics.counter("ait_ai_model_load_failures_total",
-                                    "Model loads that failed (the previous model kept serving)")) {}
+                                    "Model loads that failed (the previous model kept serving)")),
+      unjournaled_(metrics.counter("ait_ai_decisions_unjournaled_total",
+                                   "Decisions that could not be recorded in the journal")),
+      reloads_(metrics.counter("ait_ai_model_reloads_total",
+                               "Models reloaded because their manifest or file changed on disk")) {
+  context_.strategy = model::StrategyId::truncated(config_.strategyId);
+  context_.method = config_.decision.method;
+}
+
+void AiService::onMarketTick(const model::Tick& tick) noexcept {
+  if (!running_.load(std::memory_order_relaxed)) return;
+  if ((tick.flags & (model::kTickBid | model::kTickAsk)) == 0 && tick.flags != 0) return;
+  pipeline_.onTick(tick.header.tsEvent, tick.bid.toDouble(), tick.ask.toDouble());
+}
+
+void AiService::setDecisionJournal(DecisionSink sink, const journal::Journal* journal) {
+  sink_ = std::move(sink);
+  journal_ = journal;
+}
+
+const Decision* AiService::onMarketBar(const model::Bar& bar) noexcept {
+  const Decision* decision =
+      onBar(Bar{bar.start, bar.open.toDouble(), bar.high.toDouble(), bar.low.toDouble(),
+                bar.close.toDouble(), bar.volume.toDouble()});
+  if (decision == nullptr || !sink_) return decision;
+  DecisionContext context = context_;
+  context.tenant = bar.header.tenant;
+  context.instrument = bar.instrument;
+  // The event is built on the stack (fixed size) and copied into the journal and the bus.
+  auto recorded = sink_(model::Event(std::in_place_type<model::Decision>,
+                                     toEvent(*decision, context, clock_.now())));
+  if (!recorded) unjournaled_.inc();
+  return decision;
+}
+
+Expected<std::vector<model::Decision>> AiService::decisionHistory(model::TenantId tenant,
+                                                                  std::string_view symbol,
+                                                                  std::size_t limit) const {
+  if (journal_ != nullptr) return readDecisions(*journal_, tenant, symbol, limit);
+  // No journal (a service built without a runtime): the engine's in-memory history, which
+  // knows no tenant or symbol; it answers for the configured context only.
+  std::vector<model::Decision> out;
+  if (tenant != context_.tenant) return out;
+  if (!symbol.empty() && symbol != context_.instrument.symbol.view()) return out;
+  for (const auto& d : engine_->history(limit)) out.push_back(toEvent(d, context_, d.ts));
+  return out;
+}
+
+nlohmann::json AiService::explain(const model::Decision& d) const {
+  std::map<std::uint32_t, ModelInfo> known;
+  {
+    std::lock_guard lock(knownMutex_);
+    known = known_;
+  }
+  nlohmann::json models = nlohmann::json::array();
+  for (std::uint32_t i = 0; i < d.modelCount && i < model::kDecisionModels; ++i) {
+    nlohmann::json m = {{"key", fmt::format("{:08x}", d.modelKeys[i])},
+                        {"status", model::toString(d.modelStatus[i])},
+                        {"used", (d.usedMask >> i & 1U) != 0},
+                        {"value", d.modelValues[i]},
+                        {"score", d.modelScores[i]},
+                        {"weight", d.modelWeights[i]},
+                        {"latency_ns", d.modelLatencyNs[i]}};
+    if (auto it = known.find(d.modelKeys[i]); it != known.end()) {
+      m["name"] = it->second.name;
+      m["version"] = it->second.version;
+      m["sha256"] = it->second.sha256;
+    }
+    models.push_back(std::move(m));
+  }
+  return {{"journal_sequence", d.header.sequence},
+          {"decision_sequence", d.decisionSequence},
+          {"tenant_id", d.header.tenant.value},
+          {"strategy", std::string(d.strategy.view())},
+          {"symbol", std::string(d.instrument.symbol.view())},
+          {"venue", std::string(d.instrument.venue.view())},
+          {"ts_ns", d.header.tsEvent},
+          {"decided_at_ns", d.header.tsRecv},
+          {"inputs_hash", fmt::format("{:016x}", d.inputsHash)},
+          {"signal", model::toString(d.signal)},
+          {"ensemble", model::toString(d.ensemble)},
+          {"score", d.score},
+          {"confidence", d.confidence},
+          {"degraded", (d.flags & model::kDecisionDegraded) != 0},
+          {"truncated", (d.flags & model::kDecisionTruncated) != 0},
+          {"latency_ns", d.latencyNs},
+          {"models", models}};
+}
 
 Expected<void> AiService::start() {
   std::vector<std::string> problems;
@@ -69,10 +222,127 @@ Expected<void> AiService::start() {
     loadProblems_ = std::move(problems);
   }
   running_ = true;
+  if (config_.watchIntervalMs > 0 && !watcher_.joinable()) {
+    {
+      std::lock_guard lock(watchMutex_);
+      watchStop_ = false;
+    }
+    watcher_ = std::thread([this] { watchLoop(); });
+  }
+  if (chat_ && config_.notesIntervalMs > 0 && !notes_.joinable()) {
+    // Off the decision path: the provider's calls block this thread only.
+    notes_ = std::thread([this] {
+      std::unique_lock lock(watchMutex_);
+      while (!watchStop_) {
+        watchWake_.wait_for(lock, std::chrono::milliseconds(config_.notesIntervalMs));
+        if (watchStop_) break;
+        lock.unlock();
+        if (auto made = refreshNote(); !made) {
+          log::write(*log::logger("ai"), spdlog::level::warn, "regime note failed",
+                     {{"error", made.error().describe()}});
+        }
+        lock.lock();
+      }
+    });
+  }
   return {};
 }
 
-void AiService::stop() noexcept { running_ = false; }
+Expected<std::string> AiService::refreshNote() {
+  if (!chat_) return fail(kChatConfig, "chat is off (ai.chat_enabled = false)");
+  auto latest = engine_->history(1);
+  if (latest.empty()) return fail(kChatFailed, "no decision yet to write a note about");
+  const Decision& d = latest.front();
+  std::string facts = fmt::format(
+      "Symbol {}. Latest ensemble decision: signal {}, score {:.3f}, confidence {:.3f}{}.",
+      config_.symbol, toString(d.signal), d.score, d.confidence, d.degraded ? ", degraded" : "");
+  auto text = chat_->complete(
+      "You are a markets analyst. Answer with one short sentence describing the market regime.",
+      facts);
+  if (!text) return text;
+  std::lock_guard lock(noteMutex_);
+  note_ = *text;
+  noteAtNs_ = clock_.now();
+  return text;
+}
+
+std::pair<std::string, std::int64_t> AiService::note() const {
+  std::lock_guard lock(noteMutex_);
+  return {note_, noteAtNs_};
+}
+
+void AiService::stop() noexcept {
+  running_ = false;
+  {
+    std::lock_guard lock(watchMutex_);
+    watchStop_ = true;
+  }
+  watchWake_.notify_all();
+  if (watcher_.joinable()) watcher_.join();
+  if (notes_.joinable()) notes_.join();
+}
+
+AiService::~AiService() { stop(); }
+
+void AiService::watchLoop() {
+  std::unique_lock lock(watchMutex_);
+  while (!watchStop_) {
+    watchWake_.wait_for(lock, std::chrono::milliseconds(config_.watchIntervalMs));
+    if (watchStop_) break;
+    lock.unlock();
+    checkForChanges();
+    logDriftAlerts();
+    lock.lock();
+  }
+}
+
+void AiService::logDriftAlerts() {
+  for (const auto& [name, alerts] : engine_->takeDriftAlerts()) {
+    log::write(*log::logger("ai"), spdlog::level::warn,
+               "model inputs drift from their training distribution",
+               {{"model", name}, {"new_alerts", std::to_string(alerts)},
+                {"see", "GET /api/v1/models/" + name + "/stats"}});
+  }
+}
+
+std::array<std::int64_t, 4> AiService::stampOf(const std::string& manifest,
+                                               const std::string& file) {
+  namespace fs = std::filesystem;
+  std::array<std::int64_t, 4> stamp{-1, -1, -1, -1};
+  std::error_code ec;
+  int i = 0;
+  for (const auto* path : {&manifest, &file}) {
+    auto size = fs::file_size(*path, ec);
+    stamp[i++] = ec ? -1 : static_cast<std::int64_t>(size);
+    auto time = fs::last_write_time(*path, ec);
+    stamp[i++] = ec ? -1 : static_cast<std::int64_t>(time.time_since_epoch().count());
+  }
+  return stamp;
+}
+
+std::size_t AiService::checkForChanges() {
+  std::vector<std::string> changed;
+  {
+    std::lock_guard lock(watchMutex_);
+    for (auto& [manifest, w] : watched_) {
+      auto now = stampOf(manifest, w.file);
+      if (now != w.stamp) {
+        w.stamp = now;  // a failed load is retried only when the files change again
+        changed.push_back(manifest);
+      }
+    }
+  }
+  std::size_t reloaded = 0;
+  for (const auto& manifest : changed) {
+    log::write(*log::logger("ai"), spdlog::level::info, "model files changed on disk: reloading",
+               {{"manifest", manifest}});
+    if (loadModel(manifest)) {
+      ++reloaded;
+      reloads_.inc();
+    }
+  }
+  return reloaded;
+}
 
 hub::Health AiService::health() const {
   hub::Health h;
@@ -99,7 +369,7 @@ const Decision* AiService::onBar(const Bar& bar) noexcept {
   // Models are not asked before every indicator is past its lookback: a NaN input would count
   // against their breakers while nothing is wrong with them.
   if (!pipeline_.ready()) return nullptr;
-  return &engine_->decide(pipeline_.values(), bar.ts);
+  return &engine_->decide(pipeline_.values(), bar.ts, bar.close);
 }
 
 Expected<std::string> AiService::resolveManifest(const std::string& manifest) const {
@@ -121,11 +391,22 @@ Expected<ModelInfo> AiService::loadModel(const std::string& manifest) {
   if (!path) return Unexpected(path.error());
   auto loaded = ai::loadModel(kinds_, *path);
   Expected<void> installed = loaded ? engine_->install(*loaded) : Unexpected(loaded.error());
+  if (loaded) {
+    // Watched from now on (a failed load of a watched manifest keeps it watched, by the stamp
+    // checkForChanges saw).
+    std::lock_guard lock(watchMutex_);
+    const std::string file = loaded->info.file;
+    watched_[*path] = Watched{loaded->info.name, file, stampOf(*path, file)};
+  }
   if (!installed) {
     loadFailures_.inc();
     log::write(*logger, spdlog::level::err, "model load failed",
                {{"manifest", manifest}, {"error", installed.error().describe()}});
     return Unexpected(installed.error());
+  }
+  {
+    std::lock_guard lock(knownMutex_);
+    known_[modelKey(loaded->info)] = loaded->info;
   }
   log::write(*logger, spdlog::level::info, "model loaded",
              {{"name", loaded->info.name}, {"version", loaded->info.version},
@@ -135,6 +416,10 @@ Expected<ModelInfo> AiService::loadModel(const std::string& manifest) {
 
 Expected<void> AiService::unloadModel(const std::string& name) {
   auto removed = engine_->remove(name);
+  if (removed) {
+    std::lock_guard lock(watchMutex_);
+    std::erase_if(watched_, [&](const auto& entry) { return entry.second.name == name; });
+  }
   if (removed) {
     log::write(*log::logger("ai"), spdlog::level::info, "model unloaded", {{"name", name}});
   }
@@ -167,6 +452,23 @@ void AiService::addRoutes(http::Router& router) {
     for (const auto& s : engine_->stats()) list.push_back(statsJson(s));
     return http::Response::json(200, {{"models", list}, {"kinds", kinds_.names()}});
   });
+  // Monitoring of one model: hit rate, calibration, latency histogram, failures, drift.
+  router.get("/api/v1/models/{name}/stats", [this](const http::Request& request) {
+    for (const auto& s : engine_->stats()) {
+      if (s.info.name != request.param("name")) continue;
+      auto j = monitorJson(s.monitor);
+      j["name"] = s.info.name;
+      j["version"] = s.info.version;
+      j["horizon"] = s.info.horizon;
+      j["calls"] = s.calls;
+      j["engine_failures"] = s.failures;
+      j["late"] = s.late;
+      j["breaker"] = resilience::toString(s.breaker);
+      return http::Response::json(200, j);
+    }
+    return http::problem(404, kModelNotFound,
+                         fmt::format("no model named '{}' is loaded", request.param("name")));
+  });
   router.get("/api/v1/models/{name}", [this](const http::Request& request) {
     for (const auto& s : engine_->stats()) {
       if (s.info.name == request.param("name")) return http::Response::json(200, statsJson(s));
@@ -194,19 +496,44 @@ void AiService::addRoutes(http::Router& router) {
     if (!removed) return http::problem(404, kModelNotFound, removed.error().message());
     return http::Response::json(200, {{"unloaded", request.param("name")}});
   });
+  // Decision history from the journal, scoped to the caller's tenant (X-Tenant-Id until the
+  // gateway passes it in process): ?symbol=EURUSD&limit=50.
   router.get("/api/v1/decisions", [this](const http::Request& request) {
     std::size_t limit = 50;
     if (auto text = request.query("limit")) {
-      try {
-        limit = std::stoul(std::string(*text));
-      } catch (const std::exception&) {
+      auto parsed = parseCount(*text);
+      if (!parsed || *parsed > 10'000) {
         return http::problem(400, errors::kInvalidArgument,
-                             fmt::format("limit '{}' is not a number", *text));
+                             fmt::format("limit '{}' is not a number from 0 to 10000", *text));
       }
+      limit = *parsed;
+    }
+    model::TenantId tenant{0};
+    if (auto header = request.header("X-Tenant-Id")) {
+      auto parsed = parseCount(*header);
+      if (!parsed || *parsed > 0xffffffffULL) {
+        return http::problem(400, errors::kInvalidArgument,
+                             fmt::format("X-Tenant-Id '{}' is not a tenant number", *header));
+      }
+      tenant = model::TenantId{static_cast<std::uint32_t>(*parsed)};
+    }
+    std::string symbol(request.query("symbol").value_or(""));
+    auto history = decisionHistory(tenant, symbol, limit);
+    if (!history) {
+      return http::problem(500, history.error().code(), history.error().message());
     }
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& d : engine_->history(limit)) list.push_back(toJson(d));
+    for (const auto& d : *history) list.push_back(explain(d));
     return http::Response::json(200, {{"decisions", list}});
+  });
+  router.get("/api/v1/ai/notes", [this](const http::Request&) {
+    auto [text, at] = note();
+    return http::Response::json(200, {{"enabled", chat_ != nullptr},
+                                      {"note", text},
+                                      {"at_ns", at},
+                                      {"breaker", chat_ ? std::string(resilience::toString(
+                                                              chat_->breakerState()))
+                                                        : std::string("closed")}});
   });
   router.get("/api/v1/ai/stats", [this](const http::Request&) {
     const auto& c = engine_->config();

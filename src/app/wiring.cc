@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <charconv>
+#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -9,13 +11,17 @@
 #include <fmt/ranges.h>
 
 #include "ait/ai/service.h"
+#include "ait/analytics/service.h"
+#include "ait/config/errors.h"
 #include "ait/data/data_bridge.h"
 #include "ait/gateway/auth_routes.h"
+#include "ait/gateway/static_files.h"
 #include "ait/services/common_routes.h"
 #include "ait/store/database_service.h"
 #include "ait/services/port_service.h"
 #include "ait/data/instruments.h"
 #include "ait/trading/service.h"
+#include "app/commands.h"
 
 namespace ait::app {
 
@@ -174,13 +180,25 @@ Expected<trading::TradingSettings> tradingSettings(const config::Config& config)
   if (!account) return Unexpected(account.error());
   if (!currency) return Unexpected(currency.error());
   if (!balance) return Unexpected(balance.error());
-  settings.accounts.push_back({model::TenantId{static_cast<std::uint32_t>(t.tenant)}, *account,
-                               *currency,
-                               t.hedging ? portfolio::PositionMode::Hedging
-                                         : portfolio::PositionMode::Netting,
-                               *balance});
+  std::vector<std::uint32_t> tenants{static_cast<std::uint32_t>(t.tenant)};
+  for (const auto& text : t.extra_tenants) {
+    std::uint32_t id = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc{} || end != text.data() + text.size() || id == 0) {
+      return fail(config::kInvalidValue,
+                  fmt::format("trading.extra_tenants: '{}' is not a tenant id (a positive integer)", text));
+    }
+    tenants.push_back(id);
+  }
+  for (std::uint32_t tenant : tenants) {
+    settings.accounts.push_back({model::TenantId{tenant}, *account, *currency,
+                                 t.hedging ? portfolio::PositionMode::Hedging
+                                           : portfolio::PositionMode::Netting,
+                                 *balance});
+  }
   settings.engine.maxOrders = static_cast<std::uint32_t>(t.max_orders);
   settings.ackTimeout = std::chrono::milliseconds(t.ack_timeout_ms);
+  settings.snapshotEvery = static_cast<std::uint32_t>(t.snapshot_every);
   return settings;
 }
 
@@ -198,8 +216,22 @@ ai::AiServiceConfig aiServiceConfig(const config::Config& config) {
   c.features = a.features;
   c.modelsDir = a.models_dir;
   c.models = a.models;
-  c.decision.method = a.ensemble == "majority_vote" ? ai::EnsembleMethod::MajorityVote
-                                                    : ai::EnsembleMethod::WeightedAverage;
+  c.decision.method = ai::parseEnsembleMethod(a.ensemble).value_or(ai::EnsembleMethod::WeightedAverage);
+  c.strategyId = a.strategy_id;
+  c.stackingModel = a.stacking_model;
+  c.watchIntervalMs = a.watch_interval_ms;
+  c.symbol = a.symbol;
+  c.chatEnabled = a.chat_enabled;
+  c.chat.baseUrl = a.chat_base_url;
+  c.chat.model = a.chat_model;
+  c.chat.apiKeyEnv = a.chat_api_key_env;
+  c.chat.timeoutMs = a.chat_timeout_ms;
+  c.chat.cacheTtlMs = a.chat_cache_ttl_ms;
+  c.notesIntervalMs = a.chat_notes_interval_ms;
+
+  c.decision.monitor.driftWindow = a.drift_window;
+  c.decision.monitor.psiThreshold = a.drift_psi_threshold;
+  c.decision.monitor.meanShiftThreshold = a.drift_mean_shift;
   c.decision.budgetNs = a.budget_us * 1000;
   c.decision.cacheMaxAgeNs = a.cache_max_age_ms * 1'000'000;
   c.decision.buyThreshold = a.buy_threshold;
@@ -211,6 +243,8 @@ ai::AiServiceConfig aiServiceConfig(const config::Config& config) {
   c.decision.breaker.minimum_calls = b.minimum_calls;
   c.decision.breaker.open_duration_ms = b.open_duration_ms;
   c.decision.breaker.half_open_calls = b.half_open_calls;
+  c.chat.breaker = c.decision.breaker;
+  c.chat.breaker.slow_call_duration_ms = b.slow_call_duration_ms;
   return c;
 }
 
@@ -227,11 +261,17 @@ Expected<std::unique_ptr<ai::AiService>> wireAi(const config::Config& config, ht
   std::string topic = "md." + config.ai.symbol;
   std::ranges::replace(topic, '/', '_');
   std::ranges::replace(topic, '-', '_');
+  // Decisions are recorded on the engine thread into the trading journal, and read back from it.
+  ai->setDecisionJournal([&rt](const model::Event& event) { return rt.record(event); },
+                         &rt.journal(engine::Stream::Trading));
   auto subscribed = rt.bus().subscribe(topic, [ai, tf = *timeframe](const model::Event& event) {
+    if (const auto* tick = std::get_if<model::Tick>(&event)) {
+      ai->onMarketTick(*tick);
+      return;
+    }
     const auto* bar = std::get_if<model::Bar>(&event);
     if (bar == nullptr || bar->timeframe != tf) return;
-    ai->onBar(ai::Bar{bar->start, bar->open.toDouble(), bar->high.toDouble(), bar->low.toDouble(),
-                      bar->close.toDouble(), bar->volume.toDouble()});
+    ai->onMarketBar(*bar);
   });
   if (!subscribed) return Unexpected(subscribed.error());
   return std::move(*service);
@@ -239,10 +279,111 @@ Expected<std::unique_ptr<ai::AiService>> wireAi(const config::Config& config, ht
 
 store::DatabaseSettings databaseSettings(const config::Config& config) {
   store::DatabaseSettings settings;
-  settings.sqlitePath = config.database.sqlite_path;
-  settings.postgresUrl = config.database.postgres_url;
-  settings.projection.batch = static_cast<std::size_t>(config.database.projection_batch);
+  const auto& db = config.database;
+  const auto pool = [](const config::DatabasePoolConfig& p) {
+    return store::PoolSettings{static_cast<std::size_t>(p.min_size), static_cast<std::size_t>(p.max_size),
+                               std::chrono::milliseconds(p.acquire_timeout_ms),
+                               std::chrono::milliseconds(p.validate_idle_ms)};
+  };
+  // Passwords come from the environment, never the config file (PostgreSQL: PGPASSWORD).
+  const auto env = [](const char* name) {
+    const char* value = std::getenv(name);
+    return value != nullptr ? std::string(value) : std::string();
+  };
+  settings.sqlitePath = db.sqlite_path;
+  settings.postgres.conninfo = db.postgres_url;
+  settings.postgres.pool = pool(db.pool.postgres);
+  settings.clickhouse.url = db.clickhouse_url;
+  settings.clickhouse.password = env("AIT_CLICKHOUSE_PASSWORD");
+  settings.clickhouse.pool = pool(db.pool.clickhouse);
+  settings.redis.url = db.redis_url;
+  settings.redis.password = env("AIT_REDIS_PASSWORD");
+  settings.redis.keyPrefix = db.redis_key_prefix;
+  settings.redis.pool = pool(db.pool.redis);
+  const auto& breaker = config.resilience.circuit_breaker;
+  settings.redis.breaker = {static_cast<int>(breaker.failure_rate_threshold_pct),
+                            static_cast<int>(breaker.slow_call_rate_threshold_pct),
+                            breaker.slow_call_duration_ms,
+                            breaker.window_size,
+                            breaker.minimum_calls,
+                            breaker.open_duration_ms,
+                            breaker.half_open_calls};
+  settings.projection.batch = static_cast<std::size_t>(db.projection_batch);
   return settings;
+}
+
+// The api-gateway's routes: a backend per service (in process when its router is here, else
+// forwarded to services.<name>.remote), the streams, and every /api/v1 route.
+Expected<void> wireGateway(const config::Config& config, engine::Runtime& rt, hub::Hub& hub,
+                           http::Router& router, gateway::Gatekeeper& gate,
+                           const gateway::ServiceIdentity& identity,
+                           const std::map<std::string, http::Router*>& routers,
+                           std::vector<std::unique_ptr<gateway::Backend>>& backends,
+                           std::unique_ptr<gateway::StreamHub>& streams,
+                           std::unique_ptr<gateway::ApiContext>& api) {
+  const auto& g = config.gateway;
+  auto backendFor = [&](const std::string& name,
+                        const config::ServiceConfig& service) -> Expected<gateway::Backend*> {
+    gateway::BackendSettings settings;
+    settings.name = name;
+    settings.timeout = std::chrono::milliseconds(g.backend_timeout_ms);
+    settings.retries = g.backend_retries;
+    settings.latencyBudget = std::chrono::milliseconds(g.latency_budget_ms);
+    settings.inflightBudget = g.inflight_budget;
+    const auto& b = config.resilience.circuit_breaker;
+    settings.breaker.failure_rate_threshold_pct = static_cast<int>(b.failure_rate_threshold_pct);
+    settings.breaker.window_size = b.window_size;
+    settings.breaker.minimum_calls = b.minimum_calls;
+    settings.breaker.open_duration_ms = b.open_duration_ms;
+    settings.breaker.half_open_calls = b.half_open_calls;
+    if (auto it = routers.find(name); it != routers.end()) {
+      backends.push_back(std::make_unique<gateway::Backend>(settings, *it->second));
+    } else if (!service.remote.empty()) {
+      auto where = hub::ServiceLocation::parse(service.remote);
+      if (!where) return Unexpected(where.error());
+      backends.push_back(std::make_unique<gateway::Backend>(settings, *where, identity));
+    } else {
+      return static_cast<gateway::Backend*>(nullptr);
+    }
+    return backends.back().get();
+  };
+  const auto& s = config.services;
+  auto trading = backendFor("trading-engine", s.trading_engine);
+  auto data = backendFor("data-bridge", s.data_bridge);
+  auto ai = backendFor("ai-orchestration", s.ai_orchestration);
+  auto analytics = backendFor("performance-analytics", s.performance_analytics);
+  for (auto* made : {&trading, &data, &ai, &analytics}) {
+    if (!*made) return Unexpected(made->error());
+  }
+  gateway::StreamSettings streamSettings;
+  streamSettings.conflateAfter = static_cast<std::size_t>(g.ws_conflate_after);
+  streamSettings.privateQueueLimit = static_cast<std::size_t>(g.ws_private_queue_limit);
+  streamSettings.historyPerTenant = static_cast<std::size_t>(g.ws_history);
+  auto hubOfStreams = gateway::StreamHub::create(rt, streamSettings);
+  if (!hubOfStreams) return Unexpected(hubOfStreams.error());
+  streams = std::move(*hubOfStreams);
+
+  api = std::make_unique<gateway::ApiContext>();
+  api->gate = &gate;
+  api->trading = *trading;
+  api->data = *data;
+  api->ai = *ai;
+  api->analytics = *analytics;
+  api->hub = &hub;
+  api->streams = streams.get();
+  api->version = version();
+  auto instruments = data::instrumentsFromConfig(config.data.instruments);
+  if (!instruments) return Unexpected(instruments.error());
+  for (const auto& spec : *instruments) {
+    const auto& i = spec.instrument;
+    api->instruments.push_back({{"instrument", i.id.toString()},
+                                {"symbol", i.id.symbol.view()},
+                                {"venue", i.id.venue.view()},
+                                {"price_scale", i.priceScale},
+                                {"quantity_scale", i.quantityScale}});
+  }
+  gateway::addApiRoutes(router, *api);
+  return {};
 }
 
 Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config,
@@ -268,7 +409,19 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
   platform->hub_ = std::make_unique<hub::Hub>(hubConfig(config, only));
   platform->server_ = std::make_unique<http::HttpServer>(httpConfig(config.server));
 
+  // Service routes act only for a verified caller: in process the gateway sets it, across
+  // processes it sends a svc token signed with the platform key, verified here.
+  auto secret = auth::loadOrCreateSecret(config.auth.jwt_secret, config.auth.jwt_secret_file);
+  if (!secret) return Unexpected(secret.error());
+  auto serviceIdentity = gateway::ServiceIdentity::fromSecret(*secret, config.auth.issuer, config.auth.audience);
+  if (!serviceIdentity) return Unexpected(serviceIdentity.error());
+  platform->serviceIdentity_ = std::move(*serviceIdentity);
+  http::installCallerVerifier(platform->serviceIdentity_->verifier(SystemClock::instance()));
+  std::map<std::string, http::Router*> routers;
+  http::Router* gatewayRouter = nullptr;
+
   std::map<std::string, std::unique_ptr<hub::Service>> prebuilt;
+  std::unique_ptr<mt5::Mt5Service> mt5Part;  // handed to the data bridge, which runs it
   for (const auto& service : services) {
     if (!service.config->enabled) continue;
     // Every service is registered so the hub can name it and locate it; only the local ones
@@ -278,19 +431,24 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
       auto& router = platform->server_->addEndpoint(
           {service.name, config::bindHost(config, *service.config),
            static_cast<std::uint16_t>(service.config->port)});
-      services::addCommonRoutes(router, *platform->hub_, service.name);
+      routers[service.name] = &router;
+      if (service.name == "api-gateway") {
+        // The public port: registries only for administrators, through the gateway's routes.
+        services::addProbeRoutes(router, *platform->hub_, service.name);
+        gatewayRouter = &router;
+      } else {
+        services::addCommonRoutes(router, *platform->hub_, service.name);
+      }
       if (service.name == "data-bridge") {
         // MetaTrader 5: the WebSocket routes on this port, the native TCP server beside it.
         auto settings = mt5Config(config);
         if (auto valid = settings.validate(); !valid) return Unexpected(valid.error());
         auto instruments = data::instrumentsFromConfig(config.data.instruments);
         if (!instruments) return Unexpected(instruments.error());
-        platform->mt5Feeds_ = std::make_unique<mt5::BusFeeds>(
-            rt.bus(), std::move(*instruments), data::normaliserConfig(config.data.validation),
-            SystemClock::instance());
-        platform->mt5_ = std::make_unique<mt5::Mt5Bridge>(
-            settings, platform->mt5Feeds_->native(), platform->mt5Feeds_->compat(),
-            SystemClock::instance());
+        mt5Part = std::make_unique<mt5::Mt5Service>(
+            settings, rt.bus(), std::move(*instruments),
+            data::normaliserConfig(config.data.validation), SystemClock::instance());
+        platform->mt5_ = &mt5Part->bridge();
         platform->mt5_->addRoutes(router);
       }
       if (service.name == "api-gateway") {
@@ -306,13 +464,16 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
                 gate->setLimits(rateLimitSettings(snapshot->rate_limits));
               }));
         }
-        gateway::addAuthRoutes(router, *platform->gate_);
+        if (auto web = gateway::addDashboard(router, config.web.enabled, config.web.root); !web) {
+          return Unexpected(web.error());
+        }
       }
       if (service.name == "data-bridge") {
         auto settings = data::dataBridgeSettings(config);
         if (!settings) return Unexpected(settings.error());
-        prebuilt[service.name] =
-            std::make_unique<data::DataBridge>(std::move(*settings), rt, router);
+        auto bridge = std::make_unique<data::DataBridge>(std::move(*settings), rt, router);
+        if (mt5Part) bridge->attach(std::move(mt5Part));
+        prebuilt[service.name] = std::move(bridge);
       }
       if (service.name == "trading-engine") {
         auto settings = tradingSettings(config);
@@ -329,6 +490,18 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
               }));
         }
         prebuilt[service.name] = std::move(*trading);
+      }
+      if (service.name == "performance-analytics") {
+        // Equity curves start from the trading accounts' configured balances.
+        auto trading = tradingSettings(config);
+        if (!trading) return Unexpected(trading.error());
+        analytics::AnalyticsSettings settings;
+        for (const auto& a : trading->accounts) {
+          settings.accounts.push_back({a.tenant, a.id, a.balance.toDouble()});
+        }
+        auto performance = analytics::AnalyticsService::create(rt, router, std::move(settings));
+        if (!performance) return Unexpected(performance.error());
+        prebuilt[service.name] = std::move(*performance);
       }
       if (service.name == "ai-orchestration") {
         auto ai = wireAi(config, router, rt);
@@ -356,10 +529,18 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
          }});
     if (!added) return Unexpected(added.error());
   }
+  if (gatewayRouter != nullptr) {
+    auto wired = wireGateway(config, rt, *platform->hub_, *gatewayRouter, *platform->gate_,
+                             *platform->serviceIdentity_, routers, platform->backends_,
+                             platform->streams_, platform->api_);
+    if (!wired) return Unexpected(wired.error());
+  }
   return platform;
 }
 
 Platform::~Platform() {
+  // The verifier refers to serviceIdentity_, which goes with this platform.
+  if (serviceIdentity_) http::installCallerVerifier(nullptr);
   for (auto id : subscriptions_) live_->unsubscribe(id);
 }
 
@@ -371,15 +552,9 @@ Expected<void> Platform::start() {
     hub_->stop();
     return fail(kStartFailed, running.error().describe());
   }
-  if (mt5_) {
-    if (auto native = mt5_->start(); !native) {
-      hub_->stop();
-      runtime_->stop();
-      return fail(kStartFailed, native.error().describe());
-    }
-  }
+  if (streams_) streams_->start();
   if (auto listening = server_->start(); !listening) {
-    if (mt5_) mt5_->stop();
+    if (streams_) streams_->stop();
     hub_->stop();
     runtime_->stop();
     return fail(kStartFailed, listening.error().describe());
@@ -390,7 +565,7 @@ Expected<void> Platform::start() {
 void Platform::stop(std::chrono::steady_clock::time_point deadline) {
   server_->stopAccepting();
   server_->drain(deadline);
-  if (mt5_) mt5_->stop();
+  if (streams_) streams_->stop();
   hub_->stop();
   const auto left = deadline - std::chrono::steady_clock::now();
   runtime_->stop(std::max<std::chrono::nanoseconds>(left, std::chrono::milliseconds(100)));

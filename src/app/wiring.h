@@ -10,7 +10,11 @@
 #include "ait/config/live_config.h"
 #include "ait/core/error.h"
 #include "ait/engine/runtime.h"
+#include "ait/gateway/api.h"
 #include "ait/gateway/auth_routes.h"
+#include "ait/gateway/backend.h"
+#include "ait/gateway/service_identity.h"
+#include "ait/gateway/streams.h"
 #include "ait/gateway/identity.h"
 #include "ait/store/database_service.h"
 #include "ait/http/server.h"
@@ -18,7 +22,7 @@
 #include "ait/log/log.h"
 #include "ait/trading/service.h"
 #include "ait/mt5/bridge.h"
-#include "ait/mt5/bus_feed.h"
+#include "ait/mt5/service.h"
 
 namespace ait::app {
 
@@ -71,7 +75,7 @@ class Platform {
   http::HttpServer& server() noexcept { return *server_; }
   /// The data-bridge's MetaTrader 5 bridges (commands to terminals go through it), or nullptr
   /// when the data-bridge does not run in this process.
-  mt5::Mt5Bridge* mt5() noexcept { return mt5_.get(); }
+  mt5::Mt5Bridge* mt5() noexcept { return mt5_; }
 
  private:
   Platform() = default;
@@ -80,10 +84,13 @@ class Platform {
   std::vector<config::LiveConfig::SubscriptionId> subscriptions_;
   std::unique_ptr<gateway::Identity> identity_;  // api-gateway only
   std::unique_ptr<gateway::Gatekeeper> gate_;    // api-gateway only
+  std::unique_ptr<gateway::ServiceIdentity> serviceIdentity_;  // signs and verifies svc tokens
+  std::vector<std::unique_ptr<gateway::Backend>> backends_;   // api-gateway only
+  std::unique_ptr<gateway::StreamHub> streams_;                // api-gateway only
+  std::unique_ptr<gateway::ApiContext> api_;                   // api-gateway only
   std::unique_ptr<hub::Hub> hub_;
   std::unique_ptr<http::HttpServer> server_;
-  std::unique_ptr<mt5::BusFeeds> mt5Feeds_;
-  std::unique_ptr<mt5::Mt5Bridge> mt5_;
+  mt5::Mt5Bridge* mt5_ = nullptr;  // run by the data-bridge service (owned by the hub)
   std::vector<std::string> only_;
 };
 

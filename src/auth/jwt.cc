@@ -53,6 +53,7 @@ std::string_view toString(TokenKind kind) noexcept {
     case TokenKind::Access: return "access";
     case TokenKind::Refresh: return "refresh";
     case TokenKind::Ws: return "ws";
+    case TokenKind::Svc: return "svc";
   }
   return "?";
 }

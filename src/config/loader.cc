@@ -591,6 +591,12 @@ void crossCheck(const Config& c, Report& r) {
            "resilience.retry.max_backoff_ms", c.resilience.retry.max_backoff_ms);
   notBelow(r, "auth.access_token_ttl_s", c.auth.access_token_ttl_s, "auth.refresh_token_ttl_s",
            c.auth.refresh_token_ttl_s);
+  for (const auto& [name, pool] : {std::pair{"postgres", &c.database.pool.postgres},
+                                   std::pair{"clickhouse", &c.database.pool.clickhouse},
+                                   std::pair{"redis", &c.database.pool.redis}}) {
+    const std::string prefix = std::string("database.pool.") + name;
+    notBelow(r, prefix + ".min_size", pool->min_size, prefix + ".max_size", pool->max_size);
+  }
 
   if (c.bus.kind == BusKind::Nats && c.bus.nats_urls.empty() && !r.isBad("bus.nats_urls") &&
       !r.isBad("bus.kind")) {

@@ -36,6 +36,14 @@ void visitBucket(V& v, B& b) {
   v.value("burst", b.burst, Between<int>{1, 1'000'000'000});
 }
 
+template <class V, class P>
+void visitPool(V& v, P& p) {
+  v.value("min_size", p.min_size, Between<int>{0, 1'000});
+  v.value("max_size", p.max_size, Between<int>{1, 1'000});
+  v.duration("acquire_timeout_ms", p.acquire_timeout_ms, Duration{"ms", 1, kHourMs});
+  v.duration("validate_idle_ms", p.validate_idle_ms, Duration{"ms", 0, kHourMs});
+}
+
 template <class V, class C>
 void visitConfig(V& v, C& c) {
   v.table("server", [&] {
@@ -147,6 +155,16 @@ void visitConfig(V& v, C& c) {
     v.value("password_memory_kib", a.password_memory_kib, Between<int>{1024, 4 * 1024 * 1024});
     v.value("password_iterations", a.password_iterations, Between<int>{1, 100});
   });
+  v.table("gateway", [&] {
+    auto& g = c.gateway;
+    v.duration("backend_timeout_ms", g.backend_timeout_ms, Duration{"ms", 10, 600'000});
+    v.value("backend_retries", g.backend_retries, Between<int>{0, 10});
+    v.duration("latency_budget_ms", g.latency_budget_ms, Duration{"ms", 1, 600'000});
+    v.value("inflight_budget", g.inflight_budget, Between<int>{1, 1'000'000});
+    v.value("ws_conflate_after", g.ws_conflate_after, Between<int>{1, 100'000});
+    v.value("ws_private_queue_limit", g.ws_private_queue_limit, Between<int>{2, 100'000});
+    v.value("ws_history", g.ws_history, Between<int>{16, 10'000'000});
+  });
   v.table("journal", [&] {
     auto& j = c.journal;
     v.value("data_dir", j.data_dir, NonEmpty{});
@@ -190,12 +208,14 @@ void visitConfig(V& v, C& c) {
       auto& x = c.data.validation;
       v.value("accept_crossed", x.accept_crossed, NoRule{});
       v.duration("future_tolerance_ms", x.future_tolerance_ms, Duration{"ms", 0, kHourMs});
+      v.duration("reorder_window_ms", x.reorder_window_ms, Duration{"ms", 0, 60'000});
     });
     v.table("bars", [&] {
       auto& b = c.data.bars;
       v.value("timeframes", b.timeframes, BarTimeframes{});
       v.value("price", b.price, OneOf{{"bid", "ask", "mid"}});
       v.duration("grace_ms", b.grace_ms, Duration{"ms", 0, kHourMs});
+      v.value("d1_session_close", b.d1_session_close, NoRule{});
     });
     v.table("csv", [&] {
       auto& x = c.data.csv;
@@ -219,6 +239,7 @@ void visitConfig(V& v, C& c) {
       v.value("timezone", r.timezone, NonEmpty{});
       v.value("speed", r.speed, Between<double>{0.0, 1e6});
       v.value("loop", r.loop, NoRule{});
+      v.value("tenant", r.tenant, Between<int>{0, 1'000'000'000});
     });
     v.table("index", [&] {
       auto& x = c.data.index;
@@ -228,7 +249,7 @@ void visitConfig(V& v, C& c) {
     v.table("synthetic", [&] {
       auto& s = c.data.synthetic;
       v.value("enabled", s.enabled, NoRule{});
-      v.value("tenant", s.tenant, Name{64});
+      v.value("tenant", s.tenant, Between<int>{0, 1'000'000'000});
       v.value("mean_volume", s.mean_volume, Between<double>{0.0, 1e9});
       v.tableArray("symbols", s.symbols, [&](auto& e) {
         v.value("symbol", e.symbol, Symbol{});
@@ -246,12 +267,25 @@ void visitConfig(V& v, C& c) {
     v.value("timeframe", a.timeframe, OneOf{{"1m", "5m", "15m", "30m", "1h", "4h", "1d"}});
     v.value("models_dir", a.models_dir, NonEmpty{});
     v.value("models", a.models, NoRule{});
-    v.value("ensemble", a.ensemble, OneOf{{"weighted_average", "majority_vote"}});
+    v.value("ensemble", a.ensemble, OneOf{{"weighted_average", "majority_vote", "stacking"}});
     v.value("budget_us", a.budget_us, Between<std::int64_t>{1, 10'000'000});
     v.duration("cache_max_age_ms", a.cache_max_age_ms, Duration{"ms", 0, kDayMs});
     v.value("buy_threshold", a.buy_threshold, Between<double>{0.0, 1.0});
     v.value("strong_threshold", a.strong_threshold, Between<double>{0.0, 1.0});
     v.value("history_size", a.history_size, Between<int>{1, 100'000});
+    v.value("strategy_id", a.strategy_id, Name{24});
+    v.value("stacking_model", a.stacking_model, NoRule{});
+    v.duration("watch_interval_ms", a.watch_interval_ms, Duration{"ms", 0, kHourMs});
+    v.value("drift_window", a.drift_window, Between<int>{10, 1'000'000});
+    v.value("drift_psi_threshold", a.drift_psi_threshold, Between<double>{0.0, 100.0});
+    v.value("drift_mean_shift", a.drift_mean_shift, Between<double>{0.0, 1000.0});
+    v.value("chat_enabled", a.chat_enabled, NoRule{});
+    v.value("chat_base_url", a.chat_base_url, NonEmpty{});
+    v.value("chat_model", a.chat_model, NonEmpty{});
+    v.value("chat_api_key_env", a.chat_api_key_env, NoRule{});
+    v.duration("chat_timeout_ms", a.chat_timeout_ms, Duration{"ms", 1, kHourMs});
+    v.duration("chat_cache_ttl_ms", a.chat_cache_ttl_ms, Duration{"ms", 0, kDayMs});
+    v.duration("chat_notes_interval_ms", a.chat_notes_interval_ms, Duration{"ms", 0, kDayMs});
   });
   v.table("mt5", [&] {
     auto& m = c.mt5;
@@ -274,11 +308,20 @@ void visitConfig(V& v, C& c) {
   v.table("database", [&] {
     v.value("sqlite_path", c.database.sqlite_path, NonEmpty{});
     v.value("postgres_url", c.database.postgres_url, NoRule{});
+    v.value("clickhouse_url", c.database.clickhouse_url, NoRule{});
+    v.value("redis_url", c.database.redis_url, NoRule{});
+    v.value("redis_key_prefix", c.database.redis_key_prefix, NonEmpty{});
     v.value("projection_batch", c.database.projection_batch, Between<int>{1, 100'000});
+    v.table("pool", [&] {
+      v.table("postgres", [&] { visitPool(v, c.database.pool.postgres); });
+      v.table("clickhouse", [&] { visitPool(v, c.database.pool.clickhouse); });
+      v.table("redis", [&] { visitPool(v, c.database.pool.redis); });
+    });
   });
   v.table("trading", [&] {
     auto& t = c.trading;
     v.value("tenant", t.tenant, Between<int>{0, 2'000'000'000});
+    v.value("extra_tenants", t.extra_tenants, NoRule{});
     v.value("account", t.account, Name{24});
     v.value("currency", t.currency, Name{8});
     v.value("starting_balance", t.starting_balance, PositiveUpTo{1e12});
@@ -288,9 +331,14 @@ void visitConfig(V& v, C& c) {
     v.value("slippage_ticks", t.slippage_ticks, Between<int>{0, 1'000'000});
     v.value("max_orders", t.max_orders, Between<int>{16, 1 << 24});
     v.duration("ack_timeout_ms", t.ack_timeout_ms, Duration{"ms", 1, kHourMs});
+    v.value("snapshot_every", t.snapshot_every, Between<int>{0, 100'000'000});
   });
   v.table("reload", [&] {
     v.duration("watch_interval_ms", c.reload.watch_interval_ms, Duration{"ms", 0, kHourMs});
+  });
+  v.table("web", [&] {
+    v.value("enabled", c.web.enabled, NoRule{});
+    v.value("root", c.web.root, NoRule{});
   });
 }
 

@@ -1,8 +1,11 @@
 #include "ait/data/bars.h"
 
 #include <algorithm>
+#include <charconv>
+#include <chrono>
 #include <utility>
 
+#include <date/tz.h>
 #include <fmt/format.h>
 
 #include "ait/data/errors.h"
@@ -23,6 +26,55 @@ TimestampNs alignDown(TimestampNs ts, std::int64_t period) noexcept {
   return q * period;
 }
 }  // namespace
+
+Expected<DailySession> DailySession::parse(std::string_view text) {
+  auto bad = [&](std::string_view why) {
+    return fail(errors::kConfigInvalid,
+                fmt::format("data.bars.d1_session_close: '{}' {} (use \"HH:MM Area/City\", e.g. "
+                            "\"17:00 America/New_York\")",
+                            text, why));
+  };
+  const auto space = text.find(' ');
+  if (space != 5 || text[2] != ':') return bad("is not a time of day and a zone");
+  int hours = -1, minutes = -1;
+  auto h = std::from_chars(text.data(), text.data() + 2, hours);
+  auto m = std::from_chars(text.data() + 3, text.data() + 5, minutes);
+  if (h.ec != std::errc() || h.ptr != text.data() + 2 || m.ec != std::errc() ||
+      m.ptr != text.data() + 5 || hours > 23 || minutes > 59 || hours < 0 || minutes < 0) {
+    return bad("has no valid HH:MM time");
+  }
+  DailySession session;
+  session.closeMinute_ = hours * 60 + minutes;
+  const auto zone = text.substr(space + 1);
+  try {
+    session.zone_ = date::locate_zone(zone);
+  } catch (const std::exception& e) {
+    return bad(fmt::format("names an unknown zone ({})", e.what()));
+  }
+  return session;
+}
+
+TimestampNs DailySession::closeOn(std::int64_t days) const {
+  using namespace std::chrono;
+  const date::local_time<nanoseconds> local{nanoseconds(days * 86'400 * kNsPerSecond +
+                                                        closeMinute_ * 60 * kNsPerSecond)};
+  // A close inside a DST gap or overlap maps to the earliest instant; nothing throws.
+  return zone_->to_sys(local, date::choose::earliest).time_since_epoch().count();
+}
+
+DailySession::Span DailySession::around(TimestampNs ts) const {
+  using namespace std::chrono;
+  const auto info = zone_->get_info(date::sys_time<nanoseconds>(nanoseconds(ts)));
+  const TimestampNs local = ts + duration_cast<nanoseconds>(info.offset).count();
+  const std::int64_t day = alignDown(local, 86'400 * kNsPerSecond) / (86'400 * kNsPerSecond);
+  // The session that ends on this local date's close, or the next one when ts is past it.
+  for (std::int64_t d = day - 1; d <= day + 1; ++d) {
+    const auto end = closeOn(d + 1);
+    const auto start = closeOn(d);
+    if (start <= ts && ts < end) return {start, end};
+  }
+  return {closeOn(day), closeOn(day + 1)};  // not reached: the three spans cover ts
+}
 
 std::string_view toString(PriceBasis basis) noexcept {
   switch (basis) {
@@ -77,6 +129,11 @@ Expected<BarBuilderConfig> barBuilderConfig(const config::BarsConfig& config) {
   if (!basis) return Unexpected(std::move(basis.error()));
   out.basis = *basis;
   out.graceNs = config.grace_ms * 1'000'000;
+  if (!config.d1_session_close.empty()) {
+    auto session = DailySession::parse(config.d1_session_close);
+    if (!session) return Unexpected(std::move(session.error()));
+    out.d1Session = *session;
+  }
   return out;
 }
 
@@ -100,8 +157,19 @@ void BarBuilder::add(model::Bar& bar, model::Price price, const model::Tick& tic
   ++bar.tickCount;
 }
 
+DailySession::Span BarBuilder::periodOf(const Slot& slot, model::Timeframe timeframe,
+                                        TimestampNs ts) const {
+  if (config_.d1Session && timeframe.seconds == 86'400) {
+    if (slot.open && slot.bar.start <= ts && ts < slot.end) return {slot.bar.start, slot.end};
+    return config_.d1Session->around(ts);  // a zone lookup, once per session, not per tick
+  }
+  const auto period = periodNs(timeframe);
+  const auto start = alignDown(ts, period);
+  return {start, start + period};
+}
+
 void BarBuilder::close(Slot& slot) {
-  slot.bar.header.tsEvent = slot.bar.start + periodNs(slot.bar.timeframe);
+  slot.bar.header.tsEvent = slot.end;
   slot.bar.header.tsRecv = clock_.now();
   slot.bar.revision = 0;
   slot.last = slot.bar;
@@ -113,7 +181,7 @@ void BarBuilder::close(Slot& slot) {
 
 void BarBuilder::closeDue(Series& series, TimestampNs now) {
   for (auto& slot : series.slots) {
-    if (slot.open && slot.bar.start + periodNs(slot.bar.timeframe) <= now) close(slot);
+    if (slot.open && slot.end <= now) close(slot);
   }
 }
 
@@ -143,8 +211,8 @@ void BarBuilder::onTick(const model::Tick& tick) {
   for (std::size_t i = 0; i < series.slots.size(); ++i) {
     Slot& slot = series.slots[i];
     const auto timeframe = config_.timeframes[i];
-    const auto period = periodNs(timeframe);
-    const TimestampNs start = alignDown(ts, period);
+    const auto span = periodOf(slot, timeframe, ts);
+    const TimestampNs start = span.start;
     if (slot.open && start == slot.bar.start) {
       add(slot.bar, *price, tick);
       continue;
@@ -171,6 +239,7 @@ void BarBuilder::onTick(const model::Tick& tick) {
     slot.bar.instrument = tick.instrument;
     slot.bar.timeframe = timeframe;
     slot.bar.start = start;
+    slot.end = span.end;
     slot.bar.volume = model::Quantity::fromRaw(0, tick.volume.scale());
     slot.open = true;
     add(slot.bar, *price, tick);

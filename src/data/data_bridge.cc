@@ -58,6 +58,37 @@ Expected<std::size_t> limitParam(const http::Request& request) {
   return limit;
 }
 
+// The viewer of a request to the service's own port: the X-Tenant-Id header, or the public
+// tenant (public data only) without one. The gateway calls the query functions with the tenant
+// it authenticated instead.
+Expected<model::TenantId> viewerParam(const http::Request& request) {
+  auto header = request.header("X-Tenant-Id");
+  if (!header || header->empty()) return kPublicTenant;
+  std::uint32_t value = 0;
+  auto [end, ec] = std::from_chars(header->data(), header->data() + header->size(), value);
+  if (ec != std::errc() || end != header->data() + header->size()) {
+    return fail(errors::kBadArgument,
+                fmt::format("X-Tenant-Id: '{}' is not a tenant number", *header));
+  }
+  return model::TenantId{value};
+}
+
+// from, to and limit of a query; the first bad one named.
+struct Range {
+  TimestampNs from = 0;
+  TimestampNs to = 0;
+  std::size_t limit = 0;
+};
+Expected<Range> rangeParams(const http::Request& request) {
+  auto from = timeParam(request, "from", 0);
+  if (!from) return Unexpected(from.error());
+  auto to = timeParam(request, "to", std::numeric_limits<TimestampNs>::max());
+  if (!to) return Unexpected(to.error());
+  auto limit = limitParam(request);
+  if (!limit) return Unexpected(limit.error());
+  return Range{*from, *to, *limit};
+}
+
 Expected<std::string> symbolParam(const http::Request& request) {
   auto symbol = request.query("symbol");
   if (!symbol || symbol->empty()) return fail(errors::kBadArgument, "symbol is required");
@@ -69,11 +100,15 @@ Expected<std::string> symbolParam(const http::Request& request) {
 struct DataBridge::Source {
   std::string name;
   bool live = false;  // its ts_event is now-ish, so publish latency means something
+  model::TenantId tenant = kPublicTenant;  // owner of every quote of this source
+  std::unique_ptr<ReorderBuffer> reorder;
   std::unique_ptr<Normaliser> normaliser;
   std::unique_ptr<BarBuilder> bars;
   engine::EventBus::Producer producer;
   metrics::Histogram* latency = nullptr;
   metrics::Counter* publishFailed = nullptr;
+  metrics::Counter* reorderedMetric = nullptr;
+  metrics::Counter* lateMetric = nullptr;
   std::thread thread;
   std::int64_t lastBarClock = 0;
   model::Tick tick;
@@ -85,6 +120,8 @@ struct DataBridge::Source {
   std::atomic<std::uint64_t> published{0};
   std::atomic<std::uint64_t> publishFailures{0};
   std::atomic<std::uint64_t> bars_{0};
+  std::atomic<std::uint64_t> reordered{0};
+  std::atomic<std::uint64_t> outOfOrder{0};
   std::atomic<TimestampNs> lastTick{0};
   std::array<std::atomic<std::uint64_t>, kRejectReasonCount> rejected{};
   mutable std::mutex detailMutex;  // rare events: gaps, errors
@@ -129,6 +166,7 @@ Expected<DataBridgeSettings> dataBridgeSettings(const config::Config& config) {
   settings.replay.file = r.file;
   settings.replay.speed = r.speed;
   settings.replay.loop = r.loop;
+  settings.replay.tenant = model::TenantId{static_cast<std::uint32_t>(r.tenant)};
   settings.replay.options.symbol = r.symbol;
   if (auto format = fileFormatFromString(r.format)) {
     settings.replay.options.format = *format;
@@ -166,10 +204,20 @@ DataBridge::DataBridge(DataBridgeSettings settings, engine::Runtime& runtime, ht
       indexed_(metrics::Registry::global().counter(
           "ait_data_indexed_total", "Market data events added to the query index")) {
   auto& registry = metrics::Registry::global();
-  auto addSource = [&](std::string name, bool live) {
+  auto addSource = [&](std::string name, bool live, model::TenantId tenant) {
     auto source = std::make_unique<Source>();
     source->name = name;
     source->live = live;
+    source->tenant = tenant;
+    source->reorder = std::make_unique<ReorderBuffer>(settings_.validation.reorderWindowNs);
+    source->reorderedMetric = &registry.counter(
+        "ait_data_ticks_reordered_total",
+        "Quotes that came after a newer one and were put back in time order",
+        {{"source", name}});
+    source->lateMetric = &registry.counter(
+        "ait_data_ticks_late_total",
+        "Quotes older than one already released by the reorder window, passed on at once",
+        {{"source", name}});
     source->normaliser = std::make_unique<Normaliser>(name, settings_.validation, clock_);
     (void)source->normaliser->addInstruments(settings_.instruments);  // validated with the settings
     Source* raw = source.get();
@@ -192,8 +240,11 @@ DataBridge::DataBridge(DataBridgeSettings settings, engine::Runtime& runtime, ht
         {{"source", name}});
     sources_.push_back(std::move(source));
   };
-  if (settings_.synthetic.enabled && !settings_.synthetic.symbols.empty()) addSource("synthetic", true);
-  if (settings_.replay.enabled) addSource("replay", false);
+  if (settings_.synthetic.enabled && !settings_.synthetic.symbols.empty()) {
+    addSource("synthetic", true,
+              model::TenantId{static_cast<std::uint32_t>(settings_.synthetic.tenant)});
+  }
+  if (settings_.replay.enabled) addSource("replay", false, settings_.replay.tenant);
 
   loadIndexFromJournal();
   auto subscribed = runtime_.bus().subscribe("md.>", [this](const model::Event& event) {
@@ -230,6 +281,8 @@ void DataBridge::loadIndexFromJournal() {
             {{"events", std::to_string(loaded)}});
 }
 
+void DataBridge::attach(std::unique_ptr<hub::Service> part) { parts_.push_back(std::move(part)); }
+
 Expected<void> DataBridge::start() {
   if (running_.exchange(true)) return {};
   stopping_.store(false);
@@ -241,10 +294,18 @@ Expected<void> DataBridge::start() {
       raw->thread = std::thread([this, raw] { runReplay(*raw); });
     }
   }
+  for (std::size_t i = 0; i < parts_.size(); ++i) {
+    if (auto started = parts_[i]->start(); !started) {
+      for (std::size_t j = i; j-- > 0;) parts_[j]->stop();
+      stop();
+      return started;
+    }
+  }
   return {};
 }
 
 void DataBridge::stop() noexcept {
+  for (auto it = parts_.rbegin(); it != parts_.rend(); ++it) (*it)->stop();
   stopping_.store(true);
   for (auto& source : sources_) {
     if (source->thread.joinable()) source->thread.join();
@@ -263,6 +324,11 @@ hub::Health DataBridge::health() const {
       health.status = hub::worse(health.status, hub::HealthStatus::Degraded);
       health.dependencies.push_back({source->name, hub::HealthStatus::Degraded, source->problem});
     }
+  }
+  for (const auto& part : parts_) {
+    auto h = part->health();
+    health.status = hub::worse(health.status, h.status);
+    health.dependencies.push_back({std::string(part->name()), h.status, h.reason});
   }
   if (health.status != hub::HealthStatus::Healthy) health.reason = "a dependency is not healthy";
   return health;
@@ -285,6 +351,25 @@ void DataBridge::publish(Source& source, const model::Event& event) {
 }
 
 void DataBridge::handle(Source& source, const RawQuote& quote) {
+  RawQuote owned = quote;
+  owned.tenant = source.tenant;
+  if (!source.reorder->enabled()) {
+    process(source, owned);
+    return;
+  }
+  if (owned.recvTime == 0) owned.recvTime = clock_.now();
+  const auto reordered = source.reorder->reordered();
+  const auto late = source.reorder->late();
+  source.reorder->offer(owned, clock_.monotonicNs(),
+                        [&](const RawQuote& q) { process(source, q); });
+  if (source.reorder->reordered() != reordered) {
+    source.reordered.fetch_add(1, std::memory_order_relaxed);
+    source.reorderedMetric->inc();
+  }
+  if (source.reorder->late() != late) source.lateMetric->inc();
+}
+
+void DataBridge::process(Source& source, const RawQuote& quote) {
   auto outcome = source.normaliser->normalise(quote, source.tick, source.gap);
   if (!outcome.accepted) {
     const auto n = source.rejected[static_cast<std::size_t>(outcome.reason)].fetch_add(
@@ -311,6 +396,9 @@ void DataBridge::handle(Source& source, const RawQuote& quote) {
   if (source.live) source.latency->observeNs(clock_.now() - source.tick.header.tsEvent);
   source.accepted.fetch_add(1, std::memory_order_relaxed);
   source.lastTick.store(source.tick.header.tsEvent, std::memory_order_relaxed);
+  if ((source.tick.flags & model::kTickOutOfOrder) != 0) {
+    source.outOfOrder.fetch_add(1, std::memory_order_relaxed);
+  }
   source.bars->onTick(source.tick);
 }
 
@@ -322,6 +410,7 @@ bool DataBridge::pause(Source& source, std::int64_t ns) {
     const auto now = clock_.monotonicNs();
     if (now - source.lastBarClock >= interval) {
       source.lastBarClock = now;
+      source.reorder->release(now, [&](const RawQuote& q) { process(source, q); });
       source.bars->onClock();
     }
     if (now >= until) return true;
@@ -342,6 +431,7 @@ void DataBridge::runSynthetic(Source& source) {
     handle(source, quote);
     *next += market.intervalNs(i);
   }
+  source.reorder->flush([&](const RawQuote& q) { process(source, q); });
 }
 
 void DataBridge::runReplay(Source& source) {
@@ -364,17 +454,31 @@ void DataBridge::runReplay(Source& source) {
       log::logError(logger(), report->summary(settings_.replay.file.string()),
                     {{"source", source.name}});
     }
+    source.reorder->flush([&](const RawQuote& q) { process(source, q); });
   } while (settings_.replay.loop && !stopping_.load());
   source.bars->flush();
 }
 
-nlohmann::json DataBridge::status() const {
+std::vector<model::Tick> DataBridge::ticks(model::TenantId viewer, std::string_view symbol,
+                                           TimestampNs from, TimestampNs to,
+                                           std::size_t limit) const {
+  return index_.ticks(viewer, symbol, from, to, limit);
+}
+
+Expected<std::vector<model::Bar>> DataBridge::bars(model::TenantId viewer, std::string_view symbol,
+                                                   model::Timeframe timeframe, TimestampNs from,
+                                                   TimestampNs to, std::size_t limit) const {
+  return index_.bars(viewer, symbol, timeframe, from, to, limit);
+}
+
+nlohmann::json DataBridge::status(model::TenantId viewer) const {
   nlohmann::json sources = nlohmann::json::array();
   const auto now = clock_.monotonicNs();
   std::lock_guard lock(rateMutex_);
   rateSamples_.resize(sources_.size(), {now, 0});
   for (std::size_t i = 0; i < sources_.size(); ++i) {
     const auto& s = *sources_[i];
+    if (!visibleTo(viewer, s.tenant)) continue;
     const auto accepted = s.accepted.load(std::memory_order_relaxed);
     auto& [then, before] = rateSamples_[i];
     const double seconds = static_cast<double>(now - then) * 1e-9;
@@ -403,6 +507,7 @@ nlohmann::json DataBridge::status() const {
     }
     sources.push_back({{"name", s.name},
                        {"live", s.live},
+                       {"tenant", s.tenant.value},
                        {"ticks", accepted},
                        {"rate_per_s", rate},
                        {"rejected", rejectedTotal},
@@ -410,6 +515,8 @@ nlohmann::json DataBridge::status() const {
                        {"gaps", s.gaps.load(std::memory_order_relaxed)},
                        {"recent_gaps", gaps},
                        {"bars", s.bars_.load(std::memory_order_relaxed)},
+                       {"reordered", s.reordered.load(std::memory_order_relaxed)},
+                       {"out_of_order", s.outOfOrder.load(std::memory_order_relaxed)},
                        {"published", s.published.load(std::memory_order_relaxed)},
                        {"publish_failures", s.publishFailures.load(std::memory_order_relaxed)},
                        {"last_tick", last == 0 ? nlohmann::json(nullptr)
@@ -420,52 +527,68 @@ nlohmann::json DataBridge::status() const {
   return {{"service", "data-bridge"},
           {"running", running_.load()},
           {"sources", sources},
-          {"index", {{"symbols", index_.symbols()}, {"overflow", index_.overflow()}}}};
+          {"index", {{"symbols", index_.symbols(viewer)}, {"overflow", index_.overflow()}}}};
+}
+
+http::Response DataBridge::ticksResponse(model::TenantId viewer,
+                                         const http::Request& request) const {
+  auto symbol = symbolParam(request);
+  if (!symbol) return http::problem(400, errors::kBadArgument, symbol.error().message());
+  auto range = rangeParams(request);
+  if (!range) return http::problem(400, errors::kBadArgument, range.error().message());
+  auto found = ticks(viewer, *symbol, range->from, range->to, range->limit);
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& tick : found) list.push_back(model::toJson(model::Event{tick}));
+  return http::Response::json(200, {{"symbol", *symbol}, {"count", found.size()}, {"ticks", list}});
+}
+
+http::Response DataBridge::barsResponse(model::TenantId viewer,
+                                        const http::Request& request) const {
+  auto symbol = symbolParam(request);
+  if (!symbol) return http::problem(400, errors::kBadArgument, symbol.error().message());
+  auto text = request.query("timeframe");
+  if (!text || text->empty()) {
+    return http::problem(400, errors::kBadArgument, "timeframe is required (1m, 5m, 1h, 1d)");
+  }
+  auto timeframe = model::Timeframe::parse(*text);
+  if (!timeframe) return http::problem(400, errors::kBadArgument, timeframe.error().message());
+  auto range = rangeParams(request);
+  if (!range) return http::problem(400, errors::kBadArgument, range.error().message());
+  auto found = bars(viewer, *symbol, *timeframe, range->from, range->to, range->limit);
+  if (!found) return http::problem(400, errors::kBadArgument, found.error().message());
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& bar : *found) list.push_back(model::toJson(model::Event{bar}));
+  return http::Response::json(200, {{"symbol", *symbol},
+                                    {"timeframe", timeframe->toString()},
+                                    {"count", found->size()},
+                                    {"bars", list}});
+}
+
+http::Response DataBridge::statusResponse(model::TenantId viewer) const {
+  return http::Response::json(200, status(viewer));
 }
 
 void DataBridge::addRoutes(http::Router& router) {
-  router.add(http::Method::Get, "/api/v1/ticks", [this](const http::Request& request) {
-    auto symbol = symbolParam(request);
-    if (!symbol) return http::problem(400, errors::kBadArgument, symbol.error().message());
-    auto from = timeParam(request, "from", 0);
-    auto to = timeParam(request, "to", std::numeric_limits<TimestampNs>::max());
-    auto limit = limitParam(request);
-    for (const Error* e : {from ? nullptr : &from.error(), to ? nullptr : &to.error(),
-                           limit ? nullptr : &limit.error()}) {
-      if (e != nullptr) return http::problem(400, errors::kBadArgument, e->message());
-    }
-    auto ticks = index_.ticks(*symbol, *from, *to, *limit);
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& tick : ticks) list.push_back(model::toJson(model::Event{tick}));
-    return http::Response::json(200, {{"symbol", *symbol}, {"count", ticks.size()}, {"ticks", list}});
-  });
-  router.add(http::Method::Get, "/api/v1/bars", [this](const http::Request& request) {
-    auto symbol = symbolParam(request);
-    if (!symbol) return http::problem(400, errors::kBadArgument, symbol.error().message());
-    auto text = request.query("timeframe");
-    if (!text || text->empty()) {
-      return http::problem(400, errors::kBadArgument, "timeframe is required (1m, 5m, 1h, 1d)");
-    }
-    auto timeframe = model::Timeframe::parse(*text);
-    if (!timeframe) return http::problem(400, errors::kBadArgument, timeframe.error().message());
-    auto from = timeParam(request, "from", 0);
-    auto to = timeParam(request, "to", std::numeric_limits<TimestampNs>::max());
-    auto limit = limitParam(request);
-    for (const Error* e : {from ? nullptr : &from.error(), to ? nullptr : &to.error(),
-                           limit ? nullptr : &limit.error()}) {
-      if (e != nullptr) return http::problem(400, errors::kBadArgument, e->message());
-    }
-    auto bars = index_.bars(*symbol, *timeframe, *from, *to, *limit);
-    if (!bars) return http::problem(400, errors::kBadArgument, bars.error().message());
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& bar : *bars) list.push_back(model::toJson(model::Event{bar}));
-    return http::Response::json(200, {{"symbol", *symbol},
-                                      {"timeframe", timeframe->toString()},
-                                      {"count", bars->size()},
-                                      {"bars", list}});
-  });
+  // Until the gateway fronts this port, the viewer is the X-Tenant-Id header (public without).
+  auto route = [this](auto respond) {
+    return [this, respond](const http::Request& request) {
+      auto viewer = viewerParam(request);
+      if (!viewer) return http::problem(400, errors::kBadArgument, viewer.error().message());
+      return respond(this, *viewer, request);
+    };
+  };
+  router.add(http::Method::Get, "/api/v1/ticks",
+             route([](const DataBridge* self, model::TenantId viewer, const http::Request& r) {
+               return self->ticksResponse(viewer, r);
+             }));
+  router.add(http::Method::Get, "/api/v1/bars",
+             route([](const DataBridge* self, model::TenantId viewer, const http::Request& r) {
+               return self->barsResponse(viewer, r);
+             }));
   router.add(http::Method::Get, "/api/v1/status",
-             [this](const http::Request&) { return http::Response::json(200, status()); });
+             route([](const DataBridge* self, model::TenantId viewer, const http::Request&) {
+               return self->statusResponse(viewer);
+             }));
 }
 
 }  // namespace ait::data

@@ -64,7 +64,8 @@ std::string_view toString(RejectReason reason) noexcept {
 
 NormaliserConfig normaliserConfig(const config::ValidationConfig& config) {
   return {.acceptCrossed = config.accept_crossed,
-          .futureToleranceNs = config.future_tolerance_ms * 1'000'000};
+          .futureToleranceNs = config.future_tolerance_ms * 1'000'000,
+          .reorderWindowNs = config.reorder_window_ms * 1'000'000};
 }
 
 Error describeRejection(const Outcome& outcome, const RawQuote& quote) {
@@ -98,6 +99,10 @@ Normaliser::Normaliser(std::string source, NormaliserConfig config, const Clock&
                                             "Quotes rejected by validation, by source and reason",
                                             {{"source", source_}, {"reason", std::string(kReasonNames[i])}});
   }
+  outOfOrderMetric_ = &registry_.counter(
+      "ait_data_ticks_out_of_order_total",
+      "Ticks older than one already published for their symbol, passed on flagged out_of_order",
+      {{"source", source_}});
 }
 
 Expected<void> Normaliser::addInstrument(const InstrumentSpec& spec) {
@@ -214,6 +219,7 @@ Outcome Normaliser::normalise(const RawQuote& quote, model::Tick& tick,
   if (state->seen && quote.sourceTime < state->lastTs) {
     flags |= model::kTickOutOfOrder;
     ++outOfOrder_;
+    outOfOrderMetric_->inc();
   } else {
     const auto threshold = state->spec.gapThresholdNs;
     if (state->seen && threshold > 0 && quote.sourceTime - state->lastTs > threshold) {

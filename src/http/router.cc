@@ -254,6 +254,15 @@ RouteMatch Router::resolve(Request& request, bool upgrade) const {
   return result;
 }
 
+std::vector<Router::RouteInfo> Router::routes() const {
+  std::vector<RouteInfo> list;
+  list.reserve(routes_.size());
+  for (const auto& route : routes_) {
+    list.push_back({route.method, route.pattern, static_cast<bool>(route.factory)});
+  }
+  return list;
+}
+
 Response Router::handle(Request& request, DispatchInfo* info) const {
   auto match = resolve(request, false);
   auto invoke = [&](const Handler& handler) -> Response {

@@ -347,6 +347,10 @@ class Channel final : public detail::WebSocketChannel {
     std::lock_guard lock(mutex_);
     return state_ == State::Open;
   }
+  std::size_t queued() const override {
+    std::lock_guard lock(mutex_);
+    return queued_;
+  }
 
   void open() { setState(State::Open); }
   void markClosing() {

@@ -28,4 +28,9 @@ bool WebSocketSession::isOpen() const {
   return channel && channel->isOpen();
 }
 
+std::size_t WebSocketSession::queuedMessages() const {
+  auto channel = this->channel();
+  return channel ? channel->queued() : 0;
+}
+
 }  // namespace ait::http

@@ -80,6 +80,15 @@ class Writer {
     if (!std::isfinite(value)) invalid(name, "not a finite number");
     scalar(std::bit_cast<std::uint64_t>(value));
   }
+  void put(std::string_view name, float value) noexcept {
+    if (!std::isfinite(value)) invalid(name, "not a finite number");
+    scalar(std::bit_cast<std::uint32_t>(value));
+  }
+  // Fixed arrays are written whole, element by element.
+  template <class T, std::size_t N>
+  void put(std::string_view name, const std::array<T, N>& values) noexcept {
+    for (const auto& value : values) put(name, value);
+  }
   template <class Tag>
   void put(std::string_view name, FixedPoint<Tag> value) noexcept {
     if (!value.hasValidScale()) invalid(name, "scale above 18");
@@ -199,6 +208,22 @@ class Reader {
       fail(name, "not a finite number");
     }
   }
+  void get(std::string_view name, float& value) {
+    std::uint32_t raw = 0;
+    if (!scalar(name, raw)) return;
+    value = std::bit_cast<float>(raw);
+    if (!std::isfinite(value)) {
+      pos_ -= sizeof(raw);
+      fail(name, "not a finite number");
+    }
+  }
+  template <class T, std::size_t N>
+  void get(std::string_view name, std::array<T, N>& values) {
+    for (auto& value : values) {
+      if (error_) return;
+      get(name, value);
+    }
+  }
   template <class Tag>
   void get(std::string_view name, FixedPoint<Tag>& value) {
     std::uint64_t mantissa = 0;
@@ -290,6 +315,8 @@ struct MaxSizer {
       return 1;
     } else if constexpr (schema::IsOptional<T>::value) {
       return 1 + sizeOf(typename T::value_type{});
+    } else if constexpr (schema::IsArray<T>::value) {
+      return std::tuple_size_v<T> * sizeOf(typename T::value_type{});
     } else {
       static_assert(std::is_arithmetic_v<T>);
       return sizeof(T);
@@ -366,7 +393,8 @@ constexpr auto kDecoderById = [] {
   return index;
 }();
 static_assert(kEventTypeCount < 0xff);
-static_assert(std::to_underlying(EventType::ReconciliationResult) < kIdSpace);
+static_assert(std::to_underlying(EventType::Alert) < kIdSpace);
+static_assert(std::to_underlying(EventType::Decision) < kIdSpace);
 
 const Decoder* findDecoder(std::uint16_t typeId) noexcept {
   if (typeId >= kIdSpace || kDecoderById[typeId] == 0xff) return nullptr;

@@ -61,6 +61,14 @@ class JsonWriter {
   static json render(std::uint32_t value) { return value; }
   static json render(std::uint64_t value) { return value; }
   static json render(double value) { return value; }
+  // A float is shown as the shortest decimal that reads back to the same float.
+  static json render(float value) { return std::stod(fmt::format("{}", value)); }
+  template <class T, std::size_t N>
+  static json render(const std::array<T, N>& values) {
+    json list = json::array();
+    for (const auto& value : values) list.push_back(render(value));
+    return list;
+  }
 
   json& out_;
 };
@@ -164,7 +172,7 @@ class JsonReader {
 
   template <class T>
   static constexpr bool mayBeOmitted() {
-    return schema::IsOptional<T>::value || schema::IsId<T>::value ||
+    return schema::IsOptional<T>::value || schema::IsId<T>::value || schema::IsArray<T>::value ||
            schema::IsFixedString<T>::value || std::is_same_v<T, InstrumentId>;
   }
 
@@ -362,6 +370,26 @@ class JsonReader {
       return false;
     }
     out = value.get<double>();
+    return true;
+  }
+  bool read(std::string_view name, const json& value, float& out) {
+    double wide = 0;
+    if (!read(name, value, wide)) return false;
+    out = static_cast<float>(wide);
+    return true;
+  }
+  // A fixed array from a JSON array of at most N values; the rest keep their defaults.
+  template <class T, std::size_t N>
+  bool read(std::string_view name, const json& value, std::array<T, N>& out) {
+    if (!value.is_array() || value.size() > N) {
+      fail(name, fmt::format("expected an array of at most {} values, found {}", N,
+                             value.is_array() ? fmt::format("{} values", value.size())
+                                              : describeType(value)));
+      return false;
+    }
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if (!read(name, value[i], out[i])) return false;
+    }
     return true;
   }
 

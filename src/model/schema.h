@@ -232,6 +232,44 @@ constexpr void fields(V& v, Like<ReconciliationResult> auto& e) {
   v("detail", e.detail);
 }
 
+template <class V>
+constexpr void fields(V& v, Like<TradingStateChanged> auto& e) {
+  v("account", e.account);
+  v("state", e.state);
+  v("cause", e.cause);
+  v("detail", e.detail);
+}
+
+template <class V>
+constexpr void fields(V& v, Like<Alert> auto& e) {
+  v("severity", e.severity);
+  v("source", e.source);
+  v("code", e.code);
+  v("text", e.text);
+}
+
+template <class V>
+constexpr void fields(V& v, Like<Decision> auto& e) {
+  v("strategy", e.strategy);
+  v("instrument", e.instrument);
+  v("decision_sequence", e.decisionSequence);
+  v("inputs_hash", e.inputsHash);
+  v("signal", e.signal);
+  v("ensemble", e.ensemble);
+  v("score", e.score);
+  v("confidence", e.confidence);
+  v("latency_ns", e.latencyNs);
+  v("flags", e.flags);
+  v("model_count", e.modelCount);
+  v("used_mask", e.usedMask);
+  v("model_keys", e.modelKeys);
+  v("model_status", e.modelStatus);
+  v("model_values", e.modelValues);
+  v("model_scores", e.modelScores);
+  v("model_weights", e.modelWeights);
+  v("model_latency_ns", e.modelLatencyNs);
+}
+
 template <class T>
 struct IsOptional : std::false_type {};
 template <class T>
@@ -246,6 +284,11 @@ template <class T>
 struct IsFixedString : std::false_type {};
 template <std::size_t N>
 struct IsFixedString<FixedString<N>> : std::true_type {};
+
+template <class T>
+struct IsArray : std::false_type {};
+template <class T, std::size_t N>
+struct IsArray<std::array<T, N>> : std::true_type {};
 
 template <class T>
 struct IsFixedPoint : std::false_type {};

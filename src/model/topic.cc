@@ -39,6 +39,9 @@ std::string_view fixedTopic(EventType type) {
     case EventType::ServiceStatus: return "system.service_status";
     case EventType::GapDetected: return "system.gap_detected";
     case EventType::ReconciliationResult: return "system.reconciliation_result";
+    case EventType::TradingStateChanged: return "system.trading_state";
+    case EventType::Alert: return "system.alert";
+    case EventType::Decision: return "ai.decisions";
     case EventType::Tick:
     case EventType::Bar: break;
   }

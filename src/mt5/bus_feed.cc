@@ -47,7 +47,11 @@ class BusFeed final : public Feed {
       : state_(std::move(state)),
         normaliser_(std::string(source), state_->validation, state_->clock, state_->registry),
         inferDigits_(inferDigits),
-        publish_(publishFn) {
+        publish_(publishFn),
+        latency_(state_->registry.histogram(
+            "ait_data_publish_latency_seconds",
+            "Time from a tick's source time (ts_event) to its hand-over to the bus, live sources",
+            {{"source", std::string(source)}})) {
     for (const auto& spec : state_->instruments) (void)normaliser_.addInstrument(spec);
   }
 
@@ -81,7 +85,10 @@ class BusFeed final : public Feed {
     if (outcome.gap) {
       if (auto ok = publish(model::Event(gap_)); !ok) return ok;
     }
-    return publish(model::Event(tick_));
+    auto published = publish(model::Event(tick_));
+    // The terminal's clock, not ours: skew between the two shows up here too.
+    if (published) latency_.observeNs(state_->clock.now() - tick_.header.tsEvent);
+    return published;
   }
 
   Expected<void> publish(const model::Event& event) override {
@@ -96,6 +103,7 @@ class BusFeed final : public Feed {
   data::Normaliser normaliser_;
   bool inferDigits_;
   PublishFn publish_;
+  metrics::Histogram& latency_;
   model::Tick tick_;
   model::GapDetected gap_;
 };

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <unordered_map>
 
 #include "ait/http/websocket.h"
@@ -96,6 +97,34 @@ struct CompatConnection::Impl {
     } else {
       stats.ticksRejected.inc();
     }
+  }
+
+  // Answers `error` for a message whose fields did not convert.
+  void badField(std::vector<std::string>& replies, const ErrorCode& code, std::string_view message,
+                std::string_view type, std::string_view field = {}) {
+    stats.badField.inc();
+    error(replies, code, message, type, field);
+  }
+
+  // Publishes the event, or answers `error` with why the platform did not take it.
+  bool publishOrRefuse(const model::Event& event, std::string_view type,
+                       std::vector<std::string>& replies) {
+    auto published = feed->publish(event);
+    if (published) return true;
+    countError(published.error());
+    error(replies, published.error().code(), published.error().message(), type);
+    return false;
+  }
+
+  // A message listing entries under `key`: the array, or nullopt after answering `error`.
+  std::optional<simdjson::dom::array> entriesOf(simdjson::dom::object data, std::string_view type,
+                                                std::string_view key,
+                                                std::vector<std::string>& replies) {
+    detail::FieldReader reader(data);
+    auto entries = reader.array(key);
+    if (reader.ok()) return entries;
+    badField(replies, errors::kBadField, reader.problem(), type, reader.field());
+    return std::nullopt;
   }
 
   bool handle(std::string_view frame, std::vector<std::string>& replies) {
@@ -210,9 +239,7 @@ struct CompatConnection::Impl {
       }
     }
     if (!reader.ok()) {
-      stats.badField.inc();
-      error(replies, errors::kBadField, reader.problem(), type, reader.field());
-      return;
+      return badField(replies, errors::kBadField, reader.problem(), type, reader.field());
     }
     quote.flags = model::kTickBid | model::kTickAsk;
     if (quote.last > 0) quote.flags |= model::kTickLast;
@@ -230,16 +257,8 @@ struct CompatConnection::Impl {
   void account(simdjson::dom::object data, std::string_view type,
                std::vector<std::string>& replies) {
     auto state = detail::accountFrom(data, context);
-    if (!state) {
-      stats.badField.inc();
-      error(replies, state.error().code(), state.error().message(), type);
-      return;
-    }
-    if (auto published = feed->publish(*state); !published) {
-      countError(published.error());
-      error(replies, published.error().code(), published.error().message(), type);
-      return;
-    }
+    if (!state) return badField(replies, state.error().code(), state.error().message(), type);
+    if (!publishOrRefuse(*state, type, replies)) return;
     context.account = state->account;
     context.currency = state->currency;
     ok(replies, "account_info_processed", {{"login", state->account.view()}});
@@ -248,17 +267,12 @@ struct CompatConnection::Impl {
   template <class Convert>
   void list(simdjson::dom::object data, std::string_view type, std::string_view key,
             std::vector<std::string>& replies, Convert&& convert) {
-    detail::FieldReader reader(data);
-    auto entries = reader.array(key);
-    if (!reader.ok()) {
-      stats.badField.inc();
-      error(replies, errors::kBadField, reader.problem(), type, reader.field());
-      return;
-    }
+    auto entries = entriesOf(data, type, key, replies);
+    if (!entries) return;
     std::size_t accepted = 0;
     std::vector<std::string> problems;
     std::size_t index = 0;
-    for (auto element : entries) {
+    for (auto element : *entries) {
       simdjson::dom::object entry;
       Expected<model::Event> event =
           element.get_object().get(entry) == simdjson::SUCCESS
@@ -288,28 +302,15 @@ struct CompatConnection::Impl {
 
   void history(simdjson::dom::object data, std::string_view type, std::string_view key,
                std::vector<std::string>& replies) {
-    detail::FieldReader reader(data);
-    auto entries = reader.array(key);
-    if (!reader.ok()) {
-      stats.badField.inc();
-      error(replies, errors::kBadField, reader.problem(), type, reader.field());
-      return;
-    }
-    ok(replies, fmt::format("{}_processed", type), {{"count", entries.size()}});
+    auto entries = entriesOf(data, type, key, replies);
+    if (!entries) return;
+    ok(replies, fmt::format("{}_processed", type), {{"count", entries->size()}});
   }
 
   void single(simdjson::dom::object, std::string_view type, std::vector<std::string>& replies,
               Expected<model::Event> event) {
-    if (!event) {
-      stats.badField.inc();
-      error(replies, event.error().code(), event.error().message(), type);
-      return;
-    }
-    if (auto published = feed->publish(*event); !published) {
-      countError(published.error());
-      error(replies, published.error().code(), published.error().message(), type);
-      return;
-    }
+    if (!event) return badField(replies, event.error().code(), event.error().message(), type);
+    if (!publishOrRefuse(*event, type, replies)) return;
     ok(replies, fmt::format("{}_processed", type), {{"status", "recorded"}});
   }
 };

@@ -50,6 +50,12 @@ std::int32_t OrderBook::add(const Order& order) noexcept {
   return index;
 }
 
+std::int32_t OrderBook::restore(const Order& order) noexcept {
+  const std::int32_t index = add(order);
+  if (index >= 0 && isTerminal(order.status)) dropLive(static_cast<std::uint32_t>(index));
+  return index;
+}
+
 void OrderBook::dropLive(std::uint32_t index) noexcept {
   for (std::size_t i = live_.size(); i-- > 0;) {
     if (live_[i] == index) {

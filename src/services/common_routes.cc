@@ -8,6 +8,20 @@ namespace ait::services {
 
 void addCommonRoutes(http::Router& router, const hub::Hub& hub, std::string serviceName,
                      metrics::Registry& metrics, ErrorRegistry& errors) {
+  addProbeRoutes(router, hub, std::move(serviceName), metrics);
+
+  router.get("/api/v1/errors", [&errors](const http::Request&) {
+    return http::Response::json(200, errors.toJson());
+  });
+
+  router.get("/api/v1/services", [&hub](const http::Request&) {
+    return http::Response::json(200, {{"services", hub::toJson(hub.services())},
+                                      {"health", hub::toJson(hub.health())}});
+  });
+}
+
+void addProbeRoutes(http::Router& router, const hub::Hub& hub, std::string serviceName,
+                    metrics::Registry& metrics) {
   router.get("/health", [&hub, serviceName](const http::Request&) {
     auto health = hub.serviceHealth(serviceName);
     if (!health) {
@@ -34,15 +48,6 @@ void addCommonRoutes(http::Router& router, const hub::Hub& hub, std::string serv
 
   router.get("/metrics", [&metrics](const http::Request&) {
     return http::Response::text(200, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
-  });
-
-  router.get("/api/v1/errors", [&errors](const http::Request&) {
-    return http::Response::json(200, errors.toJson());
-  });
-
-  router.get("/api/v1/services", [&hub](const http::Request&) {
-    return http::Response::json(200, {{"services", hub::toJson(hub.services())},
-                                      {"health", hub::toJson(hub.health())}});
   });
 }
 

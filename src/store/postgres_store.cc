@@ -8,9 +8,12 @@
 #include <fmt/format.h>
 
 #include "ait/store/errors.h"
+#include "pg.h"
 #include "rows.h"
 
 namespace ait::store {
+
+using namespace pg;
 
 namespace {
 
@@ -81,173 +84,9 @@ struct Migration {
 };
 constexpr std::array<Migration, 1> kMigrations{{{1, kMigration1}}};
 
-struct ResultDeleter {
-  void operator()(PGresult* r) const noexcept { PQclear(r); }
-};
-using Result = std::unique_ptr<PGresult, ResultDeleter>;
-
-// Runs sql with text parameters (NULL for nullopt); fails with the server's message.
-Expected<Result> run(pg_conn* conn, std::string_view sql,
-                     std::initializer_list<std::optional<std::string>> params = {}) {
-  std::vector<const char*> values;
-  values.reserve(params.size());
-  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-  const std::string text(sql);
-  Result result(PQexecParams(conn, text.c_str(), static_cast<int>(values.size()), nullptr,
-                             values.data(), nullptr, nullptr, 0));
-  const auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    std::string message = PQerrorMessage(conn);
-    while (!message.empty() && message.back() == '\n') message.pop_back();
-    return fail(errors::kBackend, fmt::format("postgresql: {}", message));
-  }
-  return result;
-}
-
-// Runs a migration script (several statements, no parameters: PQexecParams takes only one).
-Expected<void> runScript(pg_conn* conn, std::string_view sql) {
-  const std::string text(sql);
-  Result result(PQexec(conn, text.c_str()));
-  if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
-    std::string message = PQerrorMessage(conn);
-    while (!message.empty() && message.back() == '\n') message.pop_back();
-    return fail(errors::kBackend, fmt::format("postgresql: {}", message));
-  }
-  return {};
-}
-
-// Runs body between BEGIN and COMMIT, rolling back when it fails.
-Expected<void> inTransaction(pg_conn* conn, const std::function<Expected<void>()>& body) {
-  if (auto r = run(conn, "BEGIN"); !r) return Unexpected(r.error());
-  if (auto done = body(); !done) {
-    (void)run(conn, "ROLLBACK");
-    return done;
-  }
-  if (auto r = run(conn, "COMMIT"); !r) return Unexpected(r.error());
-  return {};
-}
-
-std::string text(const PGresult* r, int row, int col) {
-  return PQgetisnull(r, row, col) ? std::string() : std::string(PQgetvalue(r, row, col));
-}
-
-std::optional<std::string> num(std::int64_t v) { return std::to_string(v); }
-
-// Runs body inside a transaction on a leased connection; a broken connection is discarded.
-template <class F>
-auto withConnection(PostgresPool& pool, F&& body) -> decltype(body(std::declval<pg_conn*>())) {
-  auto lease = pool.acquire();
-  if (!lease) return Unexpected(lease.error());
-  auto result = body(lease->get());
-  if (!result && PQstatus(lease->get()) != CONNECTION_OK) lease->discard();
-  return result;
-}
-
 }  // namespace
 
-PostgresPool::PostgresPool(PostgresSettings settings)
-    : settings_(std::move(settings)),
-      idleGauge_(metrics::Registry::global().gauge("ait_store_pool_idle", "Idle pooled connections",
-                                                   {{"backend", "postgresql"}})),
-      inUseGauge_(metrics::Registry::global().gauge("ait_store_pool_in_use", "Pooled connections in use",
-                                                    {{"backend", "postgresql"}})),
-      waits_(metrics::Registry::global().counter("ait_store_pool_waits_total",
-                                                 "Acquires that had to wait for a connection",
-                                                 {{"backend", "postgresql"}})),
-      errors_(metrics::Registry::global().counter("ait_store_pool_errors_total",
-                                                  "Failed connection attempts and broken connections",
-                                                  {{"backend", "postgresql"}})),
-      waitTime_(metrics::Registry::global().histogram("ait_store_pool_wait_seconds",
-                                                      "Time to acquire a pooled connection",
-                                                      {{"backend", "postgresql"}})) {}
-
-PostgresPool::~PostgresPool() {
-  std::lock_guard lock(mutex_);
-  for (pg_conn* conn : idle_) PQfinish(conn);
-  idle_.clear();
-}
-
-PostgresPool::Lease::~Lease() {
-  if (conn_ != nullptr) pool_->release(conn_, broken_);
-}
-
-Expected<pg_conn*> PostgresPool::connect() {
-  // The configured string may be key=value pairs or a postgresql:// URI; expand_dbname reads
-  // either, and the timeout is added as its own parameter.
-  const std::string timeout = std::to_string(settings_.connectTimeout.count());
-  const char* keywords[] = {"dbname", "connect_timeout", nullptr};
-  const char* values[] = {settings_.conninfo.c_str(), timeout.c_str(), nullptr};
-  pg_conn* conn = PQconnectdbParams(keywords, values, 1);
-  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
-    std::string message = conn != nullptr ? PQerrorMessage(conn) : "out of memory";
-    while (!message.empty() && message.back() == '\n') message.pop_back();
-    PQfinish(conn);
-    errors_.inc();
-    return fail(errors::kBackend, fmt::format("postgresql: cannot connect: {}", message));
-  }
-  return conn;
-}
-
-Expected<PostgresPool::Lease> PostgresPool::acquire() {
-  const auto started = std::chrono::steady_clock::now();
-  std::unique_lock lock(mutex_);
-  bool waited = false;
-  while (true) {
-    while (!idle_.empty()) {
-      pg_conn* conn = idle_.back();
-      idle_.pop_back();
-      if (PQstatus(conn) == CONNECTION_OK) {
-        ++inUse_;
-        idleGauge_.set(static_cast<double>(idle_.size()));
-        inUseGauge_.set(static_cast<double>(inUse_));
-        waitTime_.observeNs((std::chrono::steady_clock::now() - started).count());
-        return Lease(this, conn);
-      }
-      PQfinish(conn);  // broken while idle: drop it and try the next
-      errors_.inc();
-    }
-    if (idle_.size() + inUse_ < settings_.maxConnections) {
-      ++inUse_;  // reserve the slot, connect without holding the lock
-      lock.unlock();
-      auto conn = connect();
-      lock.lock();
-      if (!conn) {
-        --inUse_;
-        available_.notify_one();
-        return Unexpected(conn.error());
-      }
-      inUseGauge_.set(static_cast<double>(inUse_));
-      return Lease(this, *conn);
-    }
-    if (!waited) {
-      waits_.inc();
-      waited = true;
-    }
-    if (available_.wait_until(lock, started + settings_.acquireTimeout) == std::cv_status::timeout) {
-      return fail(errors::kBackend, fmt::format("postgresql: no connection free within {} ms ({} in use)",
-                                                settings_.acquireTimeout.count(), inUse_));
-    }
-  }
-}
-
-void PostgresPool::release(pg_conn* conn, bool broken) {
-  std::lock_guard lock(mutex_);
-  --inUse_;
-  if (broken || PQstatus(conn) != CONNECTION_OK || PQtransactionStatus(conn) != PQTRANS_IDLE) {
-    PQfinish(conn);
-    errors_.inc();
-  } else {
-    idle_.push_back(conn);
-  }
-  idleGauge_.set(static_cast<double>(idle_.size()));
-  inUseGauge_.set(static_cast<double>(inUse_));
-  available_.notify_one();
-}
-
-PostgresPool::Stats PostgresPool::stats() const {
-  std::lock_guard lock(mutex_);
-  return {idle_.size(), inUse_};
-}
+PostgresEventStore::PostgresEventStore(const PostgresSettings& settings) : pool_(makePool(settings)) {}
 
 Expected<std::unique_ptr<PostgresEventStore>> PostgresEventStore::open(const PostgresSettings& settings) {
   std::unique_ptr<PostgresEventStore> store(new PostgresEventStore(settings));
@@ -412,13 +251,13 @@ Json readRows(const PGresult* r, std::initializer_list<const char*> names, std::
 }
 }  // namespace
 
-Expected<nlohmann::json> PostgresEventStore::orders(std::uint32_t tenant, std::size_t limit) {
+Expected<nlohmann::json> PostgresEventStore::orders(model::TenantId tenant, std::size_t limit) {
   return withConnection(pool_, [&](pg_conn* conn) -> Expected<nlohmann::json> {
     auto r = run(conn,
                  "SELECT client_order_id, account, symbol, side, order_type, quantity, price, "
                  "venue_order_id, status, leaves_quantity, reason, last_seq FROM orders "
                  "WHERE tenant = $1 ORDER BY last_seq DESC LIMIT $2",
-                 {num(tenant), num(static_cast<std::int64_t>(limit))});
+                 {num(tenant.value), num(static_cast<std::int64_t>(limit))});
     if (!r) return Unexpected(r.error());
     return readRows(r->get(),
                     {"client_order_id", "account", "symbol", "side", "order_type", "quantity", "price",
@@ -427,12 +266,12 @@ Expected<nlohmann::json> PostgresEventStore::orders(std::uint32_t tenant, std::s
   });
 }
 
-Expected<nlohmann::json> PostgresEventStore::fills(std::uint32_t tenant, std::size_t limit) {
+Expected<nlohmann::json> PostgresEventStore::fills(model::TenantId tenant, std::size_t limit) {
   return withConnection(pool_, [&](pg_conn* conn) -> Expected<nlohmann::json> {
     auto r = run(conn,
                  "SELECT seq, client_order_id, trade_id, account, symbol, side, quantity, price, "
                  "commission, ts_event FROM fills WHERE tenant = $1 ORDER BY seq DESC LIMIT $2",
-                 {num(tenant), num(static_cast<std::int64_t>(limit))});
+                 {num(tenant.value), num(static_cast<std::int64_t>(limit))});
     if (!r) return Unexpected(r.error());
     return readRows(r->get(),
                     {"sequence", "client_order_id", "trade_id", "account", "symbol", "side", "quantity",
@@ -441,14 +280,14 @@ Expected<nlohmann::json> PostgresEventStore::fills(std::uint32_t tenant, std::si
   });
 }
 
-Expected<nlohmann::json> PostgresEventStore::ticks(std::uint32_t tenant, std::string_view symbol,
+Expected<nlohmann::json> PostgresEventStore::ticks(model::TenantId tenant, std::string_view symbol,
                                                    std::int64_t fromNs, std::int64_t toNs,
                                                    std::size_t limit) {
   return withConnection(pool_, [&](pg_conn* conn) -> Expected<nlohmann::json> {
     auto r = run(conn,
                  "SELECT seq, ts_event, bid, ask, last, volume FROM ticks WHERE tenant = $1 AND "
                  "symbol = $2 AND ts_event >= $3 AND ts_event < $4 ORDER BY ts_event LIMIT $5",
-                 {num(tenant), std::string(symbol), num(fromNs), num(toNs), num(static_cast<std::int64_t>(limit))});
+                 {num(tenant.value), std::string(symbol), num(fromNs), num(toNs), num(static_cast<std::int64_t>(limit))});
     if (!r) return Unexpected(r.error());
     return readRows(r->get(), {"sequence", "ts_event_ns", "bid", "ask", "last", "volume"},
                     {true, true, false, false, false, false});

@@ -195,13 +195,13 @@ Expected<void> SqliteEventStore::ping() {
   return {};
 }
 
-Expected<nlohmann::json> SqliteEventStore::orders(std::uint32_t tenant, std::size_t limit) {
+Expected<nlohmann::json> SqliteEventStore::orders(model::TenantId tenant, std::size_t limit) {
   std::lock_guard lock(mutex_);
   Statement st(db_->handle(),
                "SELECT client_order_id, account, symbol, side, order_type, quantity, price, "
                "venue_order_id, status, leaves_quantity, reason, last_seq FROM orders "
                "WHERE tenant = ?1 ORDER BY last_seq DESC LIMIT ?2");
-  st.bind(1, static_cast<std::int64_t>(tenant)).bind(2, static_cast<std::int64_t>(limit));
+  st.bind(1, static_cast<std::int64_t>(tenant.value)).bind(2, static_cast<std::int64_t>(limit));
   Json out = Json::array();
   int rc;
   while ((rc = st.step()) == SQLITE_ROW) {
@@ -215,12 +215,12 @@ Expected<nlohmann::json> SqliteEventStore::orders(std::uint32_t tenant, std::siz
   return out;
 }
 
-Expected<nlohmann::json> SqliteEventStore::fills(std::uint32_t tenant, std::size_t limit) {
+Expected<nlohmann::json> SqliteEventStore::fills(model::TenantId tenant, std::size_t limit) {
   std::lock_guard lock(mutex_);
   Statement st(db_->handle(),
                "SELECT seq, client_order_id, trade_id, account, symbol, side, quantity, price, "
                "commission, ts_event FROM fills WHERE tenant = ?1 ORDER BY seq DESC LIMIT ?2");
-  st.bind(1, static_cast<std::int64_t>(tenant)).bind(2, static_cast<std::int64_t>(limit));
+  st.bind(1, static_cast<std::int64_t>(tenant.value)).bind(2, static_cast<std::int64_t>(limit));
   Json out = Json::array();
   int rc;
   while ((rc = st.step()) == SQLITE_ROW) {
@@ -233,14 +233,14 @@ Expected<nlohmann::json> SqliteEventStore::fills(std::uint32_t tenant, std::size
   return out;
 }
 
-Expected<nlohmann::json> SqliteEventStore::ticks(std::uint32_t tenant, std::string_view symbol,
+Expected<nlohmann::json> SqliteEventStore::ticks(model::TenantId tenant, std::string_view symbol,
                                                  std::int64_t fromNs, std::int64_t toNs,
                                                  std::size_t limit) {
   std::lock_guard lock(mutex_);
   Statement st(db_->handle(),
                "SELECT seq, ts_event, bid, ask, last, volume FROM ticks WHERE tenant = ?1 AND "
                "symbol = ?2 AND ts_event >= ?3 AND ts_event < ?4 ORDER BY ts_event LIMIT ?5");
-  st.bind(1, static_cast<std::int64_t>(tenant)).bind(2, symbol).bind(3, fromNs).bind(4, toNs)
+  st.bind(1, static_cast<std::int64_t>(tenant.value)).bind(2, symbol).bind(3, fromNs).bind(4, toNs)
       .bind(5, static_cast<std::int64_t>(limit));
   Json out = Json::array();
   int rc;

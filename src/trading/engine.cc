@@ -1,5 +1,6 @@
 #include "ait/trading/engine.h"
 
+#include <algorithm>
 #include <array>
 
 #include <fmt/format.h>
@@ -53,19 +54,6 @@ Expected<std::uint32_t> TradingEngine::addAccount(model::TenantId tenant, model:
   return index;
 }
 
-template <class E>
-E TradingEngine::orderEvent(const oms::Order& order) const noexcept {
-  E e{};
-  e.header.tenant = order.tenant;
-  e.header.tsEvent = now_;
-  e.header.tsRecv = now_;
-  e.clientOrderId = order.clientOrderId;
-  e.account = order.account;
-  e.instrument = order.instrument;
-  if constexpr (requires { e.venueOrderId; }) e.venueOrderId = order.venueOrderId;
-  return e;
-}
-
 void TradingEngine::advanceClock(TimestampNs ts) noexcept {
   if (ts > now_) now_ = ts;
 }
@@ -90,7 +78,11 @@ void TradingEngine::rollover(TimestampNs ts) noexcept {
 void TradingEngine::emit(model::Event event) noexcept {
   auto& header = model::headerOf(event);
   if (header.tsEvent == 0) header.tsEvent = now_;
-  if (header.tsRecv == 0) header.tsRecv = now_;
+  if (config_.wallClock != nullptr) {
+    header.tsRecv = config_.wallClock->now();
+  } else if (header.tsRecv == 0) {
+    header.tsRecv = now_;
+  }
   header.sequence = 0;
   if (!recorder_.record(event)) {
     // Without a journal nothing new may be promised: stop new orders everywhere.
@@ -152,7 +144,9 @@ SubmitResult TradingEngine::submit(const model::SubmitOrder& command) noexcept {
   if (reason != risk::DenyReason::None) {
     risk_.countDenial(reason);
   } else {
+    const risk::TradingState before = risk_.accountRisk(order.accountIndex).state;
     reason = risk_.check(order, now_);
+    reportBreach(order.accountIndex, before);
   }
   result.denied = reason;
   if (reason != risk::DenyReason::None) {
@@ -288,6 +282,8 @@ void TradingEngine::apply(const model::Event& event) noexcept {
         using E = std::remove_cvref_t<decltype(e)>;
         if constexpr (std::is_same_v<E, model::SubmitOrder>) {
           applySubmit(e);
+        } else if constexpr (std::is_same_v<E, model::TradingStateChanged>) {
+          applyState(e);
         } else if constexpr (std::is_same_v<E, model::OrderFilled>) {
           applyFill(e);
         } else if constexpr (std::is_same_v<E, model::OrderSubmitted> ||
@@ -448,8 +444,22 @@ void TradingEngine::afterVenueEvent(const model::Event& event) noexcept {
           }
         }
       }
+      // The account after the fill: analytics builds equity curves from these.
+      model::AccountState state{};
+      state.header.tenant = order.tenant;
+      state.account = order.account;
+      state.currency = account.currency;
+      const std::int64_t equity = portfolio_.equity(order.accountIndex);
+      const std::int64_t margin = portfolio_.marginUsed(order.accountIndex);
+      state.balance = portfolio::money(account.balance);
+      state.equity = portfolio::money(equity);
+      state.margin = portfolio::money(margin);
+      state.freeMargin = portfolio::money(equity - margin);
+      emit(state);
     }
+    const risk::TradingState before = risk_.accountRisk(order.accountIndex).state;
     risk_.observe(order.accountIndex, now_);
+    reportBreach(order.accountIndex, before);
     // OCO where the venue lacks it: the first fill cancels the rest of the group.
     if (!order.ocoGroup.empty() && venue_ != nullptr && !venue_->capabilities().oco) {
       for (std::uint32_t other : book_.live()) {
@@ -552,7 +562,11 @@ void TradingEngine::finishReplay() noexcept {
       }
     }
   }
-  for (std::uint32_t a = 0; a < portfolio_.accountCount(); ++a) risk_.observe(a, now_);
+  for (std::uint32_t a = 0; a < portfolio_.accountCount(); ++a) {
+    const risk::TradingState before = risk_.accountRisk(a).state;
+    risk_.observe(a, now_);
+    reportBreach(a, before);
+  }
   drain();
   // A parent that finished filling just before the restart may still miss its legs.
   for (std::uint32_t i = 0; i < book_.size(); ++i) {
@@ -565,14 +579,73 @@ void TradingEngine::finishReplay() noexcept {
   drain();
 }
 
+void TradingEngine::reportBreach(std::uint32_t account, risk::TradingState before) noexcept {
+  const risk::AccountRisk& r = risk_.accountRisk(account);
+  if (replaying_ || r.state == before ||
+      (r.cause != risk::HaltCause::DailyLoss && r.cause != risk::HaltCause::Drawdown)) {
+    return;
+  }
+  const auto& a = portfolio_.account(account);
+  const bool daily = r.cause == risk::HaltCause::DailyLoss;
+  model::TradingStateChanged change{};
+  change.header.tenant = a.tenant;
+  change.account = a.id;
+  change.state = model::TradingMode::ReducingOnly;
+  change.cause = daily ? model::StateCause::DailyLoss : model::StateCause::Drawdown;
+  change.detail = model::Text::truncated(daily ? "daily loss limit reached" : "drawdown limit reached");
+  emit(change);
+  model::Alert alert{};
+  alert.header.tenant = a.tenant;
+  alert.severity = model::AlertSeverity::Critical;
+  alert.source = model::ServiceName("trading-engine");
+  const ErrorCode& code = daily ? risk::errors::kDailyLoss : risk::errors::kDrawdown;
+  alert.code = model::ReasonCode::truncated(code.code);
+  std::array<char, model::Text::kCapacity> text{};
+  auto written = fmt::format_to_n(text.data(), text.size(), "{}: {} is reducing-only",
+                                  code.title, a.id.view());
+  alert.text = model::Text::truncated(std::string_view(text.data(), std::min(written.size, text.size())));
+  emit(alert);
+}
+
+void TradingEngine::applyState(const model::TradingStateChanged& change) noexcept {
+  for (std::uint32_t a = 0; a < portfolio_.accountCount(); ++a) {
+    const auto& account = portfolio_.account(a);
+    if (account.tenant != change.header.tenant) continue;
+    if (!change.account.empty() && account.id != change.account) continue;
+    switch (change.state) {
+      case model::TradingMode::Active: risk_.resume(a, change.header.tsEvent); break;
+      case model::TradingMode::ReducingOnly:
+      case model::TradingMode::Halted: {
+        const risk::HaltCause cause = change.cause == model::StateCause::DailyLoss ? risk::HaltCause::DailyLoss
+                                      : change.cause == model::StateCause::Drawdown
+                                          ? risk::HaltCause::Drawdown
+                                          : risk::HaltCause::Manual;
+        risk_.setState(a, change.state == model::TradingMode::Halted ? risk::TradingState::Halted
+                                                                    : risk::TradingState::ReducingOnly,
+                       cause);
+        break;
+      }
+    }
+  }
+}
+
 void TradingEngine::setTradingState(model::TenantId tenant, risk::TradingState state) noexcept {
-  risk_.setTenantState(tenant, state, risk::HaltCause::Manual);
+  for (std::uint32_t a = 0; a < portfolio_.accountCount(); ++a) {
+    const auto& account = portfolio_.account(a);
+    if (account.tenant != tenant) continue;
+    model::TradingStateChanged change{};
+    change.header.tenant = tenant;
+    change.account = account.id;
+    change.state = state == risk::TradingState::Halted         ? model::TradingMode::Halted
+                   : state == risk::TradingState::ReducingOnly ? model::TradingMode::ReducingOnly
+                                                               : model::TradingMode::Active;
+    change.cause = model::StateCause::Manual;
+    emit(change);
+  }
 }
 
 void TradingEngine::resume(model::TenantId tenant) noexcept {
-  for (std::uint32_t a = 0; a < portfolio_.accountCount(); ++a) {
-    if (portfolio_.account(a).tenant == tenant) risk_.resume(a, now_);
-  }
+  setTradingState(tenant, risk::TradingState::Active);
 }
 
 }  // namespace ait::trading

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "ait/http/caller.h"
 #include "ait/log/log.h"
 #include "ait/model/codec.h"
 #include "ait/model/json.h"
@@ -30,19 +31,12 @@ http::Response jsonResponse(int status, std::string body) {
   return response;
 }
 
-Expected<model::TenantId> tenantOf(const http::Request& request, const json* body) {
-  if (auto header = request.header("X-Tenant-Id")) {
-    std::uint32_t value = 0;
-    auto [end, ec] = std::from_chars(header->data(), header->data() + header->size(), value);
-    if (ec != std::errc{} || end != header->data() + header->size()) {
-      return fail(errors::kBadRequest, fmt::format("X-Tenant-Id '{}' is not a tenant number", *header));
-    }
-    return model::TenantId{value};
-  }
-  if (body != nullptr && body->contains("tenant_id") && (*body)["tenant_id"].is_number_unsigned()) {
-    return model::TenantId{(*body)["tenant_id"].get<std::uint32_t>()};
-  }
-  return model::TenantId{0};
+// The tenant comes only from the verified caller (the gateway in process, or its signed
+// identity token); a client cannot name one.
+Expected<model::TenantId> tenantOf(const http::Request& request) {
+  auto caller = http::callerOf(request);
+  if (!caller) return Unexpected(caller.error());
+  return model::TenantId{caller->tenant};
 }
 
 Expected<json> parseBody(const http::Request& request) {
@@ -68,7 +62,10 @@ model::ServiceStatus queryOf(model::TenantId tenant, std::string_view text) {
 TradingService::TradingService(engine::Runtime& runtime, TradingSettings settings)
     : runtime_(runtime), settings_(std::move(settings)) {}
 
-TradingService::~TradingService() = default;
+TradingService::~TradingService() {
+  stop();
+  delete pendingSnapshot_.exchange(nullptr);
+}
 
 Expected<std::unique_ptr<TradingService>> TradingService::create(engine::Runtime& runtime,
                                                                  http::Router& router,
@@ -80,6 +77,8 @@ Expected<std::unique_ptr<TradingService>> TradingService::create(engine::Runtime
       return fail(errors::kConfig, added.error().message());
     }
   }
+  // Live events carry wall-clock receive stamps: analytics times the order stages with them.
+  if (s.settings_.engine.wallClock == nullptr) s.settings_.engine.wallClock = &SystemClock::instance();
   EventRecorder& recorder = s;  // the private base is reachable here, not inside make_unique
   s.engine_ = std::make_unique<TradingEngine>(s.catalog_, recorder, s.settings_.engine,
                                               s.settings_.limits);
@@ -103,6 +102,7 @@ bool TradingService::record(model::Event& event) noexcept {
   }
   model::headerOf(event).sequence = *seq;
   lastRecorded_ = *seq;
+  ++sinceSnapshot_;
   return true;
 }
 
@@ -121,6 +121,14 @@ void TradingService::resumeIfNeeded() noexcept {
   if (resumed_) return;
   resumed_ = true;
   engine_->finishReplay();
+  // The venue is authoritative for what it reports: correct what changed while we were down.
+  if (auto report = venue_->report()) {
+    auto summary = engine_->reconcile(*report);
+    log::info(*log::logger("trading"), "reconciled with the venue",
+              {{"orders_checked", std::to_string(summary.ordersChecked)},
+               {"orders_mismatched", std::to_string(summary.ordersMismatched)},
+               {"positions_mismatched", std::to_string(summary.positionsMismatched)}});
+  }
 }
 
 Expected<void> TradingService::subscribe() {
@@ -132,28 +140,34 @@ Expected<void> TradingService::subscribe() {
     } else if (const auto* bar = std::get_if<model::Bar>(&event)) {
       engine_->onBar(*bar);
     }
+    afterEvent(event);
   });
   if (!ok) return Unexpected(ok.error());
   // Commands published as events by other services (signals turned into orders).
   ok = bus.subscribe("orders.submit", [this](const model::Event& event) {
     resumeIfNeeded();
     if (const auto* submit = std::get_if<model::SubmitOrder>(&event)) engine_->submit(*submit);
+    afterEvent(event);
   });
   if (!ok) return Unexpected(ok.error());
   ok = bus.subscribe("orders.cancel", [this](const model::Event& event) {
     resumeIfNeeded();
     if (const auto* cancel = std::get_if<model::CancelOrder>(&event)) engine_->cancel(*cancel);
+    afterEvent(event);
   });
   if (!ok) return Unexpected(ok.error());
   ok = bus.subscribe("orders.modify", [this](const model::Event& event) {
     resumeIfNeeded();
     if (const auto* modify = std::get_if<model::ModifyOrder>(&event)) engine_->modify(*modify);
+    afterEvent(event);
   });
   if (!ok) return Unexpected(ok.error());
   for (std::string_view topic : {"orders.submit", "orders.cancel", "orders.modify",
                                  "system.service_status"}) {
     auto served = bus.serve<EngineReply>(topic, [this](const model::Event& request) {
-      return handleRequest(request);
+      EngineReply reply = handleRequest(request);
+      afterEvent(request);
+      return reply;
     });
     if (!served) return Unexpected(served.error());
   }
@@ -203,8 +217,10 @@ EngineReply TradingService::handleRequest(const model::Event& request) {
   } else if (const auto* status = std::get_if<model::ServiceStatus>(&request)) {
     std::string_view text = status->detail.view();
     auto space = text.find(' ');
-    return query(status->header.tenant, text.substr(0, space),
-                 space == std::string_view::npos ? std::string_view{} : text.substr(space + 1));
+    reply = query(status->header.tenant, text.substr(0, space),
+                  space == std::string_view::npos ? std::string_view{} : text.substr(space + 1));
+    reply.sequence = lastRecorded_;  // halt and resume are journalled: answer once durable
+    return reply;
   } else {
     reply.status = 400;
     reply.body = json{{"error", "not a trading request"}}.dump();
@@ -237,6 +253,24 @@ EngineReply TradingService::query(model::TenantId tenant, std::string_view what,
     engine_->setTradingState(tenant, arg == "reducing_only" ? risk::TradingState::ReducingOnly
                                                             : risk::TradingState::Halted);
     reply.body = render::risk(*engine_, tenant).dump();
+  } else if (what == "reconcile") {
+    auto report = venue_->report();
+    if (tenant.value != 0) {
+      // The venue's whole book is compared: an operator action, not a tenant's.
+      reply.status = 403;
+      reply.body = json{{"error", "reconciliation is for the system tenant (0) only"}}.dump();
+    } else if (!report) {
+      reply.status = 503;
+      reply.body = json{{"error", "the venue cannot report its orders now"}}.dump();
+    } else {
+      auto summary = engine_->reconcile(*report);
+      reply.body = json{{"orders_checked", summary.ordersChecked},
+                        {"orders_mismatched", summary.ordersMismatched},
+                        {"positions_checked", summary.positionsChecked},
+                        {"positions_mismatched", summary.positionsMismatched},
+                        {"findings", summary.findings}}
+                       .dump();
+    }
   } else if (what == "resume") {
     engine_->resume(tenant);
     reply.body = render::risk(*engine_, tenant).dump();
@@ -266,8 +300,8 @@ void TradingService::addRoutes(http::Router& router) {
                              std::string_view id) -> http::Response {
     auto body = parseBody(request);
     if (!body) return bad(body.error());
-    auto tenant = tenantOf(request, &*body);
-    if (!tenant) return bad(tenant.error());
+    auto tenant = tenantOf(request);
+    if (!tenant) return http::callerRefused(tenant.error());
     (*body)["type"] = type;
     (*body)["tenant_id"] = tenant->value;
     if (!id.empty()) (*body)["client_order_id"] = id;
@@ -284,8 +318,8 @@ void TradingService::addRoutes(http::Router& router) {
     return call(*event);
   };
   auto ask = [this, bad](const http::Request& request, std::string text) -> http::Response {
-    auto tenant = tenantOf(request, nullptr);
-    if (!tenant) return bad(tenant.error());
+    auto tenant = tenantOf(request);
+    if (!tenant) return http::callerRefused(tenant.error());
     return call(queryOf(*tenant, text));
   };
   router.post("/api/v1/orders", [command](const http::Request& r) { return command(r, "submit_order", {}); });
@@ -315,12 +349,69 @@ void TradingService::addRoutes(http::Router& router) {
     return ask(r, "halt " + state);
   });
   router.post("/api/v1/risk/resume", [ask](const http::Request& r) { return ask(r, "resume"); });
+  router.post("/api/v1/reconcile", [ask](const http::Request& r) { return ask(r, "reconcile"); });
 }
 
-Expected<void> TradingService::start() {
-  if (!replayDone_) {
-    // The engine thread is not running yet at the first start: the replay has the state alone.
-    auto reader = runtime_.journal(engine::Stream::Trading).reader();
+void TradingService::afterEvent(const model::Event& event) noexcept {
+  const std::uint64_t seq = model::headerOf(event).sequence;
+  if (seq != kNotJournalled && !model::isMarketData(model::typeOf(event))) {
+    seenThrough_ = std::max(seenThrough_, seq);
+  }
+  seenThrough_ = std::max(seenThrough_, lastRecorded_);
+  if (settings_.snapshotEvery == 0 || sinceSnapshot_ < settings_.snapshotEvery) return;
+  // Only when every trading event journalled so far is applied: another service's event
+  // recorded in this round but not dispatched yet would otherwise be skipped by the restart.
+  if (runtime_.journal(engine::Stream::Trading).lastSequence() != seenThrough_) return;
+  sinceSnapshot_ = 0;
+  auto* pending = new (std::nothrow) PendingSnapshot{seenThrough_, engine_->snapshot()};
+  if (pending == nullptr) return;
+  delete pendingSnapshot_.exchange(pending, std::memory_order_acq_rel);  // an older one is moot
+}
+
+void TradingService::saveSnapshots() {
+  auto& journal = runtime_.journal(engine::Stream::Trading);
+  while (snapshotting_.load(std::memory_order_acquire)) {
+    std::unique_ptr<PendingSnapshot> pending(pendingSnapshot_.exchange(nullptr, std::memory_order_acq_rel));
+    if (!pending) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      continue;
+    }
+    auto durable = journal.waitDurable(pending->sequence, settings_.ackTimeout);
+    if (!durable) {
+      log::warn(*log::logger("trading"), "snapshot skipped: its sequence is not durable",
+                {{"sequence", std::to_string(pending->sequence)}, {"error", durable.error().describe()}});
+      continue;
+    }
+    auto saved = journal.saveSnapshot("trading-engine", pending->sequence, pending->bytes);
+    if (!saved) {
+      log::warn(*log::logger("trading"), "snapshot could not be saved",
+                {{"sequence", std::to_string(pending->sequence)}, {"error", saved.error().describe()}});
+      continue;
+    }
+    snapshotsSaved_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+Expected<void> TradingService::replay() {
+  auto& journal = runtime_.journal(engine::Stream::Trading);
+  std::uint64_t from = 1;
+  if (auto snapshot = journal.loadLatestSnapshot("trading-engine"); !snapshot) {
+    log::warn(*log::logger("trading"), "snapshot unreadable; replaying the whole journal",
+              {{"error", snapshot.error().describe()}});
+  } else if (*snapshot) {
+    if (auto restored = engine_->restore((*snapshot)->bytes); !restored) {
+      log::warn(*log::logger("trading"), "snapshot refused; replaying the whole journal",
+                {{"error", restored.error().describe()}});
+    } else {
+      snapshotLoaded_ = (*snapshot)->seq;
+      replayedThrough_ = snapshotLoaded_;
+      from = snapshotLoaded_ + 1;
+    }
+  }
+  {
+    journal::ReadOptions options;
+    options.fromSeq = from;
+    auto reader = journal.reader(options);
     if (!reader) return fail(errors::kReplay, reader.error().describe());
     for (;;) {
       auto record = reader->next();
@@ -334,17 +425,38 @@ Expected<void> TradingService::start() {
       model::headerOf(*event).sequence = (*record)->seq;
       engine_->replay(*event);
       ++replayed_;
+      replayedThrough_ = (*record)->seq;
     }
+  }
+  seenThrough_ = replayedThrough_;
+  // The events since the last snapshot count towards the next one across restarts.
+  sinceSnapshot_ = replayedThrough_ - snapshotLoaded_;
+  log::info(*log::logger("trading"), "trading journal replayed",
+            {{"snapshot", std::to_string(snapshotLoaded_)},
+             {"events", std::to_string(replayed_)},
+             {"orders", std::to_string(engine_->orders().size())}});
+  return {};
+}
+
+Expected<void> TradingService::start() {
+  if (!replayDone_) {
+    // The engine thread is not running yet at the first start: the replay has the state alone.
+    if (auto replayed = replay(); !replayed) return replayed;
     replayDone_ = true;
-    log::info(*log::logger("trading"), "trading journal replayed",
-              {{"events", std::to_string(replayed_)},
-               {"orders", std::to_string(engine_->orders().size())}});
+  }
+  if (settings_.snapshotEvery > 0 && !snapshotter_.joinable()) {
+    snapshotting_.store(true, std::memory_order_release);
+    snapshotter_ = std::thread([this] { saveSnapshots(); });
   }
   running_.store(true, std::memory_order_release);
   return {};
 }
 
-void TradingService::stop() noexcept { running_.store(false, std::memory_order_release); }
+void TradingService::stop() noexcept {
+  running_.store(false, std::memory_order_release);
+  snapshotting_.store(false, std::memory_order_release);
+  if (snapshotter_.joinable()) snapshotter_.join();
+}
 
 hub::Health TradingService::health() const {
   hub::Health health = runtime_.health();

@@ -16,6 +16,8 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <limits>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -23,7 +25,11 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "ait/ai/model.h"
+#include "ait/ai/model_breaker.h"
+#include "ait/ai/monitor.h"
 #include "ait/core/clock.h"
 #include "ait/core/error.h"
 #include "ait/metrics/metrics.h"
@@ -34,9 +40,24 @@ namespace ait::ai {
 enum class Signal : std::int8_t { StrongSell = -2, Sell = -1, Hold = 0, Buy = 1, StrongBuy = 2 };
 std::string_view toString(Signal signal) noexcept;
 
-enum class EnsembleMethod : std::uint8_t { WeightedAverage, MajorityVote };
+enum class EnsembleMethod : std::uint8_t { WeightedAverage, MajorityVote, Stacking };
 std::string_view toString(EnsembleMethod method) noexcept;
 Expected<EnsembleMethod> parseEnsembleMethod(std::string_view text);
+
+/// The meta-model of a stacking ensemble: a logistic regression over the base models' scores,
+/// P(up) = sigmoid(intercept + sum coefficient[name] * score[name]); a base model that gave no
+/// value (nor a fresh-enough cached one) enters as 0, a neutral score. Read from JSON:
+/// {"kind": "logistic", "intercept": b, "coefficients": {"<model name>": c, ...}}.
+struct StackingModel {
+  double intercept = 0;
+  std::map<std::string, double, std::less<>> coefficients;
+
+  static Expected<StackingModel> parse(const nlohmann::json& json);
+  /// Reads and parses the file; every problem names the file.
+  static Expected<StackingModel> load(const std::string& path);
+  /// Returns the model's coefficient (0 for a model the meta-model does not know).
+  double coefficient(std::string_view name) const noexcept;
+};
 
 struct DecisionConfig {
   EnsembleMethod method = EnsembleMethod::WeightedAverage;
@@ -46,6 +67,8 @@ struct DecisionConfig {
   double strongThreshold = 0.6;             // |score| from which it is strong
   resilience::CircuitBreakerConfig breaker;  // per model
   std::size_t historySize = 256;            // decisions kept for the REST history
+  StackingModel stacking;                   // used when method is Stacking
+  MonitorConfig monitor;                    // per-model monitoring (buyThreshold is copied in)
 };
 
 /// How one model took part in a decision.
@@ -60,11 +83,12 @@ std::string_view toString(ModelStatus status) noexcept;
 
 struct ModelOutcome {
   std::uint16_t slot = 0;
+  std::uint32_t key = 0;   // the model's key: first 4 bytes of its file's SHA-256 (modelKey())
   ModelStatus status = ModelStatus::Fresh;
   bool used = false;       // its value (fresh or cached) went into the ensemble
   double value = 0;        // the model's own output (probability, return, score)
   double score = 0;        // mapped to [-1, 1]
-  double weight = 0;       // the model's weight in the ensemble
+  double weight = 0;       // its weight in the ensemble (stacking: its meta-model coefficient)
   std::int64_t latencyNs = 0;
   std::int64_t cacheAgeNs = 0;  // when a cached value was used
 };
@@ -97,6 +121,7 @@ struct ModelStats {
   std::int64_t lastLatencyNs = 0;
   resilience::CircuitState breaker = resilience::CircuitState::Closed;
   std::int64_t loadedAtNs = 0;
+  MonitorSnapshot monitor;
 };
 
 class DecisionEngine {
@@ -116,8 +141,12 @@ class DecisionEngine {
   Expected<void> remove(std::string_view name);
 
   /// Runs the models on one feature vector (size columns().size()) and returns the decision,
-  /// valid until the next call. Never allocates, never waits.
-  const Decision& decide(std::span<const double> features, std::int64_t ts) noexcept;
+  /// valid until the next call. Never allocates, never waits. `price` (e.g. the bar's close)
+  /// lets monitoring judge each model's earlier answers; NaN leaves outcomes untracked.
+  const Decision& decide(std::span<const double> features, std::int64_t ts,
+                         double price = std::numeric_limits<double>::quiet_NaN()) noexcept;
+  /// Drift alerts raised since the last call, per model name (for logging off the hot path).
+  std::vector<std::pair<std::string, std::uint64_t>> takeDriftAlerts();
 
   std::vector<ModelStats> stats() const;
   /// Returns up to `limit` latest decisions, newest first.
@@ -135,10 +164,13 @@ class DecisionEngine {
     std::vector<std::uint32_t> inputIndex;  // model input i = features[inputIndex[i]]
     std::vector<double> inputs;             // scratch row, written by decide() only
     std::int64_t loadedAtNs = 0;
+    std::uint32_t key = 0;
+    double weight = 0;  // manifest weight, or the stacking coefficient
+    std::unique_ptr<ModelMonitor> monitor;
   };
   struct Slot {
     std::atomic<Active*> active{nullptr};
-    std::unique_ptr<resilience::CircuitBreaker> breaker;
+    std::unique_ptr<ModelBreaker> breaker;
     metrics::Histogram* latency = nullptr;
     // Last good prediction, written by decide() only; read by it.
     double cachedValue = 0;

@@ -25,5 +25,11 @@ inline constexpr ErrorCode kTooManyModels{"AIT-AI-0009", Category::Resource, Sev
                                           "the decision engine has no free model slot"};
 inline constexpr ErrorCode kBadTimeframe{"AIT-AI-0010", Category::Validation, Severity::Medium,
                                          "timeframe is malformed"};
+inline constexpr ErrorCode kChatFailed{"AIT-AI-0011", Category::Network, Severity::Medium,
+                                       "the chat completion provider failed or answered an error"};
+inline constexpr ErrorCode kChatBadAnswer{"AIT-AI-0012", Category::Data, Severity::Medium,
+                                          "the chat provider's answer is not an OpenAI chat completion"};
+inline constexpr ErrorCode kChatConfig{"AIT-AI-0013", Category::Config, Severity::High,
+                                       "the chat provider is misconfigured"};
 
 }  // namespace ait::ai

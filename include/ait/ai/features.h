@@ -5,6 +5,7 @@
 // every window is sized when the pipeline is built.
 
 #include <cstddef>
+#include <limits>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,8 +26,41 @@ struct BarField {
 /// (0 = Monday).
 struct TimeOfDay {};
 
+/// Spread features from quotes (onTick): the mean ask - bid over the ticks since the previous
+/// bar (the last quote's spread when none arrived), and that spread in basis points of the mid.
+/// NaN until a first quote.
+struct SpreadFeature {
+  double sum = 0;
+  double midSum = 0;
+  int count = 0;
+  double last = std::numeric_limits<double>::quiet_NaN();
+  double lastMid = std::numeric_limits<double>::quiet_NaN();
+};
+
+/// Ticks per second over the last N seconds up to the latest time seen (tick or bar), counted
+/// in N one-second buckets sized at construction: O(1) amortised per tick, no allocation.
+class TickRate {
+ public:
+  explicit TickRate(int seconds);
+  void onTick(std::int64_t ts) noexcept;
+  /// Returns the rate over the window ending at max(ts, latest tick).
+  double value(std::int64_t ts) noexcept;
+  int lookback() const noexcept { return 0; }
+
+ private:
+  void advanceTo(std::int64_t second) noexcept;
+  std::vector<std::int64_t> counts_;
+  std::int64_t head_ = std::numeric_limits<std::int64_t>::min();  // newest second counted
+  std::int64_t sum_ = 0;
+};
+
+/// Trading sessions by the bar's UTC hour (fixed hours, no daylight saving): Asia 00-09,
+/// London 07-16, New York 12-21; 1 inside, 0 outside.
+struct SessionFeature {};
+
 using Indicator = std::variant<BarField, TimeOfDay, Sma, Ema, Wma, Rsi, Macd, Bollinger,
-                               TrueRange, Atr, Stochastic, Returns, RollingVolatility>;
+                               TrueRange, Atr, Stochastic, Returns, RollingVolatility,
+                               SpreadFeature, TickRate, SessionFeature>;
 
 /// One parsed item of a feature spec.
 struct FeatureSpec {
@@ -48,6 +82,9 @@ class FeaturePipeline {
   void update(const Bar& bar, std::span<double> out) noexcept;
   /// Feeds one bar; the values are then in values().
   void update(const Bar& bar) noexcept { update(bar, values_); }
+  /// Feeds one quote to the tick features (spread, tickrate); call it for every tick and
+  /// update() at each bar. O(1), no allocation.
+  void onTick(std::int64_t ts, double bid, double ask) noexcept;
 
   const std::vector<std::string>& columns() const noexcept { return columns_; }
   std::span<const double> values() const noexcept { return values_; }

@@ -38,6 +38,15 @@ class Model {
   virtual std::size_t inputCount() const noexcept = 0;
 };
 
+/// One input's distribution on the training set, stored in the manifest ("training") so that
+/// live drift can be measured against it.
+struct FeatureDistribution {
+  std::string feature;
+  double mean = 0;
+  double stddev = 0;
+  std::vector<double> quantiles;  // ascending cut points (e.g. the 10%..90% deciles): the bins
+};
+
 /// Everything known about a model besides its parameters.
 struct ModelInfo {
   std::string name;
@@ -49,6 +58,8 @@ struct ModelInfo {
   double weight = 1.0;       // weight in weighted ensembles
   std::string file;          // the parameters' file
   std::string sha256;        // of the parameters' file, hex
+  int horizon = 1;           // bars ahead its output speaks about (monitoring's hit rate)
+  std::vector<FeatureDistribution> training;  // per input feature, when the manifest has them
 };
 
 /// What a factory gets: the manifest's fields and the parameters' file contents.
@@ -91,5 +102,9 @@ Expected<LoadedModel> loadModel(const ModelKinds& kinds, const nlohmann::json& m
 
 /// Returns the SHA-256 of data as 64 hex digits.
 std::string sha256Hex(std::string_view data);
+
+/// Returns a model's key, the first 4 bytes of its file's SHA-256 read big-endian (0 when the
+/// checksum is not set): what Decision events name models by.
+std::uint32_t modelKey(const ModelInfo& info) noexcept;
 
 }  // namespace ait::ai

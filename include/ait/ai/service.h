@@ -6,8 +6,12 @@
 // Bars arrive on the engine thread through onBar(); everything REST does runs on HTTP threads
 // and never blocks a decision (see DecisionEngine).
 
+#include <array>
 #include <atomic>
+#include <condition_variable>
+#include <thread>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -15,7 +19,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ait/ai/chat.h"
 #include "ait/ai/decision.h"
+#include "ait/ai/decision_journal.h"
 #include "ait/ai/features.h"
 #include "ait/ai/model.h"
 #include "ait/core/clock.h"
@@ -32,8 +38,19 @@ struct AiServiceConfig {
   std::string features = "close,sma:30,rsi:14,macd:12:26:9";  // the pipeline spec
   std::string modelsDir = "models";      // manifests named over REST are read under this folder
   std::vector<std::string> models;       // manifests loaded at start, relative to modelsDir
+  std::string strategyId = "ai-ensemble";  // names the ensemble in Decision events
+  std::string symbol;                    // the symbol whose bars feed the pipeline (notes)
+  std::string stackingModel;             // meta-model JSON under modelsDir (ensemble "stacking")
+  std::int64_t watchIntervalMs = 1000;   // how often loaded manifests and files are checked for
+                                         // changes (reloaded when changed); 0: never
   DecisionConfig decision;
+  bool chatEnabled = false;              // regime notes from an OpenAI-compatible provider
+  ChatConfig chat;
+  std::int64_t notesIntervalMs = 60'000;  // how often a regime note is asked for
 };
+
+/// Records a decision event (on the engine thread: the runtime's record()).
+using DecisionSink = std::function<Expected<std::uint64_t>(const model::Event&)>;
 
 class AiService final : public hub::Service {
  public:
@@ -43,6 +60,7 @@ class AiService final : public hub::Service {
                                                          metrics::Registry::global(),
                                                      ModelKinds kinds = ModelKinds::builtin());
 
+  ~AiService() override;
   std::string_view name() const noexcept override { return "ai-orchestration"; }
   /// Loads the configured models; one that fails is logged and leaves the service degraded,
   /// not down (decisions go on with the others).
@@ -56,14 +74,45 @@ class AiService final : public hub::Service {
   /// On the engine thread: updates the features with one bar and decides once every feature
   /// is ready (nullptr before: warming up). Never allocates.
   const Decision* onBar(const Bar& bar) noexcept;
+  /// As onBar, for a bar from the bus; the decision is also recorded through the sink as a
+  /// Decision event of the bar's tenant and instrument.
+  const Decision* onMarketBar(const model::Bar& bar) noexcept;
+
+  /// On the engine thread: feeds a quote to the tick features (spread, tick rate).
+  void onMarketTick(const model::Tick& tick) noexcept;
+
+  /// Wiring, before start: where decisions are recorded and the journal they are read back
+  /// from (the runtime's trading stream). Without them decisions are only kept in memory.
+  void setDecisionJournal(DecisionSink sink, const journal::Journal* journal);
+
+  /// The latest `limit` decisions of `tenant` (newest first), for one symbol or every symbol
+  /// (empty), read from the journal; the in-memory history when no journal is set.
+  Expected<std::vector<model::Decision>> decisionHistory(model::TenantId tenant,
+                                                         std::string_view symbol,
+                                                         std::size_t limit) const;
+  /// Explains a decision event: its result and, per model, its name and version (from the
+  /// models this process has loaded, found by key), status, value, score, weight and latency.
+  nlohmann::json explain(const model::Decision& decision) const;
 
   /// Loads a model from a manifest path under modelsDir and installs it (swapping one of the
-  /// same name); on failure the serving model stays.
+  /// same name); on failure the serving model stays. A loaded manifest is watched: when it or
+  /// its model file changes on disk, it is loaded again (see checkForChanges).
   Expected<ModelInfo> loadModel(const std::string& manifest);
+  /// Reloads every watched manifest whose manifest or model file changed since it was last
+  /// loaded (or last failed to load); returns how many were reloaded successfully. The
+  /// watcher thread calls it every watchIntervalMs.
+  std::size_t checkForChanges();
   Expected<void> unloadModel(const std::string& name);
 
   /// Returns a decision as JSON, naming each model.
   nlohmann::json toJson(const Decision& decision) const;
+
+  /// Asks the chat provider for a regime note on the latest decision and keeps it (the notes
+  /// thread does this every notesIntervalMs); an error when chat is off or the provider fails
+  /// (the previous note stays).
+  Expected<std::string> refreshNote();
+  /// The latest regime note and when it was made (empty before the first).
+  std::pair<std::string, std::int64_t> note() const;
 
   DecisionEngine& engine() noexcept { return *engine_; }
   const FeaturePipeline& pipeline() const noexcept { return pipeline_; }
@@ -82,6 +131,33 @@ class AiService final : public hub::Service {
   mutable std::mutex problemsMutex_;
   std::vector<std::string> loadProblems_;  // configured models that failed to load at start
   metrics::Counter& loadFailures_;
+  metrics::Counter& unjournaled_;
+  metrics::Counter& reloads_;
+
+  // Files of a watched manifest as last seen: size and modification time of each.
+  struct Watched {
+    std::string name;  // the model it loads (unloading it stops the watch)
+    std::string file;  // the model file the manifest names
+    std::array<std::int64_t, 4> stamp{};
+  };
+  static std::array<std::int64_t, 4> stampOf(const std::string& manifest, const std::string& file);
+  void watchLoop();
+  void logDriftAlerts();
+  mutable std::mutex watchMutex_;
+  std::map<std::string, Watched> watched_;  // by resolved manifest path
+  std::condition_variable watchWake_;
+  bool watchStop_ = false;
+  std::thread watcher_;
+  std::unique_ptr<ChatProvider> chat_;
+  std::thread notes_;
+  mutable std::mutex noteMutex_;
+  std::string note_;
+  std::int64_t noteAtNs_ = 0;
+  DecisionSink sink_;
+  const journal::Journal* journal_ = nullptr;
+  DecisionContext context_;
+  mutable std::mutex knownMutex_;
+  std::map<std::uint32_t, ModelInfo> known_;  // every model loaded here, by key
 };
 
 }  // namespace ait::ai

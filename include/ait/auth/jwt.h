@@ -15,7 +15,8 @@
 
 namespace ait::auth {
 
-enum class TokenKind : std::uint8_t { Access, Refresh, Ws };
+// Svc: the gateway's short-lived identity for one call to a service in another process.
+enum class TokenKind : std::uint8_t { Access, Refresh, Ws, Svc };
 std::string_view toString(TokenKind kind) noexcept;
 
 enum class Role : std::uint8_t { Viewer, Trader, Admin };

@@ -222,6 +222,18 @@ struct AuthConfig {
   bool operator==(const AuthConfig&) const = default;
 };
 
+/// The api-gateway's routing to the services and its streams.
+struct GatewayConfig {
+  std::int64_t backend_timeout_ms = 2000;  // remote services: per attempt
+  int backend_retries = 2;                 // remote services, GET only
+  std::int64_t latency_budget_ms = 250;    // a backend's average above this sheds low priority
+  int inflight_budget = 64;                // calls in flight to a backend above this shed low priority
+  int ws_conflate_after = 64;              // queued messages from which market data is conflated
+  int ws_private_queue_limit = 1000;       // queued messages at which a stream client is dropped
+  int ws_history = 4096;                   // private events kept per tenant and channel to resume
+  bool operator==(const GatewayConfig&) const = default;
+};
+
 struct RetentionConfig {
   int market_data_days = 90;
   int trading_days = 2555;
@@ -262,7 +274,7 @@ struct SyntheticSymbol {
 
 struct SyntheticFeedConfig {
   bool enabled = true;
-  std::string tenant = "default";
+  int tenant = 0;  // owner of the feed; 0: public, every tenant sees it
   double mean_volume = 1.0;  // mean traded volume per tick (exponentially distributed), lots
   std::vector<SyntheticSymbol> symbols{
       {"EURUSD", 1.085, 0.00005, 0.0001, 10.0},
@@ -292,6 +304,7 @@ struct InstrumentConfig {
 struct ValidationConfig {
   bool accept_crossed = false;  // accept bid > ask, flagged, instead of rejecting it
   std::int64_t future_tolerance_ms = 2000;
+  std::int64_t reorder_window_ms = 0;  // quotes out of time order within this are reordered; 0: off
   bool operator==(const ValidationConfig&) const = default;
 };
 
@@ -300,6 +313,7 @@ struct BarsConfig {
   std::vector<std::string> timeframes{"1m", "5m", "15m", "30m", "1h", "4h", "1d"};
   std::string price = "bid";  // bid, ask or mid
   std::int64_t grace_ms = 2000;
+  std::string d1_session_close;  // "HH:MM Area/City": D1 bars end at this local time; empty: 00:00 UTC
   bool operator==(const BarsConfig&) const = default;
 };
 
@@ -326,6 +340,7 @@ struct ReplayConfig {
   std::string timezone = "EST";  // of times without a zone: UTC, EST or UTC+HH:MM
   double speed = 1.0;            // 1: recorded pace, N: N times faster, 0: as fast as possible
   bool loop = false;
+  int tenant = 0;  // owner of the feed; 0: public, every tenant sees it
   bool operator==(const ReplayConfig&) const = default;
 };
 
@@ -355,6 +370,7 @@ struct DataConfig {
 /// data.instruments.
 struct TradingConfig {
   int tenant = 1;
+  std::vector<std::string> extra_tenants;  // more tenant ids ("2") with the same paper account
   std::string account = "PAPER";
   std::string currency = "USD";
   double starting_balance = 100000.0;
@@ -364,6 +380,7 @@ struct TradingConfig {
   int slippage_ticks = 0;
   int max_orders = 65536;
   std::int64_t ack_timeout_ms = 5000;
+  int snapshot_every = 10000;  // journalled events between engine snapshots; 0: none
   bool operator==(const TradingConfig&) const = default;
 };
 
@@ -375,12 +392,25 @@ struct AiConfig {
   std::string timeframe = "1m";
   std::string models_dir = "models";
   std::vector<std::string> models;  // manifests under models_dir, loaded at start
-  std::string ensemble = "weighted_average";  // or majority_vote
+  std::string ensemble = "weighted_average";  // or majority_vote, stacking
   std::int64_t budget_us = 200;
   std::int64_t cache_max_age_ms = 60000;
   double buy_threshold = 0.2;
   double strong_threshold = 0.6;
   int history_size = 256;
+  std::string strategy_id = "ai-ensemble";  // names the ensemble in Decision events
+  std::string stacking_model;               // meta-model JSON under models_dir (ensemble "stacking")
+  std::int64_t watch_interval_ms = 1000;    // loaded model files checked for changes; 0: never
+  int drift_window = 500;                   // live values per feature judged for drift
+  double drift_psi_threshold = 0.2;         // PSI from which a feature drifts
+  double drift_mean_shift = 1.0;            // |live - training mean| / training std, likewise
+  bool chat_enabled = false;                // regime notes from an OpenAI-compatible provider
+  std::string chat_base_url = "https://api.openai.com/v1";
+  std::string chat_model = "gpt-4o-mini";
+  std::string chat_api_key_env = "OPENAI_API_KEY";  // environment variable holding the key
+  std::int64_t chat_timeout_ms = 10000;
+  std::int64_t chat_cache_ttl_ms = 300000;
+  std::int64_t chat_notes_interval_ms = 60000;
   bool operator==(const AiConfig&) const = default;
 };
 
@@ -415,11 +445,38 @@ struct ReloadConfig {
 };
 
 /// database-service: where the journal is projected.
+/// A connection pool of one database server backend.
+struct DatabasePoolConfig {
+  int min_size = 1;
+  int max_size = 4;
+  std::int64_t acquire_timeout_ms = 2000;
+  std::int64_t validate_idle_ms = 5000;
+  bool operator==(const DatabasePoolConfig&) const = default;
+};
+
+struct DatabasePoolsConfig {
+  DatabasePoolConfig postgres;
+  DatabasePoolConfig clickhouse;
+  DatabasePoolConfig redis{.min_size = 1, .max_size = 8, .acquire_timeout_ms = 500, .validate_idle_ms = 5000};
+  bool operator==(const DatabasePoolsConfig&) const = default;
+};
+
 struct DatabaseConfig {
   std::string sqlite_path = "var/db/platform.db";
   std::string postgres_url;  // empty: no PostgreSQL; a password in it is masked when shown
+  std::string clickhouse_url;  // empty: no ClickHouse; a password in it is masked when shown
+  std::string redis_url;       // empty: cache and shared state in process
+  std::string redis_key_prefix = "ait:";
   int projection_batch = 512;
+  DatabasePoolsConfig pool;
   bool operator==(const DatabaseConfig&) const = default;
+};
+
+/// The web dashboard's static files, served at / on the gateway port.
+struct WebConfig {
+  bool enabled = true;
+  std::string root;  // empty: the installed share/aitrading/web, else the source tree's web/
+  bool operator==(const WebConfig&) const = default;
 };
 
 struct Config {
@@ -432,6 +489,7 @@ struct Config {
   RiskConfig risk;
   RateLimitsConfig rate_limits;
   AuthConfig auth;
+  GatewayConfig gateway;
   JournalConfig journal;
   BusConfig bus;
   DataConfig data;
@@ -440,6 +498,7 @@ struct Config {
   DatabaseConfig database;
   TradingConfig trading;
   ReloadConfig reload;
+  WebConfig web;
   bool operator==(const Config&) const = default;
 };
 

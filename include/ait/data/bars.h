@@ -1,5 +1,6 @@
 #pragma once
-// Time bars from ticks: M1..D1 (any period dividing a day) on bid, ask or mid, aligned to UTC.
+// Time bars from ticks: M1..D1 (any period dividing a day) on bid, ask or mid, aligned to UTC;
+// D1 bars optionally run from one broker session close to the next (17:00 New York for FX).
 // A bar closes when its period ends, by the next tick or by the clock (onClock), so a quiet
 // market still closes its bars; a late tick within the grace period amends the closed bar, which
 // is published again with the next revision.
@@ -24,7 +25,34 @@
 #include "ait/core/error.h"
 #include "ait/model/events.h"
 
+namespace date {
+class time_zone;
+}
+
 namespace ait::data {
+
+/// A trading day that ends at a local time of day in a zone, daylight saving included: with
+/// 17:00 America/New_York a day ends at 22:00 UTC in winter and 21:00 UTC in summer, and the days
+/// the clocks change last 23 or 25 hours.
+class DailySession {
+ public:
+  /// Parses "HH:MM Area/City" (an IANA zone); names the problem otherwise.
+  static Expected<DailySession> parse(std::string_view text);
+
+  /// The session containing ts: [start, end) in ns UTC.
+  struct Span {
+    TimestampNs start = 0;
+    TimestampNs end = 0;
+  };
+  Span around(TimestampNs ts) const;
+
+ private:
+  // The close of the session of local date `days` (days since 1970-01-01), in ns UTC.
+  TimestampNs closeOn(std::int64_t days) const;
+
+  const date::time_zone* zone_ = nullptr;
+  std::int64_t closeMinute_ = 0;  // minutes after local midnight
+};
 
 enum class PriceBasis : std::uint8_t { Bid, Ask, Mid };
 
@@ -40,6 +68,8 @@ struct BarBuilderConfig {
   std::vector<model::Timeframe> timeframes{model::Timeframe{60}};
   PriceBasis basis = PriceBasis::Bid;
   std::int64_t graceNs = 2'000'000'000;
+  /// D1 bars follow this session instead of 00:00 UTC (data.bars.d1_session_close).
+  std::optional<DailySession> d1Session;
 };
 
 /// Returns the builder settings of `[data.bars]`, or an error naming the bad value.
@@ -73,6 +103,7 @@ class BarBuilder {
   struct Slot {
     bool open = false;       // `bar` is the current, unclosed bar
     bool hasClosed = false;  // `last` is the most recent closed bar
+    TimestampNs end = 0;     // when `bar`'s period ends (D1 session bars are not all 24 h)
     model::Bar bar;
     model::Bar last;
   };
@@ -81,6 +112,8 @@ class BarBuilder {
   };
 
   void add(model::Bar& bar, model::Price price, const model::Tick& tick) noexcept;
+  /// The period of `timeframe` containing ts; `slot` caches the current one.
+  DailySession::Span periodOf(const Slot& slot, model::Timeframe timeframe, TimestampNs ts) const;
   void close(Slot& slot);
   void closeDue(Series& series, TimestampNs now);
 

@@ -1,6 +1,6 @@
 #pragma once
-// The data bridge's query index: the newest ticks and bars of every symbol, in memory, written
-// by one thread (the engine's, as the journal's events go by, or at start-up from the journal)
+// The data bridge's query index: the newest ticks and bars of every feed owner and symbol, in
+// memory, written by one thread (the engine's, as the journal's events go by, or at start-up from the journal)
 // and read by any number of HTTP threads without locks (a sequence lock per slot: a reader that
 // races the writer sees the slot change and skips it).
 
@@ -15,6 +15,7 @@
 
 #include "ait/core/clock.h"
 #include "ait/core/error.h"
+#include "ait/data/visibility.h"
 #include "ait/model/events.h"
 
 namespace ait::data {
@@ -86,39 +87,50 @@ struct MarketIndexConfig {
   std::size_t maxSymbols = 256;
 };
 
+/// Series are kept apart per owner (the event's tenant) and symbol, so two tenants' EURUSD feeds
+/// never mix; every query names its viewer and sees what visibleTo() allows: the viewer's own
+/// series merged with the public ones.
 class MarketIndex {
  public:
-  /// Creates the index with room for `symbols` now; others are added on first sight up to
-  /// config.maxSymbols.
+  /// Creates the index with room for the public series of `symbols` now; others are added on
+  /// first sight up to config.maxSymbols series.
   MarketIndex(MarketIndexConfig config, const std::vector<model::InstrumentId>& symbols);
 
   /// Adds a tick or a bar (other events are ignored). Writer thread only; allocates only on the
-  /// first sight of a symbol.
+  /// first sight of an owner's symbol.
   void add(const model::Event& event);
 
-  /// Returns up to `limit` ticks of symbol with from <= ts_event < to, oldest first.
-  std::vector<model::Tick> ticks(std::string_view symbol, TimestampNs from, TimestampNs to,
-                                 std::size_t limit) const;
-  /// Returns the bars of symbol and timeframe with from <= start < to, oldest first, each in its
-  /// latest revision; fails for a timeframe the index does not keep.
-  Expected<std::vector<model::Bar>> bars(std::string_view symbol, model::Timeframe timeframe,
-                                         TimestampNs from, TimestampNs to,
-                                         std::size_t limit) const;
-  /// Returns the symbols indexed so far.
-  std::vector<std::string> symbols() const;
-  /// Events the index could not keep (a symbol beyond maxSymbols).
+  /// Returns up to `limit` ticks of symbol visible to `viewer` with from <= ts_event < to,
+  /// oldest first (the viewer's own and the public ones merged by time).
+  std::vector<model::Tick> ticks(model::TenantId viewer, std::string_view symbol, TimestampNs from,
+                                 TimestampNs to, std::size_t limit) const;
+  /// Returns the bars of symbol and timeframe visible to `viewer` with from <= start < to,
+  /// oldest first, each in its latest revision; fails for a timeframe the index does not keep.
+  Expected<std::vector<model::Bar>> bars(model::TenantId viewer, std::string_view symbol,
+                                         model::Timeframe timeframe, TimestampNs from,
+                                         TimestampNs to, std::size_t limit) const;
+  /// Returns the symbols with a series visible to `viewer`, each once.
+  std::vector<std::string> symbols(model::TenantId viewer) const;
+  /// Events the index could not keep (a series beyond maxSymbols).
   std::uint64_t overflow() const noexcept { return overflow_.load(std::memory_order_relaxed); }
 
  private:
   struct Entry {
+    model::TenantId owner;
     model::InstrumentId id;
     SeqRing<model::Tick> ticks;
     std::vector<std::unique_ptr<SeqRing<model::Bar>>> bars;  // one per config timeframe
-    Entry(model::InstrumentId instrument, const MarketIndexConfig& config);
+    Entry(model::TenantId tenant, model::InstrumentId instrument, const MarketIndexConfig& config);
   };
 
-  Entry* find(std::string_view symbol) const noexcept;
-  Entry* findOrAdd(const model::InstrumentId& id);
+  Entry* find(model::TenantId owner, std::string_view symbol) const noexcept;
+  Entry* findOrAdd(model::TenantId owner, const model::InstrumentId& id);
+  /// The series of symbol a viewer sees: its own (if any) and the public one (if any).
+  std::vector<const Entry*> visible(model::TenantId viewer, std::string_view symbol) const;
+  std::vector<model::Tick> ticksOf(const Entry& entry, TimestampNs from, TimestampNs to,
+                                   std::size_t limit) const;
+  std::vector<model::Bar> barsOf(const Entry& entry, std::size_t series, TimestampNs from,
+                                 TimestampNs to, std::size_t limit) const;
 
   MarketIndexConfig config_;
   std::unique_ptr<std::unique_ptr<Entry>[]> entries_;  // fixed array: readers never see it move

@@ -67,6 +67,9 @@ std::string_view toString(RejectReason reason) noexcept;
 struct NormaliserConfig {
   bool acceptCrossed = false;
   std::int64_t futureToleranceNs = 2'000'000'000;
+  /// Sources put quotes back in time order within this window before normalising them
+  /// (data::ReorderBuffer); 0: off. The normaliser itself only flags what is still out of order.
+  std::int64_t reorderWindowNs = 0;
 };
 
 /// Returns the normaliser settings of `[data.validation]`.
@@ -147,6 +150,7 @@ class Normaliser {
   std::unordered_map<std::string, SymbolState*, Hash, std::equal_to<>> bySymbol_;
   SymbolState* lastState_ = nullptr;  // consecutive quotes are mostly for the same symbol
   std::array<metrics::Counter*, kRejectReasonCount> rejectedMetric_{};
+  metrics::Counter* outOfOrderMetric_ = nullptr;
   std::array<std::uint64_t, kRejectReasonCount> rejected_{};
   std::uint64_t accepted_ = 0;
   std::uint64_t gaps_ = 0;

@@ -39,5 +39,7 @@ inline constexpr ErrorCode kAcceptFailed{"AIT-HTTP-0016", Category::Network, Sev
                                          "accepting a connection failed"};
 inline constexpr ErrorCode kShuttingDown{"AIT-HTTP-0017", Category::Resource, Severity::Info,
                                          "server is shutting down"};
+inline constexpr ErrorCode kNoCaller{"AIT-HTTP-0018", Category::Auth, Severity::Medium,
+                                     "a service route was called without a verified identity"};
 
 }  // namespace ait::http

@@ -24,6 +24,15 @@ Method parseMethod(std::string_view name) noexcept;
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
+/// Who is calling a service route, as the gateway authenticated them. Set only in process (by the
+/// gateway calling a service's router directly) or from a verified internally signed identity
+/// (callerOf in ait/http/caller.h): the server never fills it from the wire.
+struct Caller {
+  std::uint32_t tenant = 0;
+  std::int64_t userId = 0;
+  std::string role;  // "viewer", "trader", "admin"
+};
+
 struct Request {
   Method method = Method::Get;
   std::string methodName;  // as received, also for methods outside Method
@@ -38,6 +47,7 @@ struct Request {
   std::uint16_t remotePort = 0;
   std::uint16_t localPort = 0;  // the server port that received the request
   unsigned version = 11;        // 10 or 11
+  std::optional<Caller> caller;  // in-process calls only; see Caller
 
   /// Returns the first header with this name (case-insensitive), or nullopt.
   std::optional<std::string_view> header(std::string_view name) const;

@@ -54,6 +54,14 @@ class Router {
   Expected<void> check() const;
   std::size_t size() const noexcept { return routes_.size(); }
 
+  struct RouteInfo {
+    Method method;
+    std::string pattern;
+    bool webSocket = false;
+  };
+  /// Returns every route added, in order (for generated documents and the tests that check them).
+  std::vector<RouteInfo> routes() const;
+
   /// Resolves the request; on a match fills request.pathParams and request.route.
   /// `upgrade` says whether the request asks for a WebSocket upgrade.
   RouteMatch resolve(Request& request, bool upgrade = false) const;

@@ -38,6 +38,7 @@ class WebSocketChannel {
   virtual bool send(std::string message, bool binary) = 0;
   virtual void close(std::uint16_t code, std::string reason) = 0;
   virtual bool isOpen() const = 0;
+  virtual std::size_t queued() const = 0;
 };
 struct WebSocketAttach;
 }  // namespace detail
@@ -67,6 +68,8 @@ class WebSocketSession {
   void close(std::uint16_t code = close_code::kNormal, std::string reason = {});
   /// Returns true between the handshake and the start of closing.
   bool isOpen() const;
+  /// Returns how many messages wait in the outgoing queue (to detect a slow consumer early).
+  std::size_t queuedMessages() const;
 
  private:
   friend struct detail::WebSocketAttach;

@@ -25,7 +25,7 @@ namespace ait::model {
 
 inline constexpr std::size_t kFrameHeaderSize = 24;
 /// The largest encoding of any event this build writes; a buffer of this size always suffices.
-inline constexpr std::size_t kMaxEncodedSize = 278;
+inline constexpr std::size_t kMaxEncodedSize = 333;
 
 /// The fixed-position prefix of every encoded event, readable without decoding the rest.
 struct FrameHeader {

@@ -26,6 +26,20 @@ enum class TimeInForce : std::uint8_t { Gtc = 1, Ioc = 2, Fok = 3, Day = 4, Gtd 
 enum class Liquidity : std::uint8_t { Unknown = 0, Maker = 1, Taker = 2 };
 enum class ServiceState : std::uint8_t { Up = 1, Degraded = 2, Down = 3 };
 enum class ReconciliationStatus : std::uint8_t { Matched = 1, Corrected = 2, Failed = 3 };
+enum class TradingMode : std::uint8_t { Active = 1, ReducingOnly = 2, Halted = 3 };
+enum class StateCause : std::uint8_t { Manual = 1, DailyLoss = 2, Drawdown = 3 };
+enum class AlertSeverity : std::uint8_t { Info = 1, Warning = 2, Critical = 3 };
+enum class DecisionSignal : std::uint8_t { StrongSell = 1, Sell = 2, Hold = 3, Buy = 4, StrongBuy = 5 };
+enum class EnsembleKind : std::uint8_t { WeightedAverage = 1, MajorityVote = 2, Stacking = 3 };
+/// How one model took part in a decision; None marks an unused slot of a Decision event.
+enum class ModelVoteStatus : std::uint8_t {
+  None = 0,
+  Fresh = 1,
+  Late = 2,
+  Failed = 3,
+  CircuitOpen = 4,
+  OverBudget = 5
+};
 
 /// The names used in JSON and topics for each enum value ("buy", "stop_limit", "gtd").
 template <class E>
@@ -69,6 +83,54 @@ struct EnumNames<ReconciliationStatus> {
       {{ReconciliationStatus::Matched, "matched"},
        {ReconciliationStatus::Corrected, "corrected"},
        {ReconciliationStatus::Failed, "failed"}}};
+};
+
+template <>
+struct EnumNames<TradingMode> {
+  static constexpr std::array<std::pair<TradingMode, std::string_view>, 3> kValues{
+      {{TradingMode::Active, "active"},
+       {TradingMode::ReducingOnly, "reducing_only"},
+       {TradingMode::Halted, "halted"}}};
+};
+template <>
+struct EnumNames<StateCause> {
+  static constexpr std::array<std::pair<StateCause, std::string_view>, 3> kValues{
+      {{StateCause::Manual, "manual"},
+       {StateCause::DailyLoss, "daily_loss"},
+       {StateCause::Drawdown, "drawdown"}}};
+};
+template <>
+struct EnumNames<AlertSeverity> {
+  static constexpr std::array<std::pair<AlertSeverity, std::string_view>, 3> kValues{
+      {{AlertSeverity::Info, "info"},
+       {AlertSeverity::Warning, "warning"},
+       {AlertSeverity::Critical, "critical"}}};
+};
+template <>
+struct EnumNames<DecisionSignal> {
+  static constexpr std::array<std::pair<DecisionSignal, std::string_view>, 5> kValues{
+      {{DecisionSignal::StrongSell, "strong_sell"},
+       {DecisionSignal::Sell, "sell"},
+       {DecisionSignal::Hold, "hold"},
+       {DecisionSignal::Buy, "buy"},
+       {DecisionSignal::StrongBuy, "strong_buy"}}};
+};
+template <>
+struct EnumNames<EnsembleKind> {
+  static constexpr std::array<std::pair<EnsembleKind, std::string_view>, 3> kValues{
+      {{EnsembleKind::WeightedAverage, "weighted_average"},
+       {EnsembleKind::MajorityVote, "majority_vote"},
+       {EnsembleKind::Stacking, "stacking"}}};
+};
+template <>
+struct EnumNames<ModelVoteStatus> {
+  static constexpr std::array<std::pair<ModelVoteStatus, std::string_view>, 6> kValues{
+      {{ModelVoteStatus::None, "none"},
+       {ModelVoteStatus::Fresh, "fresh"},
+       {ModelVoteStatus::Late, "late"},
+       {ModelVoteStatus::Failed, "failed"},
+       {ModelVoteStatus::CircuitOpen, "circuit_open"},
+       {ModelVoteStatus::OverBudget, "over_budget"}}};
 };
 
 /// Returns the value's name, or "" for a value outside the enum.
@@ -137,9 +199,12 @@ enum class EventType : std::uint16_t {
   PositionChanged = 301,
   PositionClosed = 302,
   AccountState = 400,
+  TradingStateChanged = 401,
   ServiceStatus = 500,
   GapDetected = 501,
   ReconciliationResult = 502,
+  Alert = 503,
+  Decision = 600,
 };
 
 /// Carried by every event.
@@ -391,13 +456,64 @@ struct ReconciliationResult {
   Text detail;
 };
 
+/// An account's trading state changed (halt, reducing-only, resume), by an operator or a loss
+/// limit. Journalled, so that a restart restores a manual halt.
+struct TradingStateChanged {
+  AIT_MODEL_EVENT(TradingStateChanged, 1, "trading_state_changed");
+  AccountId account;  // empty: every account of the tenant
+  TradingMode state = TradingMode::Active;
+  StateCause cause = StateCause::Manual;
+  Text detail;
+};
+
+/// Something an operator should see: a reconciliation correction, a loss limit breached.
+struct Alert {
+  AIT_MODEL_EVENT(Alert, 1, "alert");
+  AlertSeverity severity = AlertSeverity::Warning;
+  ServiceName source;  // the service that raised it
+  ReasonCode code;     // an ErrorDNA code naming the condition
+  Text text;
+};
+
+// Decision flags.
+inline constexpr std::uint32_t kDecisionDegraded = 1U << 0;   // some model was not fresh
+inline constexpr std::uint32_t kDecisionTruncated = 1U << 1;  // more models ran than it carries
+/// The models a Decision event carries (the first ones of the ensemble, in slot order).
+inline constexpr std::size_t kDecisionModels = 8;
+
+/// A decision of an ensemble (ai-orchestration): what went in (the feature vector's hash), what
+/// each model said and how long it took, and what came out, so that a trade can be explained
+/// later. Model i is named by modelKeys[i], the first 4 bytes of its parameters' SHA-256 (read
+/// big-endian), which identifies the exact model file; slots past modelCount have status none.
+struct Decision {
+  AIT_MODEL_EVENT(Decision, 1, "decision");
+  StrategyId strategy;      // the ensemble that decided
+  InstrumentId instrument;
+  std::uint64_t decisionSequence = 0;  // the engine's own count, 1, 2, ...
+  std::uint64_t inputsHash = 0;        // FNV-1a 64 of the feature vector's bytes
+  DecisionSignal signal = DecisionSignal::Hold;
+  EnsembleKind ensemble = EnsembleKind::WeightedAverage;
+  double score = 0;       // ensemble score in [-1, 1]
+  double confidence = 0;  // in [0, 1]
+  std::uint32_t latencyNs = 0;  // whole decision, saturated at 2^32-1
+  std::uint32_t flags = 0;      // kDecision* bits
+  std::uint32_t modelCount = 0;
+  std::uint32_t usedMask = 0;   // bit i: model i's value (fresh or cached) went into the result
+  std::array<std::uint32_t, kDecisionModels> modelKeys{};
+  std::array<ModelVoteStatus, kDecisionModels> modelStatus{};
+  std::array<double, kDecisionModels> modelValues{};   // each model's own output
+  std::array<float, kDecisionModels> modelScores{};    // mapped to [-1, 1]
+  std::array<float, kDecisionModels> modelWeights{};
+  std::array<std::uint32_t, kDecisionModels> modelLatencyNs{};
+};
+
 #undef AIT_MODEL_EVENT
 
 using Event = std::variant<Tick, Bar, SubmitOrder, CancelOrder, ModifyOrder, OrderSubmitted,
                            OrderDenied, OrderAccepted, OrderRejected, OrderFilled, OrderCancelled,
                            OrderExpired, OrderModified, PositionOpened, PositionChanged,
                            PositionClosed, AccountState, ServiceStatus, GapDetected,
-                           ReconciliationResult>;
+                           ReconciliationResult, TradingStateChanged, Alert, Decision>;
 
 inline constexpr std::size_t kEventTypeCount = std::variant_size_v<Event>;
 

@@ -41,7 +41,10 @@ constexpr StreamKind streamKindOf(model::EventType type) noexcept {
     case EventType::AccountState: return StreamKind::Account;
     case EventType::ServiceStatus:
     case EventType::GapDetected:
-    case EventType::ReconciliationResult: return StreamKind::System;
+    case EventType::ReconciliationResult:
+    case EventType::TradingStateChanged:
+    case EventType::Alert: return StreamKind::System;
+    case EventType::Decision: return StreamKind::System;
     default: return StreamKind::Orders;
   }
 }

@@ -23,6 +23,8 @@ class OrderBook {
   /// Adds an Initialized order and returns its index; -1 when the id exists or the book is full.
   std::int32_t add(const Order& order) noexcept;
 
+  /// Adds an order in whatever state it is (restoring a snapshot); -1 as add().
+  std::int32_t restore(const Order& order) noexcept;
   Order& at(std::uint32_t index) noexcept { return orders_[index]; }
   const Order& at(std::uint32_t index) const noexcept { return orders_[index]; }
   std::uint32_t size() const noexcept { return static_cast<std::uint32_t>(orders_.size()); }

@@ -83,6 +83,8 @@ class RiskEngine {
   const RiskLimits& limitsFor(model::TenantId tenant) const noexcept;
 
   const AccountRisk& accountRisk(std::uint32_t account) noexcept;
+  /// Puts back an account's risk state from a snapshot.
+  void restore(std::uint32_t account, const AccountRisk& risk) noexcept { state(account) = risk; }
   std::uint64_t decisions(DenyReason reason) const noexcept {
     return counts_[static_cast<std::size_t>(reason)];
   }

@@ -19,4 +19,9 @@ void addCommonRoutes(http::Router& router, const hub::Hub& hub, std::string serv
                      metrics::Registry& metrics = metrics::Registry::global(),
                      ErrorRegistry& errors = ErrorRegistry::global());
 
+/// Adds only /health, /ready and /metrics: for a public port (the api-gateway), which serves
+/// the error and service registries to administrators through its own authenticated routes.
+void addProbeRoutes(http::Router& router, const hub::Hub& hub, std::string serviceName,
+                    metrics::Registry& metrics = metrics::Registry::global());
+
 }  // namespace ait::services

@@ -12,14 +12,19 @@
 
 #include "ait/http/router.h"
 #include "ait/hub/service.h"
+#include "ait/store/clickhouse_store.h"
 #include "ait/store/event_store.h"
+#include "ait/store/postgres_store.h"
 #include "ait/store/projector.h"
+#include "ait/store/shared_state.h"
 
 namespace ait::store {
 
 struct DatabaseSettings {
   std::filesystem::path sqlitePath = "var/db/platform.db";
-  std::string postgresUrl;  // empty: no PostgreSQL backend
+  PostgresSettings postgres;      // conninfo empty: no PostgreSQL backend
+  ClickHouseSettings clickhouse;  // url empty: no ClickHouse backend
+  RedisSettings redis;            // url empty: shared state in process
   ProjectionSettings projection{};
 };
 
@@ -35,8 +40,23 @@ class DatabaseService final : public hub::Service {
   hub::Health health() const override;
 
   void addRoutes(http::Router& router);
-  /// The backend reads go to: the first configured (SQLite).
+  /// The relational store reads of orders and fills go to (SQLite, always there).
   EventStore& store() noexcept { return *backends_.front().store; }
+  /// Latest quotes, sessions, rate-limit counters, idempotency keys: Redis when configured.
+  SharedState& sharedState() noexcept { return *sharedState_; }
+
+  // Reads for the other services (gateway, analytics), the same whichever backends are
+  // configured; each takes the tenant the caller authenticated, never one from a request body.
+  /// Orders of the tenant, latest change first.
+  Expected<nlohmann::json> orderHistory(model::TenantId tenant, std::size_t limit);
+  /// Fills of the tenant's account (every account when account is empty), newest first.
+  Expected<nlohmann::json> accountHistory(model::TenantId tenant, std::string_view account, std::size_t limit);
+  /// Ticks of [fromNs, toNs), oldest first: from ClickHouse when configured, else SQLite.
+  Expected<nlohmann::json> tickRange(model::TenantId tenant, std::string_view symbol, std::int64_t fromNs,
+                                     std::int64_t toNs, std::size_t limit);
+  /// OHLC bars of intervalNs over the stored ticks, oldest first (ClickHouse aggregates on the
+  /// server; otherwise they are computed here from the relational store's ticks).
+  Expected<nlohmann::json> bars(const OhlcQuery& query);
 
  private:
   struct Backend {
@@ -45,8 +65,11 @@ class DatabaseService final : public hub::Service {
   };
   DatabaseService() = default;
   static nlohmann::json describe(const Backend& backend);
+  nlohmann::json describeSharedState() const;
 
   std::vector<Backend> backends_;
+  ClickHouseStore* clickhouse_ = nullptr;  // one of backends_, when configured
+  std::unique_ptr<SharedState> sharedState_;
   std::atomic<bool> running_{false};
 };
 

@@ -9,5 +9,10 @@ inline constexpr ErrorCode kBackend{"AIT-STORE-0001", Category::Database, Severi
                                     "a storage backend failed or is unreachable"};
 inline constexpr ErrorCode kProjection{"AIT-STORE-0002", Category::Database, Severity::High,
                                        "a journal projection could not read or decode the journal"};
+// AIT-STORE-0003 is the database-service's unknown backend type.
+inline constexpr ErrorCode kConfig{"AIT-STORE-0004", Category::Config, Severity::High,
+                                   "a storage backend's settings are invalid"};
+inline constexpr ErrorCode kUnsupported{"AIT-STORE-0005", Category::Validation, Severity::Low,
+                                        "this backend does not keep the asked-for data"};
 
 }  // namespace ait::store::errors

@@ -1,12 +1,13 @@
 #pragma once
 // A database the journal is projected into (database-service). Each backend (SQLite embedded by
-// default; PostgreSQL, ClickHouse to come) implements this interface and is chosen in config.
+// default; PostgreSQL, ClickHouse) implements this interface and is chosen in config.
 //
 // apply() is idempotent: rows are keyed by journal sequence or natural ids, and the stream's
 // checkpoint is written in the same transaction as the rows, so a batch replayed after a crash
 // or an outage lands exactly once.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@
 
 #include "ait/core/error.h"
 #include "ait/model/events.h"
+#include "ait/store/pool.h"
 
 namespace ait::store {
 
@@ -38,11 +40,13 @@ class EventStore {
   virtual Expected<void> apply(std::string_view stream, std::span<const model::Event> events) = 0;
   /// A cheap round trip that proves the backend answers.
   virtual Expected<void> ping() = 0;
+  /// The connection pool's state, for a server backend.
+  virtual std::optional<PoolStats> poolStats() const { return std::nullopt; }
 
   /// Reads for the other services, newest first, never across tenants.
-  virtual Expected<nlohmann::json> orders(std::uint32_t tenant, std::size_t limit) = 0;
-  virtual Expected<nlohmann::json> fills(std::uint32_t tenant, std::size_t limit) = 0;
-  virtual Expected<nlohmann::json> ticks(std::uint32_t tenant, std::string_view symbol,
+  virtual Expected<nlohmann::json> orders(model::TenantId tenant, std::size_t limit) = 0;
+  virtual Expected<nlohmann::json> fills(model::TenantId tenant, std::size_t limit) = 0;
+  virtual Expected<nlohmann::json> ticks(model::TenantId tenant, std::string_view symbol,
                                          std::int64_t fromNs, std::int64_t toNs,
                                          std::size_t limit) = 0;
 };

@@ -19,9 +19,9 @@ class SqliteEventStore final : public EventStore {
   Expected<std::uint64_t> checkpoint(std::string_view stream) override;
   Expected<void> apply(std::string_view stream, std::span<const model::Event> events) override;
   Expected<void> ping() override;
-  Expected<nlohmann::json> orders(std::uint32_t tenant, std::size_t limit) override;
-  Expected<nlohmann::json> fills(std::uint32_t tenant, std::size_t limit) override;
-  Expected<nlohmann::json> ticks(std::uint32_t tenant, std::string_view symbol, std::int64_t fromNs,
+  Expected<nlohmann::json> orders(model::TenantId tenant, std::size_t limit) override;
+  Expected<nlohmann::json> fills(model::TenantId tenant, std::size_t limit) override;
+  Expected<nlohmann::json> ticks(model::TenantId tenant, std::string_view symbol, std::int64_t fromNs,
                                  std::int64_t toNs, std::size_t limit) override;
 
  private:

@@ -11,6 +11,7 @@
 #include "ait/core/error.h"
 #include "ait/model/events.h"
 #include "ait/portfolio/catalog.h"
+#include "ait/trading/statistics.h"
 #include "ait/trading/strategy.h"
 
 namespace ait::trading {
@@ -29,58 +30,11 @@ struct BarSeries {
 Expected<BarSeries> loadBars(const std::string& path, TimestampNs from = INT64_MIN,
                              TimestampNs to = INT64_MAX);
 
-struct Trade {
-  TimestampNs entryTime = 0;
-  TimestampNs exitTime = 0;
-  model::Side side = model::Side::Buy;
-  double quantity = 0.0;
-  double entryPrice = 0.0;
-  double exitPrice = 0.0;
-  double pnl = 0.0;          // realized, after commission
-  double returnPct = 0.0;    // pnl / entry notional x 100
-};
-
-struct EquityPoint {
-  TimestampNs ts = 0;
-  double equity = 0.0;
-};
-
-struct Statistics {
-  TimestampNs start = 0;
-  TimestampNs end = 0;
-  double startEquity = 0.0;
-  double finalEquity = 0.0;
-  double totalReturnPct = 0.0;
-  double annualReturnPct = 0.0;
-  double annualVolatilityPct = 0.0;
-  double sharpe = 0.0;
-  double sortino = 0.0;
-  double calmar = 0.0;
-  double maxDrawdownPct = 0.0;
-  double maxDrawdownDays = 0.0;
-  std::size_t trades = 0;
-  double winRatePct = 0.0;
-  double profitFactor = 0.0;
-  double expectancy = 0.0;  // mean trade PnL, account currency
-  double sqn = 0.0;
-  double exposurePct = 0.0;
-  double buyAndHoldPct = 0.0;
-  double periodsPerYear = 0.0;
-  std::uint64_t ordersDenied = 0;
-};
-
 struct BacktestResult {
   Statistics stats;
   std::vector<Trade> trades;
   std::vector<EquityPoint> equity;
 };
-
-/// Computes the statistics of an equity curve (one point per bar) and closed trades. Returns
-/// are per bar; annualised with periodsPerYear (252 for daily bars); risk-free rate 0.
-Statistics computeStatistics(const std::vector<EquityPoint>& equity,
-                             const std::vector<Trade>& trades, double firstClose,
-                             double lastClose, double periodsPerYear,
-                             const std::vector<bool>& exposed);
 
 /// Runs the strategy over the bars with `cash` to start; `progress` (may be empty) gets the
 /// share done now and then.

@@ -8,6 +8,8 @@
 // differ. Not thread-safe: the engine thread owns it. No allocation, lock or exception per event.
 
 #include <cstdint>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "ait/model/events.h"
@@ -42,6 +44,9 @@ struct EngineConfig {
   std::uint32_t maxPositionsPerAccount = 256;
   /// Emit PositionOpened/Changed/Closed after fills (projections and analytics read them).
   bool positionEvents = true;
+  /// Set (live): the engine stamps header.tsRecv of the events it emits with this clock, so
+  /// that analytics can measure each stage's latency; unset (backtests): the data clock.
+  const Clock* wallClock = nullptr;
 };
 
 /// The outcome of a submit: the order (the first one for a repeated client order id).
@@ -52,6 +57,15 @@ struct SubmitResult {
 };
 
 enum class CommandResult : std::uint8_t { Done, UnknownOrder, NotWorking, Invalid };
+
+/// What a reconciliation found and corrected.
+struct ReconcileSummary {
+  std::uint32_t ordersChecked = 0;
+  std::uint32_t ordersMismatched = 0;
+  std::uint32_t positionsChecked = 0;
+  std::uint32_t positionsMismatched = 0;
+  std::vector<std::string> findings;  // one line per correction
+};
 
 class TradingEngine final : private venue::ExecutionSink {
  public:
@@ -79,12 +93,28 @@ class TradingEngine final : private venue::ExecutionSink {
   /// Time passed without data (expiries at the venue).
   void onTime(TimestampNs now) noexcept;
 
+  /// The engine's state as bytes (orders, accounts and positions, risk states, clocks and
+  /// counters) for a journal snapshot; only this build reads it back. Not on the hot path.
+  std::vector<std::byte> snapshot() const;
+  /// Loads a snapshot into a fresh engine (no orders yet, the same accounts added); an error
+  /// names why it does not fit (another build's layout, other accounts), and leaves the engine
+  /// untouched so that a full replay can follow.
+  Expected<void> restore(std::span<const std::byte> bytes);
+
   /// Applies one journalled event while rebuilding state after a restart; decides nothing.
   void replay(const model::Event& event) noexcept;
   /// Ends a replay: hands the working orders back to the venue and resumes live operation.
   void finishReplay() noexcept;
 
-  /// Kill switch / reducing-only for every account of a tenant; resume returns to active.
+  /// Compares the engine's orders and positions with the venue's report and corrects the
+  /// engine (the venue is authoritative): a missed fill is applied, an unknown venue order
+  /// adopted, a quantity aligned, an order the venue no longer works cancelled, a position
+  /// difference booked as a reconciliation fill. Each correction is journalled with an Alert;
+  /// each account gets a ReconciliationResult. Engine thread, after finishReplay().
+  ReconcileSummary reconcile(const venue::VenueReport& report);
+
+  /// Kill switch / reducing-only for every account of a tenant; resume returns to active. Each
+  /// change is a journalled TradingStateChanged, so a restart restores it.
   void setTradingState(model::TenantId tenant, risk::TradingState state) noexcept;
   void resume(model::TenantId tenant) noexcept;
 
@@ -113,6 +143,15 @@ class TradingEngine final : private venue::ExecutionSink {
   bool amendmentOf(const oms::Order& order, const model::ModifyOrder& command,
                    venue::Amendment& amendment) const noexcept;
   void cancelWorking(std::uint32_t index) noexcept;
+  /// Records a change of trading state the risk engine made by itself (a loss limit breached
+  /// since `before`): a TradingStateChanged and an Alert.
+  void reportBreach(std::uint32_t account, risk::TradingState before) noexcept;
+  void applyState(const model::TradingStateChanged& change) noexcept;
+  void alert(model::TenantId tenant, const ErrorCode& code, const std::string& text);
+  /// Books an order the venue has and the engine lacks: submitted, accepted, filled as reported.
+  void adopt(const venue::OrderReport& report, const model::ClientOrderId& id);
+  /// Emits a fill of `quantity` (instrument scale) at `price` on order i, then its consequences.
+  void reconcileFill(std::uint32_t i, std::int64_t quantity, std::int64_t price, std::int64_t leaves);
   void advanceClock(TimestampNs ts) noexcept;
   void rollover(TimestampNs ts) noexcept;
   std::int32_t indexOf(model::TenantId tenant, const model::ClientOrderId& id) const noexcept {
@@ -140,6 +179,21 @@ class TradingEngine final : private venue::ExecutionSink {
   std::uint64_t applied_ = 0;
   std::uint64_t venueOrders_ = 0;
   std::uint64_t venueTrades_ = 0;
+  std::uint64_t reconcileTrades_ = 0;
 };
+
+// In the header: reconcile.cc builds order events too.
+template <class E>
+inline E TradingEngine::orderEvent(const oms::Order& order) const noexcept {
+  E e{};
+  e.header.tenant = order.tenant;
+  e.header.tsEvent = now_;
+  e.header.tsRecv = now_;
+  e.clientOrderId = order.clientOrderId;
+  e.account = order.account;
+  e.instrument = order.instrument;
+  if constexpr (requires { e.venueOrderId; }) e.venueOrderId = order.venueOrderId;
+  return e;
+}
 
 }  // namespace ait::trading

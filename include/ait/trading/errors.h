@@ -21,4 +21,18 @@ inline constexpr ErrorCode kNotFound{"AIT-TRD-0006", Category::Validation, Sever
 inline constexpr ErrorCode kNotWorking{"AIT-TRD-0007", Category::Validation, Severity::Low,
                                        "the order is not working (filled, cancelled or pending)"};
 
+// Reconciliation findings (alerts): the venue is authoritative, the engine corrects itself.
+inline constexpr ErrorCode kMissedFill{"AIT-TRD-0008", Category::Data, Severity::High,
+                                       "the venue reports a fill the journal lacks"};
+inline constexpr ErrorCode kUnknownVenueOrder{"AIT-TRD-0009", Category::Data, Severity::High,
+                                              "the venue reports an order the engine does not know"};
+inline constexpr ErrorCode kQuantityMismatch{"AIT-TRD-0010", Category::Data, Severity::High,
+                                             "the venue reports another order quantity"};
+inline constexpr ErrorCode kMissingAtVenue{"AIT-TRD-0011", Category::Data, Severity::High,
+                                           "an order working here is not working at the venue"};
+inline constexpr ErrorCode kPositionMismatch{"AIT-TRD-0012", Category::Data, Severity::High,
+                                             "the venue reports another position"};
+inline constexpr ErrorCode kVenueAhead{"AIT-TRD-0013", Category::Data, Severity::Critical,
+                                       "the journal has fills the venue does not report"};
+
 }  // namespace ait::trading::errors

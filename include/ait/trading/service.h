@@ -5,7 +5,8 @@
 // cancel or a change is answered only once the events it produced are durable in the journal. On
 // its first start the service rebuilds its state by replaying the trading journal.
 //
-// REST (all JSON; the tenant comes from the X-Tenant-Id header or the body's tenant_id):
+// REST (all JSON; the tenant is the verified caller's, see ait/http/caller.h; a tenant_id in the
+// body is ignored):
 //   POST   /api/v1/orders              submit (submit_order fields); 201 new, 200 repeated id,
 //                                      422 denied (reason_code), 400 malformed
 //   GET    /api/v1/orders[?open=true]  list          GET /api/v1/orders/{id}    one order
@@ -20,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ait/engine/runtime.h"
@@ -46,6 +48,8 @@ struct TradingSettings {
   venue::SimVenueConfig sim;
   /// How long a REST call waits for the engine and then for durability before answering 503.
   std::chrono::milliseconds ackTimeout{5000};
+  /// Journalled events between two engine snapshots; 0: none (a restart replays everything).
+  std::uint32_t snapshotEvery = 0;
 };
 
 /// What the engine thread answers a REST call with.
@@ -74,8 +78,14 @@ class TradingService final : public hub::Service, private EventRecorder {
   /// thread (config reload).
   void reloadLimits(const risk::RiskLimits& limits);
 
-  /// Events replayed at the first start.
+  /// Events replayed at the first start (after the snapshot, when one was loaded).
   std::uint64_t replayed() const noexcept { return replayed_; }
+  /// The last trading-journal sequence the state at the first start covers (snapshot + tail).
+  std::uint64_t replayedThrough() const noexcept { return replayedThrough_; }
+  /// The sequence of the snapshot the first start loaded; 0: none.
+  std::uint64_t snapshotLoaded() const noexcept { return snapshotLoaded_; }
+  /// Snapshots written so far.
+  std::uint64_t snapshotsSaved() const noexcept { return snapshotsSaved_.load(); }
   /// Read-only access for tests that run before the runtime starts or after it stopped.
   const TradingEngine& engine() const noexcept { return *engine_; }
 
@@ -90,6 +100,17 @@ class TradingService final : public hub::Service, private EventRecorder {
   EngineReply query(model::TenantId tenant, std::string_view what, std::string_view arg);
   /// Sends a request to the engine thread and waits for its durability.
   http::Response call(const model::Event& request);
+  /// Engine thread, after each event: notes the trading sequence the state covers and, every
+  /// snapshotEvery events, hands a snapshot to the snapshot thread.
+  void afterEvent(const model::Event& event) noexcept;
+  /// Snapshot thread: waits until a handed snapshot's sequence is durable, then stores it.
+  void saveSnapshots();
+  Expected<void> replay();
+
+  struct PendingSnapshot {
+    std::uint64_t sequence = 0;
+    std::vector<std::byte> bytes;
+  };
 
   engine::Runtime& runtime_;
   TradingSettings settings_;
@@ -102,6 +123,14 @@ class TradingService final : public hub::Service, private EventRecorder {
   std::uint64_t replayed_ = 0;
   std::uint64_t lastRecorded_ = 0;
   std::atomic<std::uint64_t> recordFailures_{0};
+  std::uint64_t replayedThrough_ = 0;
+  std::uint64_t snapshotLoaded_ = 0;
+  std::uint64_t seenThrough_ = 0;       // highest trading sequence the engine has applied
+  std::uint64_t sinceSnapshot_ = 0;     // events recorded since the last snapshot
+  std::atomic<PendingSnapshot*> pendingSnapshot_{nullptr};
+  std::atomic<std::uint64_t> snapshotsSaved_{0};
+  std::atomic<bool> snapshotting_{false};
+  std::thread snapshotter_;
   // Reloaded limits wait here; the engine thread checks the flag per event and takes the lock
   // only when a reload happened.
   std::mutex limitsMutex_;

@@ -37,6 +37,8 @@ class SimVenue final : public Venue {
   void onTime(TimestampNs now) noexcept override;
   void restore(const oms::Order& order) noexcept override;
   void restoreCounters(std::uint64_t orders, std::uint64_t trades) noexcept override;
+  /// Its working orders (it keeps no positions: the engine's portfolio is the only book).
+  std::optional<VenueReport> report() const override;
 
   std::size_t workingCount() const noexcept;
 

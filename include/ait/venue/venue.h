@@ -6,7 +6,9 @@
 // an adapter to a remote venue queues the request and reports the outcome later.
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
+#include <vector>
 
 #include "ait/model/events.h"
 #include "ait/oms/order.h"
@@ -37,6 +39,41 @@ struct Amendment {
   std::int64_t stopPrice = 0;
 };
 
+/// An order as the venue reports it when asked (reconciliation).
+struct OrderReport {
+  enum class Status : std::uint8_t { Working, Filled, Cancelled };
+  model::TenantId tenant;
+  model::AccountId account;
+  model::ClientOrderId clientOrderId;  // empty: placed outside this engine (by hand)
+  model::VenueOrderId venueOrderId;
+  model::InstrumentId instrument;
+  model::Side side = model::Side::Buy;
+  model::OrderType type = model::OrderType::Market;
+  model::Quantity quantity;
+  model::Quantity filled;
+  model::Price averagePrice;  // of the fills; meaningful when filled > 0
+  std::optional<model::Price> price;
+  std::optional<model::Price> stopPrice;
+  Status status = Status::Working;
+};
+
+/// A net position as the venue reports it.
+struct PositionReport {
+  model::TenantId tenant;
+  model::AccountId account;
+  model::InstrumentId instrument;
+  model::Quantity quantity;  // signed: long > 0
+  model::Price averagePrice;
+};
+
+/// What a venue knows: its working and recently finished orders, and its positions when it
+/// keeps them (a broker does; the simulated venue does not).
+struct VenueReport {
+  std::vector<OrderReport> orders;
+  std::vector<PositionReport> positions;
+  bool positionsReported = false;
+};
+
 class Venue {
  public:
   virtual ~Venue() = default;
@@ -60,6 +97,9 @@ class Venue {
   virtual void restore(const oms::Order& order) noexcept = 0;
   /// After a restart: the number of venue order ids and trade ids already issued.
   virtual void restoreCounters(std::uint64_t orders, std::uint64_t trades) noexcept = 0;
+  /// Reports the venue's orders and positions for reconciliation; nullopt when it cannot (not
+  /// connected). Not on the hot path: it may allocate.
+  virtual std::optional<VenueReport> report() const { return std::nullopt; }
 };
 
 }  // namespace ait::venue

@@ -22,6 +22,17 @@ IdType numberedId(char prefix, std::uint64_t n) noexcept {
 
 bool isBuy(model::Side side) noexcept { return side == model::Side::Buy; }
 
+/// The instrument's tick size as a mantissa at its price scale.
+std::int64_t tickOf(const portfolio::TradableInstrument& instrument) noexcept {
+  const auto& spec = instrument.spec;
+  return spec.tickSize.mantissa() * model::kPowersOfTen[spec.priceScale - spec.tickSize.scale()];
+}
+
+/// A taker's price: `slip` worse than `price` for its side, never below one tick.
+std::int64_t slipped(bool buy, std::int64_t price, std::int64_t slip, std::int64_t tick) noexcept {
+  return buy ? price + slip : std::max<std::int64_t>(price - slip, tick);
+}
+
 }  // namespace
 
 SimVenue::SimVenue(const portfolio::Catalog& catalog, ExecutionSink& sink, SimVenueConfig config)
@@ -227,9 +238,7 @@ bool SimVenue::matchQuote(Working& w, std::int64_t& bidLeft, std::int64_t& askLe
   const portfolio::Quote& q = catalog_.quote(w.instrument);
   const bool buy = isBuy(w.side);
   const std::int64_t touch = buy ? q.ask : q.bid;
-  const std::int64_t tick = instrument.spec.tickSize.mantissa() *
-                            static_cast<std::int64_t>(model::kPowersOfTen[instrument.spec.priceScale -
-                                                                          instrument.spec.tickSize.scale()]);
+  const std::int64_t tick = tickOf(instrument);
   const std::int64_t slip = instrument.terms.slippageTicks * tick;
 
   if ((w.type == model::OrderType::Stop || w.type == model::OrderType::StopLimit) && !w.triggered) {
@@ -242,7 +251,7 @@ bool SimVenue::matchQuote(Working& w, std::int64_t& bidLeft, std::int64_t& askLe
   std::int64_t price = 0;
   model::Liquidity liquidity = model::Liquidity::Taker;
   if (marketLike) {
-    price = buy ? touch + slip : std::max<std::int64_t>(touch - slip, tick);
+    price = slipped(buy, touch, slip, tick);
   } else {
     bool crosses = buy ? q.ask <= w.price : q.bid >= w.price;
     if (!crosses) return false;
@@ -315,8 +324,7 @@ void SimVenue::onBar(std::uint32_t instrument, const model::Bar& bar) noexcept {
 
   const std::array<std::int64_t, 4> path =
       c >= o ? std::array<std::int64_t, 4>{o, l, h, c} : std::array<std::int64_t, 4>{o, h, l, c};
-  const std::int64_t tick = spec.tickSize.mantissa() *
-                            model::kPowersOfTen[spec.priceScale - spec.tickSize.scale()];
+  const std::int64_t tick = tickOf(instr);
   const std::int64_t slip = instr.terms.slippageTicks * tick;
 
   // Where along the path each working order executes: (point index, price). Orders then fill in
@@ -347,21 +355,19 @@ void SimVenue::onBar(std::uint32_t instrument, const model::Bar& bar) noexcept {
       w.triggered = true;
       // Gapped through: the open; reached inside the bar: the stop price.
       const std::int64_t triggerPrice = at == 0 ? o : w.stopPrice;
-      if (w.type == model::OrderType::Stop) {
-        std::int64_t px =
-            buy ? triggerPrice + slip : std::max<std::int64_t>(triggerPrice - slip, tick);
+      // A stop fills as a taker with slippage; a stop-limit marketable at the trigger, at it.
+      const bool marketable = buy ? triggerPrice <= w.price : triggerPrice >= w.price;
+      if (w.type == model::OrderType::Stop || marketable) {
+        const std::int64_t px = w.type == model::OrderType::Stop
+                                    ? slipped(buy, triggerPrice, slip, tick)
+                                    : triggerPrice;
         hits[hitCount++] = {static_cast<std::uint32_t>(i), at, px, false};
-        continue;
-      }
-      if (buy ? triggerPrice <= w.price : triggerPrice >= w.price) {
-        hits[hitCount++] = {static_cast<std::uint32_t>(i), at, triggerPrice, false};
         continue;
       }
       start = at + 1;
     }
     if (w.type == model::OrderType::Market) {
-      std::int64_t px = buy ? o + slip : std::max<std::int64_t>(o - slip, tick);
-      hits[hitCount++] = {static_cast<std::uint32_t>(i), 0, px, false};
+      hits[hitCount++] = {static_cast<std::uint32_t>(i), 0, slipped(buy, o, slip, tick), false};
       continue;
     }
     // Limit (or triggered stop-limit): the first point at or through the limit; the open when
@@ -389,6 +395,28 @@ void SimVenue::restore(const oms::Order& order) noexcept {
   if (order.instrumentIndex >= barMode_.size()) return;
   if (findWorking(order.tenant, order.clientOrderId) >= 0) return;
   take(order, true);
+}
+
+std::optional<VenueReport> SimVenue::report() const {
+  VenueReport out;
+  for (const auto& w : working_) {
+    if (!w.active) continue;
+    const auto& spec = catalog_.at(w.instrument).spec;
+    OrderReport r;
+    r.tenant = w.tenant;
+    r.account = w.account;
+    r.clientOrderId = w.clientOrderId;
+    r.venueOrderId = w.venueOrderId;
+    r.instrument = spec.id;
+    r.side = w.side;
+    r.type = w.type;
+    r.quantity = model::Quantity::fromRaw(w.quantity, spec.quantityScale);
+    r.filled = model::Quantity::fromRaw(w.quantity - w.leaves, spec.quantityScale);
+    if (w.price != 0) r.price = model::Price::fromRaw(w.price, spec.priceScale);
+    if (w.stopPrice != 0) r.stopPrice = model::Price::fromRaw(w.stopPrice, spec.priceScale);
+    out.orders.push_back(r);
+  }
+  return out;
 }
 
 void SimVenue::restoreCounters(std::uint64_t orders, std::uint64_t trades) noexcept {

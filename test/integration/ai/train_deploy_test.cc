@@ -2,6 +2,7 @@
 // examples/ai/train_xgboost.py, predictions from our evaluator equal to Python's (and to
 // libxgboost's) to 1e-6 on every row, then the model serves decisions through its manifest.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -92,6 +93,27 @@ TEST_F(TrainDeploy, CppPredictionsEqualPythonsOnEveryRow) {
   ASSERT_TRUE(loaded) << loaded.error().describe();
   EXPECT_EQ(loaded->info.features, pipeline->columns());
   EXPECT_EQ(loaded->info.kind, "xgboost");
+  // The script records the training distribution of every input for drift monitoring; the
+  // close's mean and deciles must be those of the training rows (every row but the last).
+  ASSERT_EQ(loaded->info.training.size(), pipeline->columns().size());
+  EXPECT_EQ(loaded->info.horizon, 1);
+  {
+    // Entries are matched to inputs by name (a JSON object has no order).
+    auto found = std::ranges::find(loaded->info.training, std::string("close"), &FeatureDistribution::feature);
+    ASSERT_NE(found, loaded->info.training.end());
+    const auto& close = *found;
+    double sum = 0;
+    std::vector<double> closes;
+    for (std::size_t i = 0; i + 1 < csv.rows.size(); ++i) {
+      closes.push_back(static_cast<float>(csv.rows[i][0]));  // as the script reads it: float32
+      sum += closes.back();
+    }
+    EXPECT_NEAR(close.mean, sum / static_cast<double>(closes.size()), 1e-3);
+    ASSERT_EQ(close.quantiles.size(), 9u);
+    std::ranges::sort(closes);
+    EXPECT_GE(close.quantiles[4], closes[closes.size() / 2 - 1]);
+    EXPECT_LE(close.quantiles[4], closes[closes.size() / 2]);
+  }
 
   std::vector<double> python;
   {

@@ -15,6 +15,7 @@
 
 #include "ait/auth/jwt.h"
 #include "ait/auth/secrets.h"
+#include "integration/gateway/serve_fixture.h"
 #include "support/child_process.h"
 
 namespace ait {
@@ -56,46 +57,37 @@ class GatewayAuth : public ::testing::Test {
         "[rate_limits.login_per_ip]\nrate_per_s = 1000.0\nburst = 1000\n"
         "[rate_limits.api_key]\nrate_per_s = 0.01\nburst = 3\n",
         dir_.string());
-    const char* keys[] = {"api_gateway", "data_bridge", "performance_analytics",
-                          "ai_orchestration", "database_service", "trading_engine"};
-    for (const char* key : keys) {
-      const int port = testing::freePort();
-      if (std::string(key) == "api_gateway") port_ = port;
-      text += fmt::format("[services.{}]\nport = {}\n", key, port);
-    }
-    std::ofstream(dir_ / "test.toml") << text;
-
-    ASSERT_EQ(cli({"tenant", "add", "alpha"}), 0);
-    ASSERT_EQ(cli({"tenant", "add", "beta"}), 0);
-    ASSERT_EQ(cli({"user", "add", "ann", "--tenant", "alpha", "--role", "trader"}, "ann-password-123"), 0);
-    ASSERT_EQ(cli({"user", "add", "bob", "--tenant", "beta", "--role", "viewer"}, "bob-password-123"), 0);
-    ASSERT_EQ(cli({"user", "add", "root", "--tenant", "alpha", "--role", "admin"}, "root-password-123"), 0);
-    ASSERT_NE(cli({"user", "add", "eve", "--tenant", "alpha"}, "short"), 0) << "short passwords are refused";
-    ASSERT_NE(cli({"user", "add", "eve", "--tenant", "nosuch"}, "eve-password-123"), 0);
-    ASSERT_EQ(cli({"user", "enroll-mfa", "root"}), 0);
-    std::smatch match;
-    const std::string enrolled = slurp(dir_ / "cli.txt");
-    ASSERT_TRUE(std::regex_search(enrolled, match, std::regex("secret: ([A-Z2-7]+)"))) << enrolled;
-    totpSecret_ = match[1];
-    ASSERT_EQ(cli({"user", "api-key", "ann", "--scope", "read"}), 0);
-    const std::string keyText = slurp(dir_ / "cli.txt");
-    ASSERT_TRUE(std::regex_search(keyText, match, std::regex("(ait_[A-Za-z0-9_-]+)"))) << keyText;
-    apiKey_ = match[1];
-    ASSERT_EQ(cli({"user", "api-key", "ann", "--scope", "read", "--scope", "trade"}), 0);
-    const std::string limitedText = slurp(dir_ / "cli.txt");
-    ASSERT_TRUE(std::regex_search(limitedText, match, std::regex("(ait_[A-Za-z0-9_-]+)")));
-    limitedKey_ = match[1];
-
-    server_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{kBinary, "serve", "--config", (dir_ / "test.toml").string(),
-                                 "--config-dir", kConfigDir},
-        (dir_ / "serve.txt").string());
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (testing::httpGet(port_, "/health").status != 200) {
-      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << slurp(dir_ / "serve.txt");
-      std::this_thread::sleep_for(20ms);
-    }
+    auto served = testing::serve(dir_, text, kBinary, kConfigDir, [] { return makeUsers(); });
+    ASSERT_TRUE(served.server) << served.error;
+    server_ = std::move(served.server);
+    port_ = served.gatewayPort;
     ready_ = true;
+  }
+  // Tenants, users, MFA and API keys, made with the CLI as an operator would.
+  static bool makeUsers() {
+    [] {
+      ASSERT_EQ(cli({"tenant", "add", "alpha"}), 0);
+      ASSERT_EQ(cli({"tenant", "add", "beta"}), 0);
+      ASSERT_EQ(cli({"user", "add", "ann", "--tenant", "alpha", "--role", "trader"}, "ann-password-123"), 0);
+      ASSERT_EQ(cli({"user", "add", "bob", "--tenant", "beta", "--role", "viewer"}, "bob-password-123"), 0);
+      ASSERT_EQ(cli({"user", "add", "root", "--tenant", "alpha", "--role", "admin"}, "root-password-123"), 0);
+      ASSERT_NE(cli({"user", "add", "eve", "--tenant", "alpha"}, "short"), 0) << "short passwords are refused";
+      ASSERT_NE(cli({"user", "add", "eve", "--tenant", "nosuch"}, "eve-password-123"), 0);
+      ASSERT_EQ(cli({"user", "enroll-mfa", "root"}), 0);
+      std::smatch match;
+      const std::string enrolled = slurp(dir_ / "cli.txt");
+      ASSERT_TRUE(std::regex_search(enrolled, match, std::regex("secret: ([A-Z2-7]+)"))) << enrolled;
+      totpSecret_ = match[1];
+      ASSERT_EQ(cli({"user", "api-key", "ann", "--scope", "read"}), 0);
+      const std::string keyText = slurp(dir_ / "cli.txt");
+      ASSERT_TRUE(std::regex_search(keyText, match, std::regex("(ait_[A-Za-z0-9_-]+)"))) << keyText;
+      apiKey_ = match[1];
+      ASSERT_EQ(cli({"user", "api-key", "ann", "--scope", "read", "--scope", "trade"}), 0);
+      const std::string limitedText = slurp(dir_ / "cli.txt");
+      ASSERT_TRUE(std::regex_search(limitedText, match, std::regex("(ait_[A-Za-z0-9_-]+)")));
+      limitedKey_ = match[1];
+    }();
+    return !::testing::Test::HasFatalFailure() && !totpSecret_.empty() && !limitedKey_.empty();
   }
   // A failed suite set-up would otherwise show as skipped tests, which ctest does not fail.
   void SetUp() override { ASSERT_TRUE(ready_) << "the suite set-up failed; see above"; }

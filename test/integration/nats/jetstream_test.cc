@@ -2,11 +2,6 @@
 // second process applying to its local bus). The server is SIGKILLed mid-stream and restarted on
 // the same port and store; the consumer must end with every selected event exactly once, in order.
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,44 +23,14 @@
 #include "ait/model/codec.h"
 #include "ait/nats/publisher.h"
 #include "ait/nats/subject.h"
+#include "support/child_process.h"
+#include "support/nats_server.h"
 
 namespace ait::nats {
 namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-// Debian installs it in /usr/sbin; other packagings use /usr/bin.
-std::string findServer() {
-  for (const char* path : {"/usr/bin/nats-server", "/usr/sbin/nats-server", "/usr/local/bin/nats-server"}) {
-    if (fs::exists(path)) return path;
-  }
-  return {};
-}
-
-int freePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return -1;
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool portOpen(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  ::close(fd);
-  return ok;
-}
 
 bool waitFor(const std::function<bool()>& condition, std::chrono::seconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -75,46 +40,6 @@ bool waitFor(const std::function<bool()>& condition, std::chrono::seconds timeou
   }
   return condition();
 }
-
-pid_t spawn(const std::vector<std::string>& args, const fs::path& log) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    std::FILE* f = std::fopen(log.c_str(), "a");
-    if (f != nullptr) {
-      ::dup2(fileno(f), STDOUT_FILENO);
-      ::dup2(fileno(f), STDERR_FILENO);
-    }
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
-class NatsServer {
- public:
-  NatsServer(int port, fs::path store, fs::path log) : port_(port), store_(std::move(store)), log_(std::move(log)) {}
-  ~NatsServer() { kill(); }
-
-  bool start() {
-    pid_ = spawn({findServer(), "-a", "127.0.0.1", "-p", std::to_string(port_), "-js", "-sd", store_.string()}, log_);
-    return waitFor([this] { return portOpen(port_); }, 30s);
-  }
-  void kill() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
- private:
-  int port_;
-  fs::path store_;
-  fs::path log_;
-  pid_t pid_ = -1;
-};
 
 model::Event makeEvent(int i) {
   const auto tenant = model::TenantId{static_cast<std::uint32_t>(1 + i % 2)};
@@ -150,7 +75,7 @@ model::Event makeEvent(int i) {
 class NatsJetStream : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (findServer().empty()) GTEST_SKIP() << "nats-server is not installed";
+    if (ait::testing::findNatsServer().empty()) GTEST_SKIP() << "nats-server is not installed";
     dir_ = fs::temp_directory_path() / fmt::format("ait-nats-it-{}", ::getpid());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
@@ -182,11 +107,9 @@ class NatsJetStream : public ::testing::Test {
 };
 
 TEST_F(NatsJetStream, ConsumerGetsEveryEventExactlyOnceInOrderAcrossServerKill) {
-  const int port = freePort();
-  ASSERT_GT(port, 0);
-  const std::string url = fmt::format("nats://127.0.0.1:{}", port);
-  NatsServer server(port, dir_ / "store", dir_ / "server.log");
-  ASSERT_TRUE(server.start()) << "nats-server did not listen on " << port;
+  ait::testing::NatsServer server(dir_ / "store", dir_ / "server.log");
+  ASSERT_TRUE(server.start()) << "nats-server did not listen on " << server.port();
+  const std::string url = server.url();
 
   journal::JournalConfig jc;
   jc.dataDir = (dir_ / "journal").string();
@@ -212,10 +135,9 @@ TEST_F(NatsJetStream, ConsumerGetsEveryEventExactlyOnceInOrderAcrossServerKill) 
   int selected = 0;
   for (int i = 0; i < total; ++i) selected += makeEvent(i).index() != model::Event(model::PositionChanged{}).index();
 
-  const pid_t child = spawn({NATS_CONSUMER_CHILD, url, (dir_ / "consumer").string(),
-                             (dir_ / "applied.txt").string(), std::to_string(selected)},
-                            dir_ / "consumer.log");
-  ASSERT_GT(child, 0);
+  ait::testing::ChildProcess child({NATS_CONSUMER_CHILD, url, (dir_ / "consumer").string(),
+                                   (dir_ / "applied.txt").string(), std::to_string(selected)},
+                                  (dir_ / "consumer.log").string());
 
   append(**journal, 0, kPerPhase, expected);
   const auto phase1Last = lastSelected_;
@@ -239,7 +161,7 @@ TEST_F(NatsJetStream, ConsumerGetsEveryEventExactlyOnceInOrderAcrossServerKill) 
   EXPECT_LT(whileDown.cursor, lastSelected_);
   EXPECT_GT(whileDown.backlog, 0u);
 
-  ASSERT_TRUE(server.start()) << "nats-server did not come back on " << port;
+  ASSERT_TRUE(server.start()) << "nats-server did not come back on " << server.port();
   append(**journal, 2 * kPerPhase, total, expected);
   ASSERT_TRUE(waitFor([&] { return (*publisher)->cursor() >= lastSelected_; }, 60s))
       << "publisher caught up only to " << (*publisher)->cursor() << " of " << lastSelected_;
@@ -250,16 +172,10 @@ TEST_F(NatsJetStream, ConsumerGetsEveryEventExactlyOnceInOrderAcrossServerKill) 
             << caughtUp.duplicates << " failures " << caughtUp.failures << " reconnects "
             << caughtUp.reconnects << '\n';
 
-  int status = 0;
-  const bool exited = waitFor([&] { return ::waitpid(child, &status, WNOHANG) == child; }, 90s);
-  if (!exited) {
-    ::kill(child, SIGKILL);
-    ::waitpid(child, &status, 0);
-  }
+  const auto status = child.wait(90s);
   (*publisher)->stop();
-  ASSERT_TRUE(exited) << "consumer process did not finish; see " << (dir_ / "consumer.log");
-  ASSERT_TRUE(WIFEXITED(status)) << "consumer died";
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "consumer timed out; see " << (dir_ / "consumer.log");
+  ASSERT_TRUE(status.has_value()) << "consumer process did not finish; see " << (dir_ / "consumer.log");
+  EXPECT_EQ(*status, 0) << "consumer failed or timed out; see " << (dir_ / "consumer.log");
 
   {
     // The child's last line says what the consumer dropped and waited for; shown for diagnosis.

@@ -55,7 +55,7 @@ class PostgresStoreTest : public ::testing::Test {
     server_ = std::make_unique<testing::PostgresServer>(dir_ / "server");
     ASSERT_TRUE(server_->start()) << "postgres did not start; see " << dir_ / "server";
     settings_.conninfo = server_->conninfo();
-    settings_.acquireTimeout = 500ms;
+    settings_.pool.acquireTimeout = 500ms;
   }
   void TearDown() override {
     server_.reset();
@@ -81,16 +81,16 @@ TEST_F(PostgresStoreTest, MigratesWritesOrdersAndFillsAndReplaysIdempotently) {
   ASSERT_TRUE((*store)->apply("trading", batch).has_value());
   ASSERT_TRUE((*store)->apply("trading", batch).has_value());
   EXPECT_EQ((*store)->checkpoint("trading").value(), 3u);
-  auto orders = (*store)->orders(1, 10).value();
+  auto orders = (*store)->orders(model::TenantId{1}, 10).value();
   ASSERT_EQ(orders.size(), 1u);
   EXPECT_EQ(orders[0]["status"], "filled");
   EXPECT_EQ(orders[0]["quantity"], "2.50");
   EXPECT_EQ(orders[0]["price"], "1.08500");
-  auto fills = (*store)->fills(1, 10).value();
+  auto fills = (*store)->fills(model::TenantId{1}, 10).value();
   ASSERT_EQ(fills.size(), 1u);
   EXPECT_EQ(fills[0]["price"], "1.08501");
-  EXPECT_EQ((*store)->orders(2, 10).value()[0]["status"], "new");
-  EXPECT_EQ((*store)->fills(2, 10).value().size(), 0u) << "tenants never see each other's rows";
+  EXPECT_EQ((*store)->orders(model::TenantId{2}, 10).value()[0]["status"], "new");
+  EXPECT_EQ((*store)->fills(model::TenantId{2}, 10).value().size(), 0u) << "tenants never see each other's rows";
 
   // Reopening does not migrate twice.
   store->reset();
@@ -103,16 +103,16 @@ TEST_F(PostgresStoreTest, HostileStringsAreDataNotSql) {
   auto store = PostgresEventStore::open(settings_).value();
   const std::string hostile = "x'); DROP TABLE orders; --";
   ASSERT_TRUE(store->apply("trading", sequenced({order(1, hostile, 0)}, 1)).has_value());
-  auto orders = store->orders(1, 10).value();
+  auto orders = store->orders(model::TenantId{1}, 10).value();
   ASSERT_EQ(orders.size(), 1u);
   EXPECT_EQ(orders[0]["client_order_id"], model::ClientOrderId::truncated(hostile).view());
-  auto ticks = store->ticks(1, "' OR 1=1 --", 0, 1'000'000, 10);
+  auto ticks = store->ticks(model::TenantId{1}, "' OR 1=1 --", 0, 1'000'000, 10);
   ASSERT_TRUE(ticks.has_value());
   EXPECT_TRUE(ticks->empty());
 }
 
 TEST_F(PostgresStoreTest, ThePoolIsBoundedAndTimesOutWithAClearError) {
-  settings_.maxConnections = 2;
+  settings_.pool.maxSize = 2;
   auto store = PostgresEventStore::open(settings_).value();
   auto a = store->pool().acquire();
   auto b = store->pool().acquire();
@@ -171,14 +171,14 @@ TEST_F(PostgresStoreTest, KilledMidStreamTradingGoesOnAndEveryEventLandsExactlyO
   }
   projector.stop();
   EXPECT_GT(projector.status().failures, 0u) << "the outage was seen";
-  const auto fills1 = store->fills(1, 10'000).value();
-  const auto fills2 = store->fills(2, 10'000).value();
+  const auto fills1 = store->fills(model::TenantId{1}, 10'000).value();
+  const auto fills2 = store->fills(model::TenantId{2}, 10'000).value();
   EXPECT_EQ(fills1.size() + fills2.size(), kEvents / 2u);
   std::set<std::int64_t> seqs;
   for (const auto* fills : {&fills1, &fills2}) {
     for (const auto& f : *fills) EXPECT_TRUE(seqs.insert(f["sequence"].get<std::int64_t>()).second);
   }
-  EXPECT_EQ(store->orders(1, 10'000).value().size() + store->orders(2, 10'000).value().size(),
+  EXPECT_EQ(store->orders(model::TenantId{1}, 10'000).value().size() + store->orders(model::TenantId{2}, 10'000).value().size(),
             kEvents / 2u);
 }
 

@@ -60,7 +60,8 @@ int main(int argc, char** argv) {
     const auto& engine = (*service)->engine();
     emit(fmt::format("state {} {} {} {}", engine.orders().size(),
                      engine.portfolio().netQuantity(0, 0), engine.portfolio().account(0).balance,
-                     (*service)->replayed()));
+                     (*service)->replayedThrough()));
+    emit(fmt::format("snapshot {}", (*service)->snapshotLoaded()));
   }
   if (auto started = (*runtime)->start(); !started) {
     std::fprintf(stderr, "runtime start: %s\n", started.error().describe().c_str());
@@ -129,7 +130,7 @@ int main(int argc, char** argv) {
     } else {
       continue;
     }
-    request.headers.emplace_back("X-Tenant-Id", "7");
+    request.caller = http::Caller{7, 1, "trader"};  // as the gateway calls in process
     auto response = router.handle(request);
     if (response.status >= 500) {
       std::fprintf(stderr, "%d %s\n", response.status, response.body.c_str());

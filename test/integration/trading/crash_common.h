@@ -4,38 +4,27 @@
 #include <string>
 
 #include "ait/engine/runtime.h"
+#include "ait/trading/presets.h"
 #include "ait/trading/service.h"
 
 namespace ait::trading::crashtest {
 
-inline model::InstrumentId instrumentId() { return {model::Symbol("EURUSD"), model::Venue("SIM")}; }
+inline model::InstrumentId instrumentId() { return presets::eurusdId(); }
 inline constexpr model::TenantId kTenant{7};
 
 inline TradingSettings settings() {
   TradingSettings s;
-  portfolio::TradableInstrument fx;
-  fx.spec.id = instrumentId();
-  fx.spec.priceScale = 5;
-  fx.spec.quantityScale = 2;
-  fx.spec.tickSize = model::Price::fromRaw(1, 5);
-  fx.spec.lotStep = model::Quantity::fromRaw(1, 2);
-  fx.spec.minQuantity = model::Quantity::fromRaw(1, 2);
-  fx.spec.maxQuantity = model::Quantity::fromRaw(10'000, 2);
-  fx.spec.contractSize = model::Quantity::fromRaw(100'000, 0);
-  fx.spec.currency = "USD";
-  fx.terms.marginPpm = 10'000;
-  fx.terms.commissionPerUnit = model::Money::fromRaw(35, 1);
-  s.instruments.push_back(fx);
+  s.instruments.push_back(presets::eurusd());
   s.accounts.push_back({kTenant, model::AccountId("ACC1"), model::Currency("USD"),
                         portfolio::PositionMode::Netting, model::Money::fromRaw(1'000'000, 0)});
-  s.limits.maxRiskPerTradePpm = 1'000'000;
+  s.limits = presets::unthrottled();
   s.limits.maxOrdersPerSecond = 1'000'000;
   s.limits.maxOrdersPerMinute = 1'000'000;
-  s.limits.maxDailyLossPpm = 1'000'000;
-  s.limits.maxDrawdownPpm = 1'000'000;
   s.limits.maxOpenPositions = 5;
   s.limits.maxPositionPerInstrument = model::Quantity::fromRaw(1'000, 0);
   s.engine.maxOrders = 1U << 18;
+  // Often, so that most restarts load a snapshot and replay only the journal after it.
+  s.snapshotEvery = 200;
   return s;
 }
 

@@ -4,9 +4,7 @@
 // service's own replay reports exactly that state.
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -14,12 +12,14 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
 #include "ait/journal/reader.h"
 #include "ait/model/codec.h"
 #include "crash_common.h"
+#include "support/child_process.h"
 #include "unit/journal/journal_test_util.h"
 
 namespace ait::trading {
@@ -27,25 +27,22 @@ namespace {
 
 constexpr int kRounds = 60;
 
+/// The child's stdout goes to a file per round; the parent reads it as it grows.
 struct Child {
-  pid_t pid = -1;
+  std::unique_ptr<ait::testing::ChildProcess> process;
   int out = -1;
 };
 
-Child spawn(const std::string& dataDir, std::uint64_t seed, int run) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return {};
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(fds[1], STDOUT_FILENO);
-    auto seedText = std::to_string(seed);
-    auto runText = "r" + std::to_string(run);
-    ::execl(TRADING_CRASH_CHILD, TRADING_CRASH_CHILD, dataDir.c_str(), seedText.c_str(),
-            runText.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  ::close(fds[1]);
-  return {pid, fds[0]};
+Child spawn(const std::filesystem::path& dataDir, std::uint64_t seed, int run) {
+  const auto log = dataDir / ("child-" + std::to_string(run) + ".out");
+  Child child;
+  // Open it first, so the parent reads from the start whatever the child writes.
+  child.out = ::open(log.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+  child.process = std::make_unique<ait::testing::ChildProcess>(
+      std::vector<std::string>{TRADING_CRASH_CHILD, dataDir.string(), std::to_string(seed),
+                               "r" + std::to_string(run)},
+      log.string());
+  return child;
 }
 
 struct Ack {
@@ -59,26 +56,21 @@ struct Output {
   std::string state;  // the "state ..." line of the current child
   std::map<std::string, Ack> acks;
   std::size_t ackCount = 0;
+  int snapshotsLoaded = 0;  // restarts that began from a snapshot
 };
 
-/// Reads lines until the deadline (or EOF when runFor is negative).
+/// Reads lines until the deadline, or up to the end of the file when runFor is negative.
 void readLines(int fd, std::chrono::milliseconds runFor, Output& out) {
   const auto deadline = std::chrono::steady_clock::now() + runFor;
   char buf[8192];
   for (;;) {
-    int timeout = -1;
-    if (runFor.count() >= 0) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) break;
-      timeout = static_cast<int>(left.count());
-    }
-    pollfd p{fd, POLLIN, 0};
-    int ready = ::poll(&p, 1, timeout);
-    if (ready == 0) break;
-    if (ready < 0) continue;
     ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n <= 0) break;
+    if (n <= 0) {
+      // At the end of what the child wrote so far: wait for more until the deadline.
+      if (runFor.count() < 0 || std::chrono::steady_clock::now() >= deadline) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      continue;
+    }
     out.partial.append(buf, static_cast<std::size_t>(n));
     std::size_t eol;
     while ((eol = out.partial.find('\n')) != std::string::npos) {
@@ -89,6 +81,10 @@ void readLines(int fd, std::chrono::milliseconds runFor, Output& out) {
       in >> kind;
       if (kind == "state") {
         out.state = line;
+      } else if (kind == "snapshot") {
+        std::uint64_t seq = 0;
+        in >> seq;
+        if (seq > 0) ++out.snapshotsLoaded;
       } else if (kind == "ack") {
         std::string id;
         Ack ack;
@@ -106,6 +102,7 @@ struct Replayed {
   std::unique_ptr<NullRecorder> recorder;
   std::unique_ptr<TradingEngine> engine;
   std::uint64_t events = 0;
+  std::uint64_t lastSequence = 0;
   std::int64_t foldNet = 0;            // signed sum of fill quantities
   portfolio::Int128 foldCash = 0;      // -signed sum of price x quantity (scale 7)
   std::int64_t foldCommission = 0;     // kMoneyScale
@@ -134,6 +131,7 @@ Replayed replay(const std::filesystem::path& dir) {
     model::headerOf(*event).sequence = (*record)->seq;
     r.engine->replay(*event);
     ++r.events;
+    r.lastSequence = (*record)->seq;
     if (const auto* fill = std::get_if<model::OrderFilled>(&*event)) {
       std::int64_t q = fill->fillQuantity.rescaled(2)->mantissa();
       std::int64_t p = fill->fillPrice.rescaled(5)->mantissa();
@@ -156,8 +154,8 @@ TEST(TradingCrash, KeepsEveryAcknowledgedOrderAndFillAcrossSigkill) {
 
   for (int round = 0; round < kRounds; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
-    Child child = spawn(tmp.path().string(), rng(), round);
-    ASSERT_GT(child.pid, 0);
+    Child child = spawn(tmp.path(), rng(), round);
+    ASSERT_GE(child.out, 0);
     out.state.clear();
     out.partial.clear();
     const auto before = out.ackCount;
@@ -171,13 +169,12 @@ TEST(TradingCrash, KeepsEveryAcknowledgedOrderAndFillAcrossSigkill) {
       readLines(child.out, std::chrono::milliseconds(rng() % 150), out);
       if (out.ackCount > before) ++killedWhileTrading;
     }
-    ::kill(child.pid, SIGKILL);
-    int status = 0;
-    ::waitpid(child.pid, &status, 0);
+    child.process->signal(SIGKILL);
+    auto status = child.process->wait(std::chrono::seconds(10));
     readLines(child.out, std::chrono::milliseconds(-1), out);
     ::close(child.out);
-    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
-        << "the child exited by itself (status " << status << ")";
+    ASSERT_EQ(status, std::optional<int>(128 + SIGKILL))
+        << "the child exited by itself (status " << status.value_or(-1) << ")";
     if (!out.state.empty() && !expectedState.empty()) {
       ASSERT_EQ(out.state, expectedState) << "the restarted service's replay differs";
     }
@@ -218,13 +215,15 @@ TEST(TradingCrash, KeepsEveryAcknowledgedOrderAndFillAcrossSigkill) {
                                              r.foldCommission),
               realized);
     expectedState = fmt::format("state {} {} {} {}", engine.orders().size(),
-                                portfolio.netQuantity(0, 0), account.balance, r.events);
+                                portfolio.netQuantity(0, 0), account.balance, r.lastSequence);
     maxAcks = out.acks.size();
   }
   EXPECT_GE(killedWhileTrading, 40);
+  EXPECT_GE(out.snapshotsLoaded, 20) << "restarts should mostly begin from a snapshot";
   EXPECT_GT(maxAcks, 200U);
-  std::printf("acknowledged orders: %zu, acknowledgements: %zu, kills during flow: %d\n",
-              out.acks.size(), out.ackCount, killedWhileTrading);
+  std::printf("acknowledged orders: %zu, acknowledgements: %zu, kills during flow: %d, "
+              "restarts from a snapshot: %d\n",
+              out.acks.size(), out.ackCount, killedWhileTrading, out.snapshotsLoaded);
 }
 
 }  // namespace

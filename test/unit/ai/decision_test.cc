@@ -3,6 +3,7 @@
 // predictions and their age, and a hot swap under load with no missed decision.
 
 #include <atomic>
+#include <cmath>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -104,6 +105,54 @@ TEST_F(DecisionEngineTest, MajorityVoteFollowsTheLargerSide) {
   EXPECT_NEAR(d.score, (0.8 + 0.7) / 2, 1e-12);
   EXPECT_NEAR(d.confidence, 2.0 / 3.0, 1e-12);
   EXPECT_LT(d.models[2].score, -0.99);
+}
+
+TEST_F(DecisionEngineTest, StackingRunsItsLogisticMetaModelOverTheScores) {
+  auto meta = StackingModel::parse(nlohmann::json::parse(
+      R"({"kind": "logistic", "intercept": 0.1, "coefficients": {"xgb": 2.0, "rules": -1.0}})"));
+  ASSERT_TRUE(meta) << meta.error().describe();
+  auto config = testConfig();
+  config.method = EnsembleMethod::Stacking;
+  config.stacking = *meta;
+  DecisionEngine engine({"a"}, config, clock_, metrics_);
+  auto xgb = std::make_shared<ScriptedModel>(1, 0.8);  // score 0.6
+  ASSERT_TRUE(engine.install(make("xgb", xgb)));
+  ASSERT_TRUE(engine.install(make("rules", std::make_shared<ScriptedModel>(1, -0.5), {"a"}, 1.0,
+                                  OutputMeaning::Score)));
+  ASSERT_TRUE(engine.install(make("unknown", std::make_shared<ScriptedModel>(1, 1.0))));
+  const auto& d = engine.decide(std::vector<double>{1.0}, 0);
+  const double z = 0.1 + 2.0 * 0.6 + -1.0 * -0.5;  // the unknown model's coefficient is 0
+  const double p = 1.0 / (1.0 + std::exp(-z));
+  EXPECT_NEAR(d.score, 2 * p - 1, 1e-12);
+  EXPECT_EQ(d.signal, Signal::StrongBuy);  // 2p - 1 = 0.69
+  EXPECT_NEAR(d.confidence, d.score, 1e-12) << "every model with a coefficient answered";
+  EXPECT_DOUBLE_EQ(d.models[0].weight, 2.0);
+  EXPECT_DOUBLE_EQ(d.models[2].weight, 0.0);
+
+  // Without xgb (failing, no cache young enough) it enters as 0 and coverage drops to 1/3.
+  xgb->failing = true;
+  clock_.advance(100ms);
+  const auto& without = engine.decide(std::vector<double>{1.0}, 1);
+  const double z2 = 0.1 + 0.5;
+  const double s2 = 2.0 / (1.0 + std::exp(-z2)) - 1;
+  EXPECT_NEAR(without.score, s2, 1e-12);
+  EXPECT_EQ(without.signal, Signal::Buy);
+  EXPECT_NEAR(without.confidence, s2 / 3.0, 1e-12);
+  EXPECT_TRUE(without.degraded);
+}
+
+TEST(StackingModelTest, NamesEveryProblem) {
+  auto bad = StackingModel::parse(nlohmann::json::parse(
+      R"({"kind": "tree", "intercept": "x", "coefficients": {"a": "b"}})"));
+  ASSERT_FALSE(bad);
+  const auto& m = bad.error().message();
+  EXPECT_NE(m.find("'kind'"), std::string::npos) << m;
+  EXPECT_NE(m.find("'intercept'"), std::string::npos) << m;
+  EXPECT_NE(m.find("coefficient of 'a'"), std::string::npos) << m;
+  EXPECT_FALSE(StackingModel::parse(nlohmann::json::parse(R"({"kind": "logistic"})")));
+  auto missing = StackingModel::load("/nonexistent/meta.json");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message().find("/nonexistent/meta.json"), std::string::npos);
 }
 
 TEST_F(DecisionEngineTest, ModelsReadTheirOwnFeaturesByName) {
@@ -213,39 +262,116 @@ TEST_F(DecisionEngineTest, HistoryListsNewestFirst) {
   EXPECT_NE(h[0].inputsHash, h[1].inputsHash);
 }
 
+// Swaps model versions while another thread decides. Each version v answers v; the swapper
+// installs the next version only once a decision that started after the previous install
+// returned has ended, so every version is seen, with no assumption about thread scheduling (the
+// old test counted on decisions interleaving with swaps by chance, which a loaded machine does
+// not guarantee). Checked: every decision got a fresh answer from a whole model, versions are
+// never seen out of order, and every version was used.
 TEST(DecisionEngineSwap, HotSwapUnderLoadMissesNoDecision) {
   metrics::Registry metrics;
   auto config = testConfig();
   config.budgetNs = 10'000'000'000;  // timing plays no part here
   DecisionEngine engine({"a"}, config, SystemClock::instance(), metrics);
-  ASSERT_TRUE(engine.install(make("m", std::make_shared<ScriptedModel>(1, 0.9))));
+  ASSERT_TRUE(engine.install(make("m", std::make_shared<ScriptedModel>(1, 0.0))));
+  constexpr int kVersions = 200;
   std::atomic<bool> done{false};
-  std::atomic<int> swaps{0};
+  std::atomic<bool> installFailed{false};
   std::thread swapper([&] {
-    for (int i = 0; !done.load(); ++i) {
-      double value = i % 2 ? 0.9 : 0.1;
-      auto loaded = make("m", std::make_shared<ScriptedModel>(1, value));
-      loaded.info.version = std::to_string(i);
-      ASSERT_TRUE(engine.install(std::move(loaded)));
-      swaps.fetch_add(1);
+    for (int v = 1; v <= kVersions; ++v) {
+      auto loaded = make("m", std::make_shared<ScriptedModel>(1, static_cast<double>(v)));
+      loaded.info.version = std::to_string(v);
+      if (!engine.install(std::move(loaded))) installFailed = true;
+      // A decision that ends after the second next count started after this install returned.
+      const std::uint64_t seen = engine.decisions();
+      while (engine.decisions() < seen + 2) std::this_thread::yield();
     }
+    done = true;
   });
-  constexpr int kDecisions = 20000;
-  int fresh = 0, high = 0, low = 0;
   std::vector<double> x{1.0};
-  for (int i = 0; i < kDecisions || swaps.load() < 50; ++i) {
-    const auto& d = engine.decide(x, i);
+  std::vector<int> uses(kVersions + 1, 0);
+  double last = 0;
+  std::uint64_t fresh = 0, outOfOrder = 0;
+  while (!done.load()) {
+    const auto& d = engine.decide(x, 0);
     ASSERT_EQ(d.modelCount, 1);
     ASSERT_EQ(d.models[0].status, ModelStatus::Fresh);
     fresh += d.models[0].used;
-    (d.models[0].value > 0.5 ? high : low)++;
+    const double v = d.models[0].value;
+    ASSERT_GE(v, 0);
+    ASSERT_LE(v, kVersions);
+    outOfOrder += v < last;
+    last = v;
+    uses[static_cast<std::size_t>(v)]++;
   }
-  done = true;
   swapper.join();
-  EXPECT_EQ(static_cast<std::uint64_t>(fresh), engine.decisions());
-  EXPECT_GE(swaps.load(), 50);
-  EXPECT_GT(high, 0);
-  EXPECT_GT(low, 0);
+  EXPECT_FALSE(installFailed.load());
+  EXPECT_EQ(fresh, engine.decisions());
+  EXPECT_EQ(outOfOrder, 0u);
+  for (int v = 1; v <= kVersions; ++v) EXPECT_GT(uses[v], 0) << "version " << v << " never used";
+}
+
+// The lock-free model breaker through every state on a fake clock.
+TEST(ModelBreakerTest, OpensHalfOpensAndClosesOnAFakeClock) {
+  FakeClock clock;
+  metrics::Registry metrics;
+  resilience::CircuitBreakerConfig c;
+  c.window_size = 4;
+  c.minimum_calls = 2;
+  c.failure_rate_threshold_pct = 50;
+  c.slow_call_duration_ms = 5;
+  c.open_duration_ms = 1000;
+  c.half_open_calls = 2;
+  ModelBreaker breaker("model-x", c, clock, metrics);
+  using resilience::CircuitState;
+
+  ASSERT_TRUE(breaker.tryAcquire());
+  breaker.onSuccess(1ms);
+  ASSERT_TRUE(breaker.tryAcquire());
+  breaker.onSuccess(1ms);
+  ASSERT_TRUE(breaker.tryAcquire());
+  breaker.onFailure(1ms);  // 1 of 3: under 50%
+  EXPECT_EQ(breaker.state(), CircuitState::Closed);
+  ASSERT_TRUE(breaker.tryAcquire());
+  breaker.onFailure(1ms);  // 2 of 4: opens
+  EXPECT_EQ(breaker.state(), CircuitState::Open);
+  EXPECT_FALSE(breaker.tryAcquire());
+  clock.advance(999ms);
+  EXPECT_FALSE(breaker.tryAcquire()) << "still within open_duration";
+
+  // Half-open: exactly half_open_calls trials; one failing of two reopens.
+  clock.advance(1ms);
+  ASSERT_TRUE(breaker.tryAcquire());
+  EXPECT_EQ(breaker.state(), CircuitState::HalfOpen);
+  ASSERT_TRUE(breaker.tryAcquire());
+  EXPECT_FALSE(breaker.tryAcquire()) << "only two trials";
+  breaker.onSuccess(1ms);
+  breaker.onFailure(1ms);
+  EXPECT_EQ(breaker.state(), CircuitState::Open);
+
+  // Trials that succeed close it, with an empty window.
+  clock.advance(1000ms);
+  ASSERT_TRUE(breaker.tryAcquire());
+  ASSERT_TRUE(breaker.tryAcquire());
+  breaker.onSuccess(1ms);
+  breaker.onSuccess(1ms);
+  EXPECT_EQ(breaker.state(), CircuitState::Closed);
+  ASSERT_TRUE(breaker.tryAcquire());
+  breaker.onFailure(1ms);
+  EXPECT_EQ(breaker.state(), CircuitState::Closed) << "one call is under minimum_calls";
+
+  // The second call reaches minimum_calls: 1 failure of 2 is 50%, which opens it.
+  ASSERT_TRUE(breaker.tryAcquire());
+  breaker.onSuccess(6ms);
+  EXPECT_EQ(breaker.state(), CircuitState::Open);
+
+  // A reset asked from another thread is applied by the owner's next call.
+  std::thread([&] { breaker.requestReset(); }).join();
+  EXPECT_EQ(breaker.state(), CircuitState::Open);
+  EXPECT_TRUE(breaker.tryAcquire());
+  EXPECT_EQ(breaker.state(), CircuitState::Closed);
+  EXPECT_EQ(metrics.counter("ait_circuit_breaker_transitions_total", "",
+                            {{"name", "model-x"}, {"to", "open"}}).value(), 3u);
 }
 
 }  // namespace

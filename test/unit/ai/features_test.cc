@@ -106,5 +106,97 @@ TEST(Bars, NamesTheBadLineAndField) {
   EXPECT_FALSE(readBars("/nonexistent/bars.csv", BarFormat::Csv));
 }
 
+// Spread, tick-rate and session features on real quotes (TrueFX USDJPY, 1000 ticks): ticks
+// are fed one by one, 1-minute bars built from them, and every feature value is compared with
+// a batch computation over the raw ticks written here.
+TEST(TickFeatures, SpreadAndTickRateOnRealTicks) {
+  const std::string path =
+      std::string(AIT_SHARED_DATA_DIR) + "/market/nautilus_trader/truefx_usdjpy-ticks.csv";
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << path;
+  struct Quote {
+    std::int64_t ts;
+    double bid, ask;
+  };
+  std::vector<Quote> quotes;
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    auto c1 = line.find(','), c2 = line.find(',', c1 + 1);
+    auto ts = parseTimestamp(line.substr(0, c1));
+    ASSERT_TRUE(ts) << line;
+    quotes.push_back({*ts, std::stod(line.substr(c1 + 1, c2 - c1 - 1)), std::stod(line.substr(c2 + 1))});
+  }
+  ASSERT_EQ(quotes.size(), 1000u);
+
+  auto pipeline = FeaturePipeline::create("close,spread,tickrate:30,session");
+  ASSERT_TRUE(pipeline) << pipeline.error().describe();
+  EXPECT_EQ(pipeline->columns(),
+            (std::vector<std::string>{"close", "spread", "spread_bps", "tick_rate_30",
+                                      "session_asia", "session_london", "session_newyork"}));
+  constexpr std::int64_t kMinute = 60'000'000'000;
+  constexpr std::int64_t kSecond = 1'000'000'000;
+  std::size_t bars = 0, first = 0;
+  auto closeBar = [&](std::size_t end) {  // quotes [first, end) form one bar
+    const std::int64_t open = quotes[first].ts / kMinute * kMinute;
+    const Quote& last = quotes[end - 1];
+    pipeline->update(Bar{open, 0, 0, 0, (last.bid + last.ask) / 2, 0});
+    auto v = pipeline->values();
+    double spread = 0, mid = 0;
+    for (std::size_t i = first; i < end; ++i) {
+      spread += quotes[i].ask - quotes[i].bid;
+      mid += (quotes[i].ask + quotes[i].bid) / 2;
+    }
+    const double n = static_cast<double>(end - first);
+    EXPECT_NEAR(v[1], spread / n, 1e-9) << "bar " << bars;
+    EXPECT_NEAR(v[2], spread / mid * 1e4, 1e-6) << "bar " << bars;
+    // Ticks in the 30 whole seconds ending with the newest tick's second.
+    const std::int64_t newest = last.ts / kSecond;
+    int inWindow = 0;
+    for (std::size_t i = 0; i < end; ++i) inWindow += quotes[i].ts / kSecond > newest - 30;
+    EXPECT_NEAR(v[3], inWindow / 30.0, 1e-12) << "bar " << bars;
+    // 22:00-22:35 UTC: outside all three sessions.
+    EXPECT_EQ(v[4] + v[5] + v[6], 0.0);
+    EXPECT_TRUE(pipeline->ready());
+    ++bars;
+    first = end;
+  };
+  for (std::size_t i = 0; i < quotes.size(); ++i) {
+    if (i > first && quotes[i].ts / kMinute != quotes[first].ts / kMinute) closeBar(i);
+    pipeline->onTick(quotes[i].ts, quotes[i].bid, quotes[i].ask);
+  }
+  closeBar(quotes.size());
+  EXPECT_GT(bars, 20u);
+
+  // A bar without ticks keeps the last spread; the tick rate decays as the window moves on.
+  const double lastSpread = pipeline->values()[1];
+  pipeline->update(Bar{quotes.back().ts + 10 * kMinute, 0, 0, 0, 1, 0});
+  EXPECT_EQ(pipeline->values()[1], lastSpread);
+  EXPECT_EQ(pipeline->values()[3], 0.0);
+}
+
+TEST(TickFeatures, SessionsFollowTheUtcHourAndSpreadWaitsForAQuote) {
+  auto pipeline = FeaturePipeline::create("spread,session");
+  ASSERT_TRUE(pipeline);
+  constexpr std::int64_t kHour = 3'600'000'000'000;
+  const std::int64_t day = 19'000 * 24 * kHour;
+  pipeline->update(Bar{day + 8 * kHour, 0, 0, 0, 1, 0});
+  EXPECT_TRUE(std::isnan(pipeline->values()[0])) << "no quote yet";
+  EXPECT_FALSE(pipeline->ready());
+  EXPECT_EQ((std::vector<double>(pipeline->values().begin() + 2, pipeline->values().end())),
+            (std::vector<double>{1, 1, 0}));
+  pipeline->update(Bar{day + 13 * kHour + 59 * 60'000'000'000LL, 0, 0, 0, 1, 0});
+  EXPECT_EQ((std::vector<double>(pipeline->values().begin() + 2, pipeline->values().end())),
+            (std::vector<double>{0, 1, 1}));
+  pipeline->update(Bar{day + 21 * kHour, 0, 0, 0, 1, 0});
+  EXPECT_EQ((std::vector<double>(pipeline->values().begin() + 2, pipeline->values().end())),
+            (std::vector<double>{0, 0, 0}));
+  pipeline->onTick(day, -1, 2);  // a broken quote is ignored
+  pipeline->onTick(day, 1.25, 1.5);
+  pipeline->update(Bar{day, 0, 0, 0, 1, 0});
+  EXPECT_DOUBLE_EQ(pipeline->values()[0], 0.25);
+  EXPECT_TRUE(pipeline->ready());
+}
+
 }  // namespace
 }  // namespace ait::ai

@@ -1,8 +1,10 @@
 // The ai-orchestration service through its REST routes (called in-process through the router):
 // list, load, swap, a failed load that keeps the old model serving, unload, decision history.
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -27,6 +29,7 @@ class AiServiceTest : public ::testing::Test {
     config.features = "close,rsi:3";
     config.modelsDir = dir_.string();
     config.models = {"lin/manifest.json"};
+    config.watchIntervalMs = watchIntervalMs_;
     auto service = AiService::create(config, clock_, metrics_);
     ASSERT_TRUE(service) << service.error().describe();
     service_ = std::move(*service);
@@ -50,6 +53,7 @@ class AiServiceTest : public ::testing::Test {
 
   FakeClock clock_;
   metrics::Registry metrics_;
+  std::int64_t watchIntervalMs_ = 0;  // checkForChanges() is called by the tests
   fs::path dir_;
   std::unique_ptr<AiService> service_;
   http::Router router_;
@@ -71,9 +75,10 @@ TEST_F(AiServiceTest, LoadsConfiguredModelsAtStartAndDecidesOnBars) {
   }
   auto history = json(call(http::Method::Get, "/api/v1/decisions?limit=2"));
   ASSERT_EQ(history["decisions"].size(), 2u);
-  EXPECT_EQ(history["decisions"][0]["ts"], 4);
+  EXPECT_EQ(history["decisions"][0]["ts_ns"], 4) << history.dump();
   EXPECT_EQ(history["decisions"][0]["signal"], "strong_buy");
-  EXPECT_EQ(history["decisions"][0]["models"][0]["model"], "lin");
+  EXPECT_EQ(history["decisions"][0]["models"][0]["name"], "lin");
+  EXPECT_EQ(history["decisions"][0]["models"][0]["version"], "1");
   EXPECT_EQ(json(call(http::Method::Get, "/api/v1/ai/stats"))["decisions"], 2);
   EXPECT_EQ(call(http::Method::Get, "/api/v1/decisions?limit=x").status, 400);
 
@@ -104,6 +109,69 @@ TEST_F(AiServiceTest, SwapsOnRequestAndKeepsTheOldModelWhenALoadFails) {
   EXPECT_EQ(call(http::Method::Delete, "/api/v1/models/lin").status, 404);
   EXPECT_EQ(call(http::Method::Get, "/api/v1/models/lin").status, 404);
   EXPECT_EQ(service_->health().status, hub::HealthStatus::Degraded);
+}
+
+TEST_F(AiServiceTest, ReloadsAChangedModelFileAndKeepsServingWhenTheNewOneIsBad) {
+  ASSERT_TRUE(service_->start());
+  auto valueNow = [&] {
+    // The linear model reads rsi_3 (column 1): value = coefficient * rsi.
+    std::vector<double> row{1.0, 50.0};
+    return service_->engine().decide(row, 0).models[0].value;
+  };
+  EXPECT_DOUBLE_EQ(valueNow(), 0.5);
+  EXPECT_EQ(service_->checkForChanges(), 0u) << "nothing changed";
+
+  write("lin/params.json", R"({"intercept": 0.0, "coefficients": [0.015]})");
+  EXPECT_EQ(service_->checkForChanges(), 1u);
+  EXPECT_DOUBLE_EQ(valueNow(), 0.75);
+  auto sha = json(call(http::Method::Get, "/api/v1/models/lin"))["sha256"];
+
+  // A broken file: the load fails, the previous model keeps serving, and it is not retried
+  // until the file changes again.
+  write("lin/params.json", R"({"intercept": 0.0, "coefficients": "oops"})");
+  EXPECT_EQ(service_->checkForChanges(), 0u);
+  EXPECT_DOUBLE_EQ(valueNow(), 0.75);
+  EXPECT_EQ(json(call(http::Method::Get, "/api/v1/models/lin"))["sha256"], sha);
+  EXPECT_EQ(metrics_.counter("ait_ai_model_load_failures_total", "").value(), 1u);
+  EXPECT_EQ(service_->checkForChanges(), 0u);
+  EXPECT_EQ(metrics_.counter("ait_ai_model_load_failures_total", "").value(), 1u);
+
+  // A manifest change (new version) is picked up too. Every write here changes a file's size,
+  // so the test does not depend on the file system's time resolution.
+  write("lin/params.json", R"({"intercept": 0.0, "coefficients": [0.02]})");
+  writeManifest("7");
+  EXPECT_EQ(service_->checkForChanges(), 1u);
+  EXPECT_EQ(json(call(http::Method::Get, "/api/v1/models/lin"))["version"], "7");
+  EXPECT_DOUBLE_EQ(valueNow(), 1.0);
+
+  // An unloaded model is no longer watched.
+  ASSERT_TRUE(service_->unloadModel("lin"));
+  write("lin/params.json", R"({"intercept": 0.0, "coefficients": [0.03]})");
+  EXPECT_EQ(service_->checkForChanges(), 0u);
+  EXPECT_EQ(call(http::Method::Get, "/api/v1/models/lin").status, 404);
+}
+
+class AiServiceWatchTest : public AiServiceTest {
+ protected:
+  void SetUp() override {
+    watchIntervalMs_ = 5;
+    AiServiceTest::SetUp();
+  }
+};
+
+TEST_F(AiServiceWatchTest, TheWatcherThreadReloadsWithoutBeingAsked) {
+  ASSERT_TRUE(service_->start());
+  writeManifest("88");  // a different size: no reliance on the file system's time resolution
+  // Waits for the watcher (a deadline, not a timing assertion).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  // The new version becomes visible just before the reload is counted: wait for both.
+  while (json(call(http::Method::Get, "/api/v1/models/lin"))["version"] != "88" ||
+         metrics_.counter("ait_ai_model_reloads_total", "").value() < 1u) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the watcher never reloaded";
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_GE(metrics_.counter("ait_ai_model_reloads_total", "").value(), 1u);
+  service_->stop();
 }
 
 TEST_F(AiServiceTest, AConfiguredModelThatFailsToLoadDegradesTheService) {

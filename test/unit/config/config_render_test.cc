@@ -105,6 +105,18 @@ TEST(ConfigRender, PasswordsInsideUrlsAreMasked) {
   EXPECT_THAT(text, Not(HasSubstr("pa55word")));
 }
 
+TEST(ConfigRender, DatabasePasswordsInsideUrlsAreMasked) {
+  Config c;
+  c.database.postgres_url = "postgresql://ait:pg-pass@db1:5432/aitrading";
+  c.database.clickhouse_url = "http://ait:ch-pass@ch1:8123/aitrading";
+  c.database.redis_url = "redis://:redis-pass@cache1:6379/0";
+  std::string text = renderEffective(c);
+  EXPECT_THAT(text, HasSubstr("postgres_url = \"postgresql://ait:***@db1:5432/aitrading\""));
+  EXPECT_THAT(text, HasSubstr("clickhouse_url = \"http://ait:***@ch1:8123/aitrading\""));
+  EXPECT_THAT(text, HasSubstr("redis_url = \"redis://:***@cache1:6379/0\""));
+  for (const char* secret : {"pg-pass", "ch-pass", "redis-pass"}) EXPECT_THAT(text, Not(HasSubstr(secret)));
+}
+
 TEST(ConfigRender, ShowsTheEffectiveValuesAfterOverrides) {
   ScratchDir dir;
   LoadOptions options = dir.options();

@@ -332,9 +332,12 @@ TEST(ConfigRules, EnabledSyntheticFeedNeedsSymbols) {
   expectValid("[data.synthetic]\nenabled = false\nsymbols = []\n");
 }
 
-TEST(ConfigRules, SyntheticTenantMustBeAName) {
-  expectOnly("[data.synthetic]\ntenant = \"acme corp\"\n", "data.synthetic.tenant",
-             "got \"acme corp\"");
+TEST(ConfigRules, FeedTenantIsATenantNumber) {
+  expectOnly("[data.synthetic]\ntenant = -1\n", "data.synthetic.tenant",
+             "must be between 0 and 1000000000, got -1");
+  expectOnly("[data.synthetic]\ntenant = \"acme\"\n", "data.synthetic.tenant",
+             "expected an integer");
+  expectValid("[data.replay]\ntenant = 7\n");
 }
 
 TEST(ConfigTypes, TypeMismatchesNameExpectedAndActualType) {

@@ -118,6 +118,76 @@ TEST(BarBuilderAlignment, AlignsEveryTimeframeToUtcBoundaries) {
   EXPECT_EQ(model::toIso8601(bars[2].header.tsEvent), "2024-01-03T00:00:00Z");
 }
 
+TimestampNs at(std::string_view text) { return *model::parseIso8601(text); }
+
+// New York moved to daylight saving on 2024-03-10 at 02:00 local: the FX day closing at
+// 17:00 New York ends at 22:00 UTC before and at 21:00 UTC after, so the day of the change is
+// 23 hours long.
+TEST(BarBuilderSession, D1BarsFollowASessionCloseAcrossADaylightSavingChange) {
+  auto session = DailySession::parse("17:00 America/New_York");
+  ASSERT_TRUE(session) << session.error().describe();
+  auto friday = session->around(at("2024-03-08T12:00:00Z"));
+  EXPECT_EQ(model::toIso8601(friday.start), "2024-03-07T22:00:00Z");
+  EXPECT_EQ(model::toIso8601(friday.end), "2024-03-08T22:00:00Z");
+  auto sunday = session->around(at("2024-03-10T12:00:00Z"));
+  EXPECT_EQ(model::toIso8601(sunday.start), "2024-03-09T22:00:00Z");
+  EXPECT_EQ(model::toIso8601(sunday.end), "2024-03-10T21:00:00Z");
+  auto monday = session->around(at("2024-03-10T21:00:00Z"));  // exactly the close: next session
+  EXPECT_EQ(model::toIso8601(monday.start), "2024-03-10T21:00:00Z");
+  EXPECT_EQ(model::toIso8601(monday.end), "2024-03-11T21:00:00Z");
+  // And back in November: 2024-11-03 is 25 hours long.
+  auto fall = session->around(at("2024-11-03T12:00:00Z"));
+  EXPECT_EQ(fall.end - fall.start, 25 * 3600 * kSecond);
+
+  FakeClock clock(at("2024-03-09T23:00:00Z"));
+  std::vector<model::Bar> bars;
+  BarBuilderConfig config;
+  config.timeframes = {model::Timeframe{3600}, model::Timeframe{86400}};
+  config.d1Session = *session;
+  BarBuilder builder(config, clock, [&](const model::Bar& b) { bars.push_back(b); });
+  builder.onTick(tick(at("2024-03-09T23:00:00Z"), 110'000, 110'010));
+  builder.onTick(tick(at("2024-03-10T20:59:59Z"), 110'500, 110'510));
+  auto d1 = [&] {
+    std::vector<model::Bar> out;
+    for (const auto& b : bars) {
+      if (b.timeframe.seconds == 86400) out.push_back(b);
+    }
+    return out;
+  };
+  EXPECT_TRUE(d1().empty());
+  // The clock reaching 21:00 UTC closes the 23-hour session bar of a quiet market.
+  clock.set(at("2024-03-10T21:00:00Z") + 1);
+  builder.onClock();
+  ASSERT_EQ(d1().size(), 1U);
+  EXPECT_EQ(model::toIso8601(d1()[0].start), "2024-03-09T22:00:00Z");
+  EXPECT_EQ(model::toIso8601(d1()[0].header.tsEvent), "2024-03-10T21:00:00Z");
+  EXPECT_EQ(d1()[0].tickCount, 2U);
+  EXPECT_EQ(d1()[0].close, model::Price::fromRaw(110'500, 5));
+  // Hourly bars stay on UTC hours.
+  EXPECT_EQ(model::toIso8601(bars.front().start), "2024-03-09T23:00:00Z");
+  builder.onTick(tick(at("2024-03-11T20:00:00Z"), 111'000, 111'010));
+  builder.flush();
+  ASSERT_EQ(d1().size(), 2U);
+  EXPECT_EQ(model::toIso8601(d1()[1].start), "2024-03-10T21:00:00Z");
+  EXPECT_EQ(model::toIso8601(d1()[1].header.tsEvent), "2024-03-11T21:00:00Z");
+}
+
+TEST(BarBuilderSession, ASessionCloseIsATimeAndAKnownZone) {
+  config::BarsConfig bars;
+  bars.d1_session_close = "17:00 America/New_York";
+  auto config = barBuilderConfig(bars);
+  ASSERT_TRUE(config) << config.error().describe();
+  EXPECT_TRUE(config->d1Session.has_value());
+  for (const char* bad : {"17:00", "5pm America/New_York", "25:00 America/New_York",
+                          "17:00 Mars/Olympus"}) {
+    bars.d1_session_close = bad;
+    auto refused = barBuilderConfig(bars);
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_EQ(refused.error().code().code, std::string_view("AIT-DATA-0001"));
+    EXPECT_NE(refused.error().message().find("data.bars.d1_session_close"), std::string::npos);
+  }
+}
+
 TEST(BarPrices, MidRoundsHalfAwayFromZeroAndTradesHaveNoBid) {
   auto t = tick(kT0, 110'001, 110'004);
   EXPECT_EQ(*priceOn(t, PriceBasis::Mid), model::Price::fromRaw(110'003, 5));

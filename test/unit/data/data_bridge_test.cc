@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ait/data/synthetic.h"
+#include "unit/data/wait.h"
 #include "ait/model/time.h"
 
 namespace ait::data {
@@ -22,15 +23,7 @@ namespace fs = std::filesystem;
 const fs::path kTicks =
     fs::path(AIT_SHARED_DATA_DIR) / "market/nautilus_trader/quote_tick_data.csv";
 
-template <class Pred>
-bool waitFor(Pred pred) {
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
+using test::waitFor;
 
 class DataBridgeTest : public ::testing::Test {
  protected:
@@ -73,7 +66,7 @@ TEST_F(DataBridgeTest, ReplaysAFileIntoTheJournalAndAnswersFromTheIndex) {
     ASSERT_TRUE(bridge.start());
     ASSERT_TRUE((*runtime)->start());
     ASSERT_TRUE(waitFor([&] {
-      return bridge.index().ticks("EURUSD", 0, INT64_MAX, 20000).size() == 9500;
+      return bridge.index().ticks(data::kPublicTenant, "EURUSD", 0, INT64_MAX, 20000).size() == 9500;
     }));
     auto status = get(router, "/api/v1/status");
     ASSERT_EQ(status["sources"].size(), 1U);
@@ -93,7 +86,7 @@ TEST_F(DataBridgeTest, ReplaysAFileIntoTheJournalAndAnswersFromTheIndex) {
     EXPECT_EQ(ticks["ticks"][1]["ts_event"], "2020-01-01T22:00:10.498Z");
 
     ASSERT_TRUE(waitFor([&] {
-      auto bars = bridge.index().bars("EURUSD", model::Timeframe{3600}, 0, INT64_MAX, 100);
+      auto bars = bridge.index().bars(data::kPublicTenant, "EURUSD", model::Timeframe{3600}, 0, INT64_MAX, 100);
       return bars && bars->size() == 7;  // 22:00 .. 04:00 UTC, the last closed at the end
     }));
     auto bars = get(router, "/api/v1/bars?symbol=EURUSD&timeframe=1h&from=2020-01-01T23:00:00Z");
@@ -111,8 +104,8 @@ TEST_F(DataBridgeTest, ReplaysAFileIntoTheJournalAndAnswersFromTheIndex) {
   ASSERT_TRUE(runtime) << runtime.error().describe();
   http::Router router;
   DataBridge bridge(*again, **runtime, router);
-  EXPECT_EQ(bridge.index().ticks("EURUSD", 0, INT64_MAX, 20000).size(), 9500U);
-  auto bars = bridge.index().bars("EURUSD", model::Timeframe{3600}, 0, INT64_MAX, 100);
+  EXPECT_EQ(bridge.index().ticks(data::kPublicTenant, "EURUSD", 0, INT64_MAX, 20000).size(), 9500U);
+  auto bars = bridge.index().bars(data::kPublicTenant, "EURUSD", model::Timeframe{3600}, 0, INT64_MAX, 100);
   ASSERT_TRUE(bars);
   EXPECT_EQ(bars->size(), 7U);
 }
@@ -160,18 +153,18 @@ TEST_F(DataBridgeTest, TheSyntheticFeedPublishesLiveTicks) {
   ASSERT_TRUE(bridge.start());
   ASSERT_TRUE((*runtime)->start());
   ASSERT_TRUE(waitFor([&] {
-    return bridge.index().ticks("USDJPY", 0, INT64_MAX, 100).size() >= 20 &&
-           bridge.index().ticks("EURUSD", 0, INT64_MAX, 100).size() >= 20;
+    return bridge.index().ticks(data::kPublicTenant, "USDJPY", 0, INT64_MAX, 100).size() >= 20 &&
+           bridge.index().ticks(data::kPublicTenant, "EURUSD", 0, INT64_MAX, 100).size() >= 20;
   }));
   bridge.stop();
   (*runtime)->stop();
-  for (const auto& tick : bridge.index().ticks("USDJPY", 0, INT64_MAX, 100)) {
+  for (const auto& tick : bridge.index().ticks(data::kPublicTenant, "USDJPY", 0, INT64_MAX, 100)) {
     EXPECT_EQ(tick.bid.scale(), 3);
     EXPECT_EQ(tick.ask.mantissa() - tick.bid.mantissa(), 12);  // spread 0.012
     EXPECT_GT(tick.bid.toDouble(), 100.0);
   }
-  EXPECT_EQ(bridge.status()["sources"][0]["name"], "synthetic");
-  EXPECT_EQ(bridge.status()["sources"][0]["rejected"], 0);
+  EXPECT_EQ(bridge.status(data::kPublicTenant)["sources"][0]["name"], "synthetic");
+  EXPECT_EQ(bridge.status(data::kPublicTenant)["sources"][0]["rejected"], 0);
 }
 
 TEST(SyntheticMarket, IsARepeatableWalkWithTheConfiguredSpread) {

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -388,8 +389,25 @@ TEST(CodecSizes, MaximumCoversTheLargestPossibleEvent) {
   fill.instrument = InstrumentId{*Symbol::from(std::string(16, 's')),
                                  *Venue::from(std::string(16, 'v'))};
   fill.commissionCurrency = *Currency::from("ABCDEFGH");
-  EXPECT_EQ(encodedSize(fill), kMaxEncodedSize);
-  EXPECT_EQ(maxEncodedSize(EventType::OrderFilled), kMaxEncodedSize);
+  EXPECT_EQ(encodedSize(fill), 278U);
+  EXPECT_EQ(maxEncodedSize(EventType::OrderFilled), 278U);
+
+  // The largest: a decision (fixed model arrays) with its ids at capacity.
+  Decision decision = test::sampleDecision();
+  decision.strategy = *StrategyId::from(std::string(24, 'g'));
+  decision.instrument = fill.instrument;
+  EXPECT_EQ(encodedSize(decision), kMaxEncodedSize);
+  EXPECT_EQ(maxEncodedSize(EventType::Decision), kMaxEncodedSize);
+}
+
+TEST(CodecDecision, RefusesANonFiniteModelScore) {
+  Decision decision = test::sampleDecision();
+  decision.modelScores[1] = std::numeric_limits<float>::quiet_NaN();
+  Buffer buffer{};
+  auto encoded = encode(decision, buffer);
+  ASSERT_FALSE(encoded.has_value());
+  EXPECT_NE(encoded.error().message().find("model_scores"), std::string::npos)
+      << encoded.error().message();
 }
 
 }  // namespace

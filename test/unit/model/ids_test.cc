@@ -121,9 +121,12 @@ TEST(TopicOf, RoutesEachEventKind) {
   EXPECT_EQ(topic(test::samplePosition<PositionClosed>(0)), "positions");
   EXPECT_EQ(topic(AccountState{}), "account");
   EXPECT_EQ(topic(GapDetected{}), "system.gap_detected");
+  EXPECT_EQ(topic(TradingStateChanged{}), "system.trading_state");
+  EXPECT_EQ(topic(Alert{}), "system.alert");
   EXPECT_EQ(topic(ServiceStatus{}), "system.service_status");
   EXPECT_EQ(topic(CancelOrder{}), "orders.cancel");
   EXPECT_EQ(topic(OrderDenied{}), "orders.denied");
+  EXPECT_EQ(topic(test::sampleDecision()), "ai.decisions");
 }
 
 TEST(TopicOf, MakesSymbolsSafeForSubjects) {

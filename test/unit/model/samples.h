@@ -28,6 +28,30 @@ inline Tick sampleTick() {
   return tick;
 }
 
+inline Decision sampleDecision() {
+  Decision d;
+  d.header = sampleHeader();
+  d.strategy = StrategyId("trend-ensemble");
+  d.instrument = eurusd();
+  d.decisionSequence = 1234;
+  d.inputsHash = 0x9e3779b97f4a7c15ULL;
+  d.signal = DecisionSignal::Sell;
+  d.ensemble = EnsembleKind::MajorityVote;
+  d.score = -0.375;
+  d.confidence = 0.5;
+  d.latencyNs = 4321;
+  d.flags = kDecisionDegraded;
+  d.modelCount = 2;
+  d.usedMask = 0b01;
+  d.modelKeys = {0xdeadbeef, 0x01020304};
+  d.modelStatus = {ModelVoteStatus::Fresh, ModelVoteStatus::Late};
+  d.modelValues = {0.3125, 0.75};
+  d.modelScores = {-0.375F, 0.5F};
+  d.modelWeights = {1.0F, 2.5F};
+  d.modelLatencyNs = {1500, 250000};
+  return d;
+}
+
 inline SubmitOrder sampleSubmitOrder() {
   SubmitOrder order;
   order.header = sampleHeader();
@@ -230,6 +254,23 @@ inline std::vector<Event> sampleEvents() {
   reconciliation.positionsMismatched = 2;
   reconciliation.detail = Text("order c-9 missing locally; adopted from the venue");
   events.emplace_back(reconciliation);
+
+  TradingStateChanged state;
+  state.header = sampleHeader();
+  state.account = AccountId("ACC-1");
+  state.state = TradingMode::Halted;
+  state.cause = StateCause::Manual;
+  state.detail = Text("kill switch");
+  events.emplace_back(state);
+
+  Alert alert;
+  alert.header = sampleHeader();
+  alert.severity = AlertSeverity::Critical;
+  alert.source = ServiceName("trading-engine");
+  alert.code = ReasonCode("AIT-TRD-0010");
+  alert.text = Text("venue reports a fill the journal lacks: o-7 1.00 @ 1.10235");
+  events.emplace_back(alert);
+  events.emplace_back(sampleDecision());
   return events;
 }
 

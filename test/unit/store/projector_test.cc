@@ -34,9 +34,9 @@ class SwitchableStore final : public EventStore {
     return inner_.apply(s, e);
   }
   Expected<void> ping() override { return inner_.ping(); }
-  Expected<nlohmann::json> orders(std::uint32_t t, std::size_t l) override { return inner_.orders(t, l); }
-  Expected<nlohmann::json> fills(std::uint32_t t, std::size_t l) override { return inner_.fills(t, l); }
-  Expected<nlohmann::json> ticks(std::uint32_t t, std::string_view s, std::int64_t f, std::int64_t to,
+  Expected<nlohmann::json> orders(model::TenantId t, std::size_t l) override { return inner_.orders(t, l); }
+  Expected<nlohmann::json> fills(model::TenantId t, std::size_t l) override { return inner_.fills(t, l); }
+  Expected<nlohmann::json> ticks(model::TenantId t, std::string_view s, std::int64_t f, std::int64_t to,
                                  std::size_t l) override {
     return inner_.ticks(t, s, f, to, l);
   }
@@ -98,7 +98,7 @@ TEST_F(ProjectorTest, ProjectsTheJournalAndFollowsNewRecords) {
   appendFills(1000, 1100);
   ASSERT_TRUE(waitCaughtUp(projector, 1100));
   projector.stop();
-  EXPECT_EQ(sqlite_->fills(1, 5000).value().size(), 1100u);
+  EXPECT_EQ(sqlite_->fills(model::TenantId{1}, 5000).value().size(), 1100u);
   EXPECT_EQ(projector.status().streams[0].lag(), 0u);
 }
 
@@ -121,7 +121,7 @@ TEST_F(ProjectorTest, ABackendOutagePausesTheProjectionAndItCatchesUpExactlyOnce
   ASSERT_TRUE(waitCaughtUp(projector, 700));
   projector.stop();
   EXPECT_TRUE(projector.status().connected);
-  auto fills = sqlite_->fills(1, 5000).value();
+  auto fills = sqlite_->fills(model::TenantId{1}, 5000).value();
   ASSERT_EQ(fills.size(), 700u);
   for (std::size_t i = 0; i < fills.size(); ++i) {
     EXPECT_EQ(fills[i]["sequence"], 700 - i) << "each journal record exactly once";
@@ -140,7 +140,7 @@ TEST_F(ProjectorTest, RestartResumesFromTheCheckpoint) {
   again.start();
   ASSERT_TRUE(waitCaughtUp(again, 250));
   again.stop();
-  EXPECT_EQ(sqlite_->fills(1, 5000).value().size(), 250u);
+  EXPECT_EQ(sqlite_->fills(model::TenantId{1}, 5000).value().size(), 250u);
 }
 
 }  // namespace

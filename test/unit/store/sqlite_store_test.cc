@@ -60,14 +60,14 @@ TEST(SqliteEventStore, FoldsOrderEventsIntoOrdersAndFills) {
   ASSERT_TRUE((*store)->apply("trading", events).has_value());
   EXPECT_EQ((*store)->checkpoint("trading").value(), 4u);
 
-  auto orders = (*store)->orders(1, 10).value();
+  auto orders = (*store)->orders(model::TenantId{1}, 10).value();
   ASSERT_EQ(orders.size(), 1u);
   EXPECT_EQ(orders[0]["status"], "filled");
   EXPECT_EQ(orders[0]["venue_order_id"], "v-9");
   EXPECT_EQ(orders[0]["quantity"], "2.5");
   EXPECT_EQ(orders[0]["price"], "1.08500") << "prices keep their scale";
   EXPECT_EQ(orders[0]["side"], "sell");
-  auto fills = (*store)->fills(1, 10).value();
+  auto fills = (*store)->fills(model::TenantId{1}, 10).value();
   ASSERT_EQ(fills.size(), 2u);
   EXPECT_EQ(fills[0]["quantity"], "1.5");
   EXPECT_EQ(fills[1]["price"], "1.08501");
@@ -80,8 +80,8 @@ TEST(SqliteEventStore, ReplayingABatchChangesNothing) {
   ASSERT_TRUE(store->apply("trading", events).has_value());
   // An older event replayed after a newer one does not roll the status back.
   ASSERT_TRUE(store->apply("trading", std::vector<model::Event>{submit(1, "c-1", 1)}).has_value());
-  EXPECT_EQ(store->fills(1, 10).value().size(), 1u);
-  auto orders = store->orders(1, 10).value();
+  EXPECT_EQ(store->fills(model::TenantId{1}, 10).value().size(), 1u);
+  auto orders = store->orders(model::TenantId{1}, 10).value();
   ASSERT_EQ(orders.size(), 1u);
   EXPECT_EQ(orders[0]["status"], "partially_filled");
   EXPECT_EQ(store->checkpoint("trading").value(), 2u);
@@ -92,17 +92,17 @@ TEST(SqliteEventStore, ReadsNeverCrossTenants) {
   ASSERT_TRUE(store->apply("trading", std::vector<model::Event>{submit(1, "c-1", 1), submit(2, "c-1", 2),
                                                                 fill(2, "c-1", 3, "1", "0")})
                   .has_value());
-  EXPECT_EQ(store->orders(1, 10).value().size(), 1u);
-  EXPECT_EQ(store->fills(1, 10).value().size(), 0u);
-  EXPECT_EQ(store->fills(2, 10).value().size(), 1u);
-  EXPECT_EQ(store->orders(3, 10).value().size(), 0u);
+  EXPECT_EQ(store->orders(model::TenantId{1}, 10).value().size(), 1u);
+  EXPECT_EQ(store->fills(model::TenantId{1}, 10).value().size(), 0u);
+  EXPECT_EQ(store->fills(model::TenantId{2}, 10).value().size(), 1u);
+  EXPECT_EQ(store->orders(model::TenantId{3}, 10).value().size(), 0u);
 }
 
 TEST(SqliteEventStore, HostileStringsAreStoredLiterally) {
   auto store = SqliteEventStore::open(tempFile("store.db")).value();
   const std::string hostile = "x'); DROP TABLE orders; --";
   ASSERT_TRUE(store->apply("trading", std::vector<model::Event>{submit(1, hostile, 1)}).has_value());
-  auto orders = store->orders(1, 10).value();
+  auto orders = store->orders(model::TenantId{1}, 10).value();
   ASSERT_EQ(orders.size(), 1u);
   EXPECT_EQ(orders[0]["client_order_id"], model::ClientOrderId::truncated(hostile).view());
   EXPECT_TRUE(store->ping().has_value());
@@ -121,9 +121,9 @@ TEST(SqliteEventStore, TicksByRangeAndMigrationsAreRecorded) {
     ticks.push_back(t);
   }
   ASSERT_TRUE(store->apply("md", ticks).has_value());
-  EXPECT_EQ(store->ticks(1, "EURUSD", 300, 700, 100).value().size(), 4u);
-  EXPECT_EQ(store->ticks(1, "EURUSD", 0, 10'000, 3).value().size(), 3u);
-  EXPECT_EQ(store->ticks(2, "EURUSD", 0, 10'000, 100).value().size(), 0u);
+  EXPECT_EQ(store->ticks(model::TenantId{1}, "EURUSD", 300, 700, 100).value().size(), 4u);
+  EXPECT_EQ(store->ticks(model::TenantId{1}, "EURUSD", 0, 10'000, 3).value().size(), 3u);
+  EXPECT_EQ(store->ticks(model::TenantId{2}, "EURUSD", 0, 10'000, 100).value().size(), 0u);
   auto migrations = store->migrations().value();
   EXPECT_EQ(migrations.applied, migrations.known);
   store.reset();

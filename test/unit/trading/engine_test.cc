@@ -70,12 +70,16 @@ TEST(TradingEngine, MarketOrderIsSubmittedAcceptedFilledAndOpensAPosition) {
   rig.quote(110'000, 110'002);
   auto result = rig.engine.submit(rig.at(order("A", model::Side::Buy, 100)));
   EXPECT_EQ(result.denied, risk::DenyReason::None);
-  ASSERT_EQ(recorder.events.size(), 5U);
+  ASSERT_EQ(recorder.events.size(), 6U);
   EXPECT_TRUE(std::holds_alternative<model::SubmitOrder>(recorder.events[0]));
   EXPECT_TRUE(std::holds_alternative<model::OrderSubmitted>(recorder.events[1]));
   EXPECT_TRUE(std::holds_alternative<model::OrderAccepted>(recorder.events[2]));
   EXPECT_TRUE(std::holds_alternative<model::OrderFilled>(recorder.events[3]));
   EXPECT_TRUE(std::holds_alternative<model::PositionOpened>(recorder.events[4]));
+  // The account after the fill: 1 lot bought at the ask, marked at the bid (2 pips down).
+  const auto& state = std::get<model::AccountState>(recorder.events[5]);
+  EXPECT_EQ(state.balance.toDouble(), 10'000.0);
+  EXPECT_EQ(state.equity.toDouble(), 9'998.0);
   const auto& o = rig.get("A");
   EXPECT_EQ(o.status, oms::OrderStatus::Filled);
   EXPECT_EQ(o.filled, 100);

@@ -1,0 +1,285 @@
+// End to end: `aitrading serve` on free ports with a temporary overlay, a tenant and a trader made
+// with the CLI, then Debian's Chromium (driven by playwright-core, never a downloaded browser)
+// opens the dashboard, logs in, watches synthetic ticks move, submits a market order through the
+// ticket and waits for it to show as filled. A screenshot is kept in DASHBOARD_ARTIFACT_DIR.
+//
+// Run by ctest (dashboard_browser_test); by hand:
+//   DASHBOARD_BINARY=build/release/src/app/aitrading DASHBOARD_CONFIG_DIR=config DASHBOARD_WEB_ROOT=web \
+//   DASHBOARD_ARTIFACT_DIR=/tmp/dash node --test test/browser/dashboard.test.mjs
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set (see the comment at the top of this file)`);
+  return path.resolve(value);
+};
+const BINARY = env('DASHBOARD_BINARY');
+const CONFIG_DIR = env('DASHBOARD_CONFIG_DIR');
+const WEB_ROOT = env('DASHBOARD_WEB_ROOT');
+const ARTIFACTS = env('DASHBOARD_ARTIFACT_DIR');
+const CHROMIUM = process.env.DASHBOARD_CHROMIUM || '/usr/bin/chromium';
+const PASSWORD = 'trader-password-123';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ait-dashboard-'));
+const overlay = path.join(dir, 'test.toml');
+let server = null;
+let browser = null;
+let page = null;
+let port = 0;
+const pageErrors = [];
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port: p } = probe.address();
+      probe.close(() => resolve(p));
+    });
+  });
+}
+
+function cli(args, input = '') {
+  const result = spawnSync(BINARY, [...args, '--config', overlay, '--config-dir', CONFIG_DIR], {
+    input: `${input}\n`, encoding: 'utf8', timeout: 60000,
+  });
+  assert.equal(result.status, 0, `aitrading ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+function serveLog() {
+  try {
+    return fs.readFileSync(path.join(dir, 'serve.txt'), 'utf8').slice(-4000);
+  } catch {
+    return '(no serve output)';
+  }
+}
+
+// One raw HTTP/1.1 request, so that paths reach the server exactly as written (fetch and the
+// browser would normalise "/../").
+function rawGet(target) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let data = '';
+    socket.setTimeout(5000, () => socket.destroy(new Error(`timeout on ${target}`)));
+    socket.on('connect', () => socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`));
+    socket.on('data', (chunk) => { data += chunk; });
+    socket.on('end', () => resolve({ status: Number(data.split(' ')[1]), text: data }));
+    socket.on('error', reject);
+  });
+}
+
+async function waitForHealth(deadlineMs) {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/health`);
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (server.exitCode !== null) throw new Error(`serve exited with ${server.exitCode}:\n${serveLog()}`);
+    if (Date.now() > deadline) throw new Error(`serve not healthy in time:\n${serveLog()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function writeOverlay() {
+  port = await freePort();
+  const ports = {
+    api_gateway: port,
+    data_bridge: await freePort(),
+    performance_analytics: await freePort(),
+    ai_orchestration: await freePort(),
+    database_service: await freePort(),
+    trading_engine: await freePort(),
+  };
+  let text = `[log]\nfile = "${dir}/log.txt"\nstderr = false\n` +
+    `[journal]\ndata_dir = "${dir}/journal"\n` +
+    `[auth]\ndb_path = "${dir}/identity.db"\njwt_secret_file = "${dir}/jwt.key"\n` +
+    'password_memory_kib = 1024\npassword_iterations = 1\n' +
+    `[database]\nsqlite_path = "${dir}/platform.db"\n` +
+    `[bus]\nnats_state_dir = "${dir}/nats"\n` +
+    `[web]\nroot = "${WEB_ROOT}"\n` +
+    `[mt5]\nnative_port = ${await freePort()}\n` +
+    // Market orders without a stop loss are the simplest ticket; the default risk limits ask for one.
+    '[risk]\nmax_risk_per_trade_pct = 100.0\n' +
+    '[rate_limits.login_per_ip]\nrate_per_s = 100.0\nburst = 100\n';
+  for (const [key, p] of Object.entries(ports)) text += `[services.${key}]\nport = ${p}\n`;
+  fs.writeFileSync(overlay, text);
+}
+
+async function stopServer() {
+  if (!server || server.exitCode !== null) return;
+  server.kill('SIGTERM');
+  await Promise.race([
+    new Promise((r) => server.once('exit', r)),
+    new Promise((r) => setTimeout(r, 15000)),
+  ]);
+  if (server.exitCode === null) server.kill('SIGKILL');
+}
+
+// Starts serve; true when it is healthy and it is ours (our user logs in: a free port taken by
+// another program between the probe and the bind would otherwise answer in its place).
+async function startServer() {
+  const log = fs.openSync(path.join(dir, 'serve.txt'), 'w');
+  server = spawn(BINARY, ['serve', '--config', overlay, '--config-dir', CONFIG_DIR],
+                 { stdio: ['ignore', log, log] });
+  await waitForHealth(60000);
+  const login = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'trader1', password: PASSWORD }),
+  });
+  if (login.status !== 200) throw new Error(`the server on ${port} did not log our user in (${login.status})`);
+}
+
+before(async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await writeOverlay();
+  cli(['tenant', 'add', 'desk1']);
+  cli(['user', 'add', 'trader1', '--tenant', 'desk1', '--role', 'trader'], PASSWORD);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await startServer();
+      break;
+    } catch (error) {
+      await stopServer();
+      if (attempt === 3) throw error;
+      await writeOverlay();  // new ports
+    }
+  }
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // Debian's Chromium as root needs --no-sandbox; the rest keeps it off the (closed) network.
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1800 } });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+});
+
+after(async () => {
+  if (page) {
+    // Whatever happened, keep what the page showed last.
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-last.png'), fullPage: true }).catch(() => {});
+  }
+  if (browser) await browser.close().catch(() => {});
+  await stopServer();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('static files: the dashboard is served with its content types, hostile paths are refused', async () => {
+  const index = await fetch(`http://127.0.0.1:${port}/`);
+  assert.equal(index.status, 200);
+  assert.match(index.headers.get('content-type'), /^text\/html/);
+  assert.ok(index.headers.get('content-security-policy'));
+  const script = await fetch(`http://127.0.0.1:${port}/js/app.js`);
+  assert.equal(script.status, 200);
+  assert.match(script.headers.get('content-type'), /^text\/javascript/);
+  const vendor = await fetch(`http://127.0.0.1:${port}/vendor/lightweight-charts.mjs`);
+  assert.equal(vendor.status, 200, 'web/vendor is filled by scripts/install-web-deps.sh');
+  for (const target of ['/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/..%2f..%2fetc%2fpasswd',
+                        '/js/..%5c..%5cetc/passwd', '/%2e%2e%2f%2e%2e%2fetc/passwd']) {
+    const reply = await rawGet(target);
+    assert.ok(reply.status === 400 || reply.status === 404, `${target}: ${reply.status}`);
+    assert.doesNotMatch(reply.text, /root:.*:0:0:/, target);
+  }
+  const api = await fetch(`http://127.0.0.1:${port}/api/v1/no-such-route`);
+  assert.equal(api.status, 404);
+  assert.match(api.headers.get('content-type'), /problem\+json/);
+});
+
+// True when the gateway routes `path` (an unauthenticated call is refused with 401 rather than
+// answered 404 "no route"). Used only to report a step whose gateway route has not landed as
+// skipped, naming it, instead of failing for a missing feature; once routed the step must pass.
+async function routed(path) {
+  const reply = await fetch(`http://127.0.0.1:${port}${path}`);
+  if (reply.status !== 404) return true;
+  const body = await reply.json().catch(() => ({}));
+  return body.code !== 'AIT-HTTP-0005';
+}
+
+test('log in: a wrong password is refused, the right one opens the dashboard', async () => {
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.locator('#login-view').waitFor({ state: 'visible', timeout: 10000 });
+
+  await page.fill('#login-username', 'trader1');
+  await page.fill('#login-password', 'not-the-password');
+  await page.click('#login-submit');
+  await page.waitForFunction(() => document.getElementById('login-error').textContent.length > 0,
+                             null, { timeout: 10000 });
+  assert.equal(await page.isVisible('#dashboard-view'), false);
+
+  await page.fill('#login-password', PASSWORD);
+  await page.click('#login-submit');
+  await page.locator('#dashboard-view').waitFor({ state: 'visible', timeout: 15000 });
+  assert.match(await page.textContent('#who'), /tenant #1 · trader/);
+  // The panels must have drawn: the latency table is filled from /metrics on this port.
+  await page.locator('#latency-table tbody tr').first().waitFor({ timeout: 15000 });
+});
+
+test('live ticks move on the chart', async (t) => {
+  if (!(await routed('/api/v1/ticks'))) {
+    t.skip('the gateway does not route GET /api/v1/ticks yet');
+    return;
+  }
+  // The count grows and the bid changes (the synthetic feed ticks 10 times a second).
+  await page.waitForFunction(() => Number(document.getElementById('tick-count').dataset.count) >= 1,
+                             null, { timeout: 20000 }).catch(async () => {
+    throw new Error(`no ticks on the page: ${await page.textContent('#chart-status')} ` +
+                    `(stream: ${await page.textContent('#stream-status')})`);
+  });
+  const firstBid = await page.textContent('#last-bid');
+  const firstCount = Number(await page.getAttribute('#tick-count', 'data-count'));
+  await page.waitForFunction(
+    ([bid, count]) => Number(document.getElementById('tick-count').dataset.count) >= count + 5 &&
+                      document.getElementById('last-bid').textContent !== bid,
+    [firstBid, firstCount], { timeout: 20000 });
+  assert.match(await page.textContent('#last-bid'), /^\d+\.\d+$/);
+});
+
+test('an order submitted on the page fills and shows in the tables', async (t) => {
+  if (!(await routed('/api/v1/orders')) || !(await routed('/api/v1/accounts'))) {
+    t.skip('the gateway does not route /api/v1/orders and /api/v1/accounts yet');
+    return;
+  }
+  // The ticket: the account comes from the tenant's accounts, then a market buy of 0.01 EURUSD.
+  await page.waitForFunction(() => document.getElementById('ticket-account').value !== '', null,
+                             { timeout: 15000 });
+  await page.selectOption('#ticket-symbol', 'EURUSD');
+  await page.selectOption('#ticket-side', 'buy');
+  await page.selectOption('#ticket-type', 'market');
+  await page.selectOption('#ticket-tif', 'gtc');
+  await page.fill('#ticket-quantity', '0.01');
+  await page.click('#ticket-submit');
+  await page.waitForFunction(() => document.getElementById('ticket-result').dataset.orderId, null,
+                             { timeout: 15000 }).catch(async () => {
+    throw new Error(`the order was not accepted: ${await page.textContent('#ticket-result')}`);
+  });
+  const orderId = await page.getAttribute('#ticket-result', 'data-order-id');
+
+  // It shows as filled in the orders table, appears among the fills and opens a position.
+  const filledRow = `#orders-table tbody tr[data-id="${orderId}"][data-status="filled"]`;
+  await page.locator(filledRow).waitFor({ timeout: 20000 }).catch(async () => {
+    throw new Error(`order ${orderId} not filled in the table: ` +
+                    `${await page.textContent('#orders-table tbody')} / ${await page.textContent('#ticket-result')}`);
+  });
+  await page.locator(`#fills-table tbody tr[data-id="${orderId}"]`).waitFor({ timeout: 10000 });
+  await page.locator('#positions-table tbody tr[data-instrument="EURUSD"]').waitFor({ timeout: 10000 });
+});
+
+test('the screenshot is kept and the page threw nothing', async () => {
+  await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+  assert.ok(fs.statSync(path.join(ARTIFACTS, 'dashboard.png')).size > 10000);
+  assert.deepEqual(pageErrors, [], 'the page threw');
+});

@@ -4,6 +4,7 @@
 #include <deque>
 #include <limits>
 
+#include "ait/data/visibility.h"
 #include "ait/model/codec.h"
 
 namespace ait::ai {
@@ -89,7 +90,6 @@ Expected<std::vector<model::Decision>> readDecisions(const journal::Journal& jou
                                                      std::string_view symbol, std::size_t limit) {
   journal::ReadOptions options;
   options.types = {std::to_underlying(model::EventType::Decision)};
-  options.tenant = tenant.value;
   auto reader = journal.reader(options);
   if (!reader) return Unexpected(reader.error());
   std::deque<model::Decision> latest;
@@ -101,7 +101,7 @@ Expected<std::vector<model::Decision>> readDecisions(const journal::Journal& jou
     auto event = model::decode((*record)->payload);
     if (!event) return Unexpected(event.error());
     const auto* decision = std::get_if<model::Decision>(&*event);
-    if (decision == nullptr || decision->header.tenant != tenant) continue;
+    if (decision == nullptr || !data::visibleTo(tenant, decision->header.tenant)) continue;
     if (!symbol.empty() && decision->instrument.symbol.view() != symbol) continue;
     latest.push_back(*decision);
     latest.back().header.sequence = (*record)->seq;

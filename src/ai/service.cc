@@ -8,6 +8,8 @@
 #include <fmt/ranges.h>
 
 #include "ait/ai/errors.h"
+#include "ait/data/visibility.h"
+#include "ait/http/caller.h"
 #include "ait/http/message.h"
 #include "ait/http/router.h"
 #include "ait/log/log.h"
@@ -164,7 +166,7 @@ Expected<std::vector<model::Decision>> AiService::decisionHistory(model::TenantI
   // No journal (a service built without a runtime): the engine's in-memory history, which
   // knows no tenant or symbol; it answers for the configured context only.
   std::vector<model::Decision> out;
-  if (tenant != context_.tenant) return out;
+  if (!data::visibleTo(tenant, context_.tenant)) return out;
   if (!symbol.empty() && symbol != context_.instrument.symbol.view()) return out;
   for (const auto& d : engine_->history(limit)) out.push_back(toEvent(d, context_, d.ts));
   return out;
@@ -496,8 +498,8 @@ void AiService::addRoutes(http::Router& router) {
     if (!removed) return http::problem(404, kModelNotFound, removed.error().message());
     return http::Response::json(200, {{"unloaded", request.param("name")}});
   });
-  // Decision history from the journal, scoped to the caller's tenant (X-Tenant-Id until the
-  // gateway passes it in process): ?symbol=EURUSD&limit=50.
+  // Decision history from the journal, scoped to the verified caller's tenant:
+  // ?symbol=EURUSD&limit=50.
   router.get("/api/v1/decisions", [this](const http::Request& request) {
     std::size_t limit = 50;
     if (auto text = request.query("limit")) {
@@ -508,15 +510,10 @@ void AiService::addRoutes(http::Router& router) {
       }
       limit = *parsed;
     }
-    model::TenantId tenant{0};
-    if (auto header = request.header("X-Tenant-Id")) {
-      auto parsed = parseCount(*header);
-      if (!parsed || *parsed > 0xffffffffULL) {
-        return http::problem(400, errors::kInvalidArgument,
-                             fmt::format("X-Tenant-Id '{}' is not a tenant number", *header));
-      }
-      tenant = model::TenantId{static_cast<std::uint32_t>(*parsed)};
-    }
+    // The tenant is the verified caller's (the gateway in process, or its signed identity).
+    auto caller = http::callerOf(request);
+    if (!caller) return http::callerRefused(caller.error());
+    const model::TenantId tenant{caller->tenant};
     std::string symbol(request.query("symbol").value_or(""));
     auto history = decisionHistory(tenant, symbol, limit);
     if (!history) {

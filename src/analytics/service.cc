@@ -1,11 +1,10 @@
 #include "ait/analytics/service.h"
 
-#include <charconv>
-
 #include <fmt/format.h>
 
 #include "ait/analytics/errors.h"
 #include "ait/bus/config.h"
+#include "ait/http/caller.h"
 #include "ait/log/log.h"
 #include "ait/model/codec.h"
 
@@ -13,15 +12,12 @@ namespace ait::analytics {
 
 namespace {
 
+// The tenant comes only from the verified caller (the gateway in process, or its signed identity
+// token); a client cannot name one, so one tenant never reads another's figures.
 Expected<model::TenantId> tenantOf(const http::Request& request) {
-  auto header = request.header("X-Tenant-Id");
-  if (!header) return model::TenantId{0};
-  std::uint32_t value = 0;
-  auto [end, ec] = std::from_chars(header->data(), header->data() + header->size(), value);
-  if (ec != std::errc{} || end != header->data() + header->size()) {
-    return fail(errors::kBadQuery, fmt::format("X-Tenant-Id '{}' is not a tenant number", *header));
-  }
-  return model::TenantId{value};
+  auto caller = http::callerOf(request);
+  if (!caller) return Unexpected(caller.error());
+  return model::TenantId{caller->tenant};
 }
 
 http::Response jsonText(std::string body) {
@@ -181,7 +177,7 @@ LatencyReport AnalyticsService::latency(model::TenantId tenant) const {
 void AnalyticsService::addRoutes(http::Router& router) {
   router.get("/api/v1/statistics", [this](const http::Request& request) {
     auto tenant = tenantOf(request);
-    if (!tenant) return http::problem(400, errors::kBadQuery, tenant.error().message());
+    if (!tenant) return http::callerRefused(tenant.error());
     StatisticsQuery query;
     auto period = parsePeriod(request.query("period").value_or(""));
     if (!period) return http::problem(400, errors::kBadQuery, period.error().message());
@@ -200,7 +196,7 @@ void AnalyticsService::addRoutes(http::Router& router) {
   });
   router.get("/api/v1/latency", [this](const http::Request& request) {
     auto tenant = tenantOf(request);
-    if (!tenant) return http::problem(400, errors::kBadQuery, tenant.error().message());
+    if (!tenant) return http::callerRefused(tenant.error());
     return jsonText(toJson(latency(*tenant)));
   });
 }

@@ -12,6 +12,7 @@
 
 #include "ait/data/errors.h"
 #include "ait/data/synthetic.h"
+#include "ait/http/caller.h"
 #include "ait/log/log.h"
 #include "ait/model/codec.h"
 #include "ait/model/json.h"
@@ -58,19 +59,15 @@ Expected<std::size_t> limitParam(const http::Request& request) {
   return limit;
 }
 
-// The viewer of a request to the service's own port: the X-Tenant-Id header, or the public
-// tenant (public data only) without one. The gateway calls the query functions with the tenant
-// it authenticated instead.
+// The viewer of a request to the service's own port: the verified caller (the gateway in
+// process, or its signed identity token), or the public tenant (public data only) for an
+// anonymous request. A tenant named by the client (X-Tenant-Id) is never trusted: it shows
+// public data only; a forged identity token is refused.
 Expected<model::TenantId> viewerParam(const http::Request& request) {
-  auto header = request.header("X-Tenant-Id");
-  if (!header || header->empty()) return kPublicTenant;
-  std::uint32_t value = 0;
-  auto [end, ec] = std::from_chars(header->data(), header->data() + header->size(), value);
-  if (ec != std::errc() || end != header->data() + header->size()) {
-    return fail(errors::kBadArgument,
-                fmt::format("X-Tenant-Id: '{}' is not a tenant number", *header));
-  }
-  return model::TenantId{value};
+  if (!request.caller && !request.header(http::kIdentityHeader)) return kPublicTenant;
+  auto caller = http::callerOf(request);
+  if (!caller) return Unexpected(caller.error());
+  return model::TenantId{caller->tenant};
 }
 
 // from, to and limit of a query; the first bad one named.
@@ -569,11 +566,11 @@ http::Response DataBridge::statusResponse(model::TenantId viewer) const {
 }
 
 void DataBridge::addRoutes(http::Router& router) {
-  // Until the gateway fronts this port, the viewer is the X-Tenant-Id header (public without).
+  // The viewer is the verified caller; anonymous requests see public data only.
   auto route = [this](auto respond) {
     return [this, respond](const http::Request& request) {
       auto viewer = viewerParam(request);
-      if (!viewer) return http::problem(400, errors::kBadArgument, viewer.error().message());
+      if (!viewer) return http::callerRefused(viewer.error());
       return respond(this, *viewer, request);
     };
   };

@@ -32,8 +32,8 @@ model::DecisionSignal toEventSignal(Signal signal) noexcept;
 model::EnsembleKind toEventEnsemble(EnsembleMethod method) noexcept;
 model::ModelVoteStatus toEventStatus(ModelStatus status) noexcept;
 
-/// Reads the latest `limit` decision events of `tenant` from the journal (durable records
-/// only), newest first; `symbol` empty means every symbol. The journal's sequence is set in each
+/// Reads the latest `limit` decision events `tenant` may see from the journal (its own and those
+/// on public market data, data::visibleTo; durable records only), newest first; `symbol` empty means every symbol. The journal's sequence is set in each
 /// event's header. A damaged journal is an error naming where.
 Expected<std::vector<model::Decision>> readDecisions(const journal::Journal& journal,
                                                      model::TenantId tenant,

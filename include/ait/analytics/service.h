@@ -5,7 +5,8 @@
 // reads the trading journal back first so that its figures cover everything journalled.
 //
 // Queries are C++ functions taking an explicit tenant (the gateway calls them in process); the
-// REST routes take it from X-Tenant-Id (tenant 0, or none: every tenant):
+// REST routes take it from the verified caller (http::callerOf), so they answer only through the
+// api-gateway and only with the caller's own tenant:
 //   GET /api/v1/statistics?account=&strategy=&period=all|day|week|month|year
 //   GET /api/v1/latency     stage latencies and order outcome counts
 

@@ -75,7 +75,7 @@ class DecisionJournalTest : public ::testing::Test {
     service_->setDecisionJournal([rt](const model::Event& e) { return rt->record(e); },
                                  &rt->journal(engine::Stream::Trading));
     AiService* ai = service_.get();
-    for (const char* topic : {"md.EURUSD", "md.GBPUSD"}) {
+    for (const char* topic : {"md.EURUSD", "md.GBPUSD", "md.USDJPY"}) {
       ASSERT_TRUE(runtime_->bus().subscribe(topic, [this, ai](const model::Event& event) {
         if (const auto* b = std::get_if<model::Bar>(&event)) {
           if (const Decision* d = ai->onMarketBar(*b)) {
@@ -188,13 +188,18 @@ TEST_F(DecisionJournalTest, TenantsAndSymbolsAreKeptApart) {
   std::vector<model::Bar> bars;
   for (int i = 0; i < 6; ++i) bars.push_back(bar(7, "EURUSD", i, 1.1 + 0.001 * i));
   for (int i = 6; i < 9; ++i) bars.push_back(bar(9, "GBPUSD", i, 1.3 - 0.001 * i));
-  expectedDecisions_ = 6;  // bars 3..8
+  // A public feed (tenant 0): its decisions are for everyone to see.
+  for (int i = 9; i < 11; ++i) bars.push_back(bar(0, "USDJPY", i, 150.0 + 0.1 * i));
+  expectedDecisions_ = 8;  // bars 3..10
   publish(bars);
-  auto eur = service_->decisionHistory(model::TenantId{7}, "", 100);
-  auto gbp = service_->decisionHistory(model::TenantId{9}, "", 100);
+  auto eur = service_->decisionHistory(model::TenantId{7}, "EURUSD", 100);
+  auto gbp = service_->decisionHistory(model::TenantId{9}, "GBPUSD", 100);
   ASSERT_TRUE(eur && gbp);
   EXPECT_EQ(eur->size(), 3u);
   EXPECT_EQ(gbp->size(), 3u);
+  EXPECT_EQ(service_->decisionHistory(model::TenantId{7}, "", 100)->size(), 5u) << "own + public";
+  EXPECT_EQ(service_->decisionHistory(model::TenantId{9}, "USDJPY", 100)->size(), 2u);
+  EXPECT_EQ(service_->decisionHistory(model::TenantId{0}, "", 100)->size(), 2u) << "public only";
   for (const auto& e : *gbp) {
     EXPECT_EQ(e.header.tenant, model::TenantId{9});
     EXPECT_EQ(e.instrument.symbol.view(), "GBPUSD");

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ait/ai/service.h"
+#include "ait/http/caller.h"
 #include "ait/http/message.h"
 #include "ait/http/router.h"
 
@@ -45,8 +46,10 @@ class AiServiceTest : public ::testing::Test {
                                               {"features", {"rsi_3"}}, {"output", "score"}}
                                    .dump());
   }
+  // As the gateway calls the service in process: with the verified caller attached.
   http::Response call(http::Method method, const std::string& target, std::string body = {}) {
     auto request = http::Request::make(method, target, std::move(body));
+    request.caller = http::Caller{.tenant = 3, .userId = 1, .role = "admin"};
     return router_.handle(request);
   }
   nlohmann::json json(const http::Response& r) { return nlohmann::json::parse(r.body); }
@@ -81,6 +84,10 @@ TEST_F(AiServiceTest, LoadsConfiguredModelsAtStartAndDecidesOnBars) {
   EXPECT_EQ(history["decisions"][0]["models"][0]["version"], "1");
   EXPECT_EQ(json(call(http::Method::Get, "/api/v1/ai/stats"))["decisions"], 2);
   EXPECT_EQ(call(http::Method::Get, "/api/v1/decisions?limit=x").status, 400);
+  // A tenant named by the client is not a caller: refused.
+  auto bare = http::Request::make(http::Method::Get, "/api/v1/decisions", "");
+  bare.headers.emplace_back("X-Tenant-Id", "3");
+  EXPECT_EQ(router_.handle(bare).status, 401);
 
   service_->stop();
   EXPECT_EQ(service_->onBar(Bar{5, 1, 1, 1, 105.0, 0}), nullptr) << "a stopped service decides nothing";

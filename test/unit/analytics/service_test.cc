@@ -135,13 +135,25 @@ TEST(AnalyticsService, FollowsTheEngineAndRebuildsFromTheJournal) {
     ASSERT_EQ(strategy.size(), 1U);
     EXPECT_EQ(strategy[0].stats.trades, 1U);
 
+    // The routes act for the verified caller only: a tenant named by the client is refused.
+    auto bare = http::Request::make(http::Method::Get, "/api/v1/statistics", "");
+    bare.headers.emplace_back("X-Tenant-Id", "7");
+    EXPECT_EQ(p.router.handle(bare).status, 401);
     auto bad = http::Request::make(http::Method::Get, "/api/v1/statistics?period=fortnight", "");
+    bad.caller = http::Caller{.tenant = kTenant.value, .userId = 1, .role = "viewer"};
     EXPECT_EQ(p.router.handle(bad).status, 400);
     auto ok = http::Request::make(http::Method::Get, "/api/v1/latency", "");
-    ok.headers.emplace_back("X-Tenant-Id", "7");
+    ok.caller = http::Caller{.tenant = kTenant.value, .userId = 1, .role = "viewer"};
     auto answer = p.router.handle(ok);
     EXPECT_EQ(answer.status, 200);
     EXPECT_NE(answer.body.find("\"command_to_risk\""), std::string::npos);
+    auto stats = http::Request::make(http::Method::Get, "/api/v1/statistics?period=all", "");
+    stats.caller = http::Caller{.tenant = 8, .userId = 2, .role = "viewer"};
+    auto other = p.router.handle(stats);
+    EXPECT_EQ(other.status, 200);
+    EXPECT_EQ(other.body.find("\"trades\""), std::string::npos) << "tenant 8 sees tenant 7: " << other.body;
+    stats.caller->tenant = kTenant.value;
+    EXPECT_NE(p.router.handle(stats).body.find("\"trades\""), std::string::npos);
   }
   {
     // A new process on the same journal: the analytics read it back.

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ait/data/data_bridge.h"
+#include "ait/http/caller.h"
 #include "ait/data/market_index.h"
 #include "ait/data/visibility.h"
 #include "ait/model/time.h"
@@ -123,8 +124,12 @@ using test::waitFor;
 
 nlohmann::json get(http::Router& router, const std::string& target, std::string_view tenant,
                    int status = 200) {
+  // A viewer as the gateway passes it in process (the verified caller).
   auto request = http::Request::make(http::Method::Get, target);
-  if (!tenant.empty()) request.headers.emplace_back("X-Tenant-Id", std::string(tenant));
+  if (!tenant.empty()) {
+    request.caller = http::Caller{.tenant = static_cast<std::uint32_t>(std::stoul(std::string(tenant))),
+                                  .userId = 1, .role = "viewer"};
+  }
   auto response = router.handle(request);
   EXPECT_EQ(response.status, status) << target << ": " << response.body;
   return nlohmann::json::parse(response.body);
@@ -192,14 +197,22 @@ TEST(DataBridgeTenants, TwoPrivateFeedsAndAPublicOneEachTenantSeesOwnAndPublic) 
     ASSERT_TRUE(bobBars);
     EXPECT_TRUE(bobBars->empty());
 
-    // Over HTTP, the X-Tenant-Id header names the viewer; without it only public data shows.
+    // Over HTTP, the verified caller is the viewer; without one only public data shows.
     auto bobHttp = get(router, "/api/v1/ticks?symbol=EURUSD&to=2021-01-01T00:00:00Z", "2");
     EXPECT_EQ(bobHttp["count"], 0) << "Alice's 2020 replay is not Bob's";
     auto aliceHttp = get(router, "/api/v1/ticks?symbol=EURUSD&to=2021-01-01T00:00:00Z&limit=5", "1");
     EXPECT_EQ(aliceHttp["count"], 5);
     EXPECT_EQ(aliceHttp["ticks"][0]["tenant_id"], 1);
     EXPECT_EQ(get(router, "/api/v1/ticks?symbol=EURUSD&to=2021-01-01T00:00:00Z", "")["count"], 0);
-    EXPECT_EQ(get(router, "/api/v1/ticks?symbol=EURUSD", "alice", 400)["code"], "AIT-DATA-0005");
+    // A tenant named by the client is not trusted: public data only. A forged identity: 401.
+    auto named = http::Request::make(http::Method::Get, "/api/v1/ticks?symbol=EURUSD&to=2021-01-01T00:00:00Z");
+    named.headers.emplace_back("X-Tenant-Id", "1");
+    auto namedReply = router.handle(named);
+    EXPECT_EQ(namedReply.status, 200);
+    EXPECT_EQ(nlohmann::json::parse(namedReply.body)["count"], 0) << "X-Tenant-Id showed Alice's feed";
+    auto forged = http::Request::make(http::Method::Get, "/api/v1/ticks?symbol=EURUSD");
+    forged.headers.emplace_back(std::string(http::kIdentityHeader), "forged");
+    EXPECT_EQ(router.handle(forged).status, 401);
 
     auto names = [](const nlohmann::json& status) {
       std::set<std::string> out;

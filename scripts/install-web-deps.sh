@@ -6,10 +6,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Node.js 20 or later runs the browser test (playwright-core). Debian 12 ships Node.js 18: then
+# Node.js 20 comes from the npm registry's `node` package into third_party/node (not committed),
+# where the CMake tests look first.
 if ! command -v npm >/dev/null 2>&1; then
-  echo "install-web-deps: npm (Node.js 20 or later) is needed for the dashboard's chart library" \
-       "and its browser test" >&2
-  exit 1
+  echo "install-web-deps: installing Debian's nodejs and npm"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq -o DPkg::Lock::Timeout=600 \
+    --no-install-recommends nodejs npm
+fi
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ] && [ ! -x third_party/node/node_modules/.bin/node ]; then
+  echo "install-web-deps: Node.js $node_major is too old for playwright-core; adding Node.js 20 in third_party/node"
+  npm install --prefix third_party/node --no-audit --no-fund --loglevel=error node@20
+fi
+if [ -x third_party/node/node_modules/.bin/node ]; then
+  PATH="$PWD/third_party/node/node_modules/.bin:$PATH"
 fi
 
 # Runs `npm ci` in $1 unless node_modules already matches its package-lock.json.

@@ -6,6 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+# Every server and client the integration tests use was installed above: a test that finds one
+# missing fails instead of skipping.
+export AIT_REQUIRE_SERVERS=1
 scripts/build.sh release
 ctest --preset release -j "$(nproc)"
 if [ "${AIT_SKIP_ASAN:-0}" != "1" ]; then

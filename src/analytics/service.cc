@@ -51,8 +51,12 @@ Expected<std::unique_ptr<AnalyticsService>> AnalyticsService::create(
   }
   std::unique_ptr<AnalyticsService> service(
       new AnalyticsService(runtime, std::move(settings), clock, metrics));
+  auto backtests = BacktestJobs::open(service->settings_.backtests, clock);
+  if (!backtests) return Unexpected(backtests.error());
+  service->backtests_ = std::move(*backtests);
   if (auto ok = service->subscribe(); !ok) return Unexpected(ok.error());
   service->addRoutes(router);
+  service->backtests_->addRoutes(router);
   return service;
 }
 
@@ -117,12 +121,14 @@ Expected<void> AnalyticsService::start() {
     return ok;
   }
   worker_ = std::thread([this] { work(); });
+  backtests_->start();
   return {};
 }
 
 void AnalyticsService::stop() noexcept {
   running_.store(false, std::memory_order_release);
   if (worker_.joinable()) worker_.join();
+  if (backtests_) backtests_->stop();
 }
 
 void AnalyticsService::work() {

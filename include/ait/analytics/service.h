@@ -9,6 +9,7 @@
 // api-gateway and only with the caller's own tenant:
 //   GET /api/v1/statistics?account=&strategy=&period=all|day|week|month|year
 //   GET /api/v1/latency     stage latencies and order outcome counts
+//   /api/v1/backtests...    backtest jobs on a worker pool (ait/analytics/backtests.h)
 
 #include <atomic>
 #include <memory>
@@ -16,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "ait/analytics/backtests.h"
 #include "ait/analytics/performance.h"
 #include "ait/bus/spsc_ring.h"
 #include "ait/core/clock.h"
@@ -30,6 +32,7 @@ struct AnalyticsSettings {
   /// Events waiting for the worker; a power of two. When full, events are dropped and counted
   /// (the service turns degraded; a restart rebuilds from the journal).
   std::size_t queueCapacity = 1U << 16;
+  BacktestSettings backtests;
 };
 
 class AnalyticsService final : public hub::Service {
@@ -53,6 +56,7 @@ class AnalyticsService final : public hub::Service {
   LatencyReport latency(model::TenantId tenant) const;
   /// Waits until the worker folded everything queued so far (tests); false on timeout.
   bool settle(std::chrono::milliseconds timeout) const;
+  BacktestJobs& backtests() noexcept { return *backtests_; }
 
  private:
   AnalyticsService(engine::Runtime& runtime, AnalyticsSettings settings, const Clock& clock,
@@ -73,6 +77,7 @@ class AnalyticsService final : public hub::Service {
   std::atomic<bool> running_{false};
   std::thread worker_;
   metrics::Counter& dropped_;
+  std::unique_ptr<BacktestJobs> backtests_;
 };
 
 }  // namespace ait::analytics

@@ -43,6 +43,8 @@ struct Platform {
     trading = std::move(*t);
     AnalyticsSettings settings;
     settings.accounts.push_back({kTenant, model::AccountId("ACC1"), 10'000.0});
+    settings.backtests.dataDir = dir / "data";
+    settings.backtests.resultsDir = dir / "backtests";
     auto a = AnalyticsService::create(*runtime, router, settings, SystemClock::instance(), registry);
     EXPECT_TRUE(a) << a.error().describe();
     analytics = std::move(*a);

@@ -18,6 +18,7 @@
 #include "ait/ai/features.h"
 #include "ait/ai/model.h"
 #include "ait/metrics/metrics.h"
+#include "support/require_server.h"
 
 namespace ait::ai {
 namespace {
@@ -74,7 +75,7 @@ class TrainDeploy : public ::testing::Test {
 };
 
 TEST_F(TrainDeploy, CppPredictionsEqualPythonsOnEveryRow) {
-  if (!fs::exists(kPython)) GTEST_SKIP() << kPython << " is missing";
+  if (!fs::exists(kPython)) AIT_SKIP_UNLESS_SERVERS_REQUIRED() << kPython << " is missing";
   const auto features = dir_ / "features.csv";
   const auto data = std::string(AIT_SHARED_DATA_DIR) + "/market/backtesting.py/GOOG.csv";
   ASSERT_EQ(run(kBinary + " features --data " + data + " --format csv --timeframe raw --features \"" +

@@ -17,6 +17,7 @@
 
 #include "ait/engine/runtime.h"
 #include "support/nats_server.h"
+#include "support/require_server.h"
 
 namespace ait::engine {
 namespace {
@@ -36,7 +37,7 @@ struct Received {
 class RuntimeNats : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (ait::testing::findNatsServer().empty()) GTEST_SKIP() << "nats-server is not installed";
+    if (ait::testing::findNatsServer().empty()) AIT_SKIP_UNLESS_SERVERS_REQUIRED() << "nats-server is not installed";
     dir_ = fs::temp_directory_path() / fmt::format("ait-engine-nats-{}", ::getpid());
     fs::remove_all(dir_);
     fs::create_directories(dir_);

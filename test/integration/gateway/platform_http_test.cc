@@ -16,6 +16,7 @@
 
 #include "integration/gateway/serve_fixture.h"
 #include "support/child_process.h"
+#include "support/require_server.h"
 
 namespace ait {
 namespace {
@@ -145,7 +146,7 @@ class GatewayPlatform : public ::testing::Test {
 bool pythonWebsockets() { return std::system("/usr/bin/python3 -c 'import websockets' 2>/dev/null") == 0; }
 
 TEST_F(GatewayPlatform, TwoTenantsTradeAtOnceAndEachSeesOnlyItsOwn) {
-  if (!pythonWebsockets()) GTEST_SKIP() << "/usr/bin/python3 with python3-websockets is not installed";
+  if (!pythonWebsockets()) AIT_SKIP_UNLESS_SERVERS_REQUIRED() << "/usr/bin/python3 with python3-websockets is not installed";
   const std::vector<std::string> subscriptions{
       R"({"method":"subscribe","params":{"channel":"orders"},"id":1})",
       R"({"method":"subscribe","params":{"channel":"fills"},"id":2})",
@@ -254,7 +255,7 @@ TEST_F(GatewayPlatform, TwoTenantsTradeAtOnceAndEachSeesOnlyItsOwn) {
 }
 
 TEST_F(GatewayPlatform, StreamTokensWorkOnceAndBadOnesClose1008) {
-  if (!pythonWebsockets()) GTEST_SKIP() << "/usr/bin/python3 with python3-websockets is not installed";
+  if (!pythonWebsockets()) AIT_SKIP_UNLESS_SERVERS_REQUIRED() << "/usr/bin/python3 with python3-websockets is not installed";
   const std::string token = wsToken(ann_);
   ASSERT_FALSE(token.empty());
   auto first = stream(token, (dir_ / "once.ws").string(), 1.5, {R"({"method":"ping","id":9})"});

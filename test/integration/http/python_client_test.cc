@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ait/http/server.h"
+#include "support/require_server.h"
 
 namespace ait::http {
 namespace {
@@ -57,7 +58,7 @@ TEST(PythonClient, TalksHttpAndWebSocketWithTheServer) {
   std::filesystem::path script =
       std::filesystem::path(AIT_SOURCE_DIR) / "test/integration/http/python_client.py";
   if (std::system("/usr/bin/python3 -c 'import websockets' 2>/dev/null") != 0) {
-    GTEST_SKIP() << "/usr/bin/python3 with python3-websockets is not installed";
+    AIT_SKIP_UNLESS_SERVERS_REQUIRED() << "/usr/bin/python3 with python3-websockets is not installed";
   }
   Shared shared;
   std::vector<std::shared_ptr<ScriptSession>> sessions;

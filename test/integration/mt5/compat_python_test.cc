@@ -13,6 +13,7 @@
 #include "ait/model/time.h"
 #include "ait/mt5/compat.h"
 #include "mocks/mt5/recording_feed.h"
+#include "support/require_server.h"
 
 namespace ait::mt5 {
 namespace {
@@ -21,7 +22,7 @@ using namespace std::chrono_literals;
 
 TEST(CompatPythonBridge, ReplaysTheBridgeSequenceAndReceivesEveryCommand) {
   if (std::system("/usr/bin/python3 -c 'import websockets' 2>/dev/null") != 0) {
-    GTEST_SKIP() << "/usr/bin/python3 with python3-websockets is not installed";
+    AIT_SKIP_UNLESS_SERVERS_REQUIRED() << "/usr/bin/python3 with python3-websockets is not installed";
   }
   std::filesystem::path script =
       std::filesystem::path(AIT_SOURCE_DIR) / "test/integration/mt5/python_bridge.py";

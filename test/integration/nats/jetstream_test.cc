@@ -25,6 +25,7 @@
 #include "ait/nats/subject.h"
 #include "support/child_process.h"
 #include "support/nats_server.h"
+#include "support/require_server.h"
 
 namespace ait::nats {
 namespace {
@@ -75,7 +76,7 @@ model::Event makeEvent(int i) {
 class NatsJetStream : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (ait::testing::findNatsServer().empty()) GTEST_SKIP() << "nats-server is not installed";
+    if (ait::testing::findNatsServer().empty()) AIT_SKIP_UNLESS_SERVERS_REQUIRED() << "nats-server is not installed";
     dir_ = fs::temp_directory_path() / fmt::format("ait-nats-it-{}", ::getpid());
     fs::remove_all(dir_);
     fs::create_directories(dir_);

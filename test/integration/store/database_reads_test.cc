@@ -17,6 +17,7 @@
 #include "ait/store/database_service.h"
 #include "support/clickhouse_server.h"
 #include "support/redis_server.h"
+#include "support/require_server.h"
 
 namespace ait::store {
 namespace {
@@ -129,7 +130,7 @@ TEST_F(DatabaseReadsTest, AnswersTheSameWithOrWithoutServerBackends) {
   service_.reset();
 
   if (testing::findClickHouseServer().empty() || testing::findRedisServer().empty()) {
-    GTEST_SKIP() << "clickhouse-server or redis-server is not installed";
+    AIT_SKIP_UNLESS_SERVERS_REQUIRED() << "clickhouse-server or redis-server is not installed";
   }
   clickhouse_ = std::make_unique<testing::ClickHouseServer>(dir_ / "clickhouse");
   ASSERT_TRUE(clickhouse_->start());

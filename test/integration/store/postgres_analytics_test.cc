@@ -15,6 +15,7 @@
 #include "ait/store/pattern_index.h"
 #include "ait/store/postgres_graph.h"
 #include "support/postgres_server.h"
+#include "support/require_server.h"
 
 namespace ait::store {
 namespace {
@@ -53,7 +54,7 @@ std::vector<PatternMatch> bruteForce(const std::vector<std::vector<float>>& data
 class PostgresAnalyticsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (testing::findPostgresBin().empty()) GTEST_SKIP() << "postgresql is not installed";
+    if (testing::findPostgresBin().empty()) AIT_SKIP_UNLESS_SERVERS_REQUIRED() << "postgresql is not installed";
     static std::atomic<int> counter{0};
     dir_ = std::filesystem::temp_directory_path() / fmt::format("ait-pga-{}-{}", ::getpid(), counter++);
     std::filesystem::remove_all(dir_);

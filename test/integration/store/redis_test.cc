@@ -14,6 +14,7 @@
 
 #include "ait/store/shared_state.h"
 #include "support/redis_server.h"
+#include "support/require_server.h"
 
 namespace ait::store {
 namespace {
@@ -77,7 +78,7 @@ TEST(MemoryStateTest, SessionsAndClaimsExpire) {
 class RedisStateTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (testing::findRedisServer().empty()) GTEST_SKIP() << "redis-server is not installed";
+    if (testing::findRedisServer().empty()) AIT_SKIP_UNLESS_SERVERS_REQUIRED() << "redis-server is not installed";
     static std::atomic<int> counter{0};
     dir_ = std::filesystem::temp_directory_path() / fmt::format("ait-redis-{}-{}", ::getpid(), counter++);
     server_ = std::make_unique<testing::RedisServer>(dir_);

@@ -1,10 +1,13 @@
 #include "ait/trading/service.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstring>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "ait/data/visibility.h"
 #include "ait/http/caller.h"
 #include "ait/log/log.h"
 #include "ait/model/codec.h"
@@ -72,26 +75,63 @@ Expected<std::unique_ptr<TradingService>> TradingService::create(engine::Runtime
                                                                  TradingSettings settings) {
   std::unique_ptr<TradingService> service(new TradingService(runtime, std::move(settings)));
   auto& s = *service;
-  for (const auto& instrument : s.settings_.instruments) {
-    if (auto added = s.catalog_.add(instrument); !added) {
-      return fail(errors::kConfig, added.error().message());
-    }
-  }
   // Live events carry wall-clock receive stamps: analytics times the order stages with them.
   if (s.settings_.engine.wallClock == nullptr) s.settings_.engine.wallClock = &SystemClock::instance();
-  EventRecorder& recorder = s;  // the private base is reachable here, not inside make_unique
-  s.engine_ = std::make_unique<TradingEngine>(s.catalog_, recorder, s.settings_.engine,
-                                              s.settings_.limits);
-  s.venue_ = std::make_unique<venue::SimVenue>(s.catalog_, s.engine_->executionSink(), s.settings_.sim);
-  s.engine_->setVenue(*s.venue_);
-  for (const auto& account : s.settings_.accounts) {
-    auto added = s.engine_->addAccount(account.tenant, account.id, account.currency, account.mode,
-                                       account.balance);
-    if (!added) return fail(errors::kConfig, added.error().message());
-  }
+  if (!s.settings_.accounts.empty()) s.firstTenant_ = s.settings_.accounts.front().tenant;
+  if (auto built = s.buildLanes(); !built) return Unexpected(built.error());
+  EngineDirectory& engines = s;
+  auto runner = StrategyRunner::create(s.settings_.strategies, engines);
+  if (!runner) return Unexpected(runner.error());
+  s.runner_ = std::make_unique<StrategyRunner>(std::move(*runner));
   if (auto ok = s.subscribe(); !ok) return Unexpected(ok.error());
   s.addRoutes(router);
   return service;
+}
+
+Expected<void> TradingService::buildLanes() {
+  lanes_.clear();
+  std::vector<model::TenantId> tenants{data::kPublicTenant};
+  for (const auto& account : settings_.accounts) {
+    if (std::ranges::find(tenants, account.tenant) == tenants.end()) tenants.push_back(account.tenant);
+  }
+  EventRecorder& recorder = *this;
+  for (model::TenantId tenant : tenants) {
+    auto lane = std::make_unique<Lane>();
+    lane->tenant = tenant;
+    for (const auto& instrument : settings_.instruments) {
+      if (auto added = lane->catalog.add(instrument); !added) {
+        return fail(errors::kConfig, added.error().message());
+      }
+    }
+    lane->engine = std::make_unique<TradingEngine>(lane->catalog, recorder, settings_.engine,
+                                                   settings_.limits);
+    lane->venue = std::make_unique<venue::SimVenue>(lane->catalog, lane->engine->executionSink(),
+                                                    settings_.sim);
+    lane->engine->setVenue(*lane->venue);
+    for (const auto& account : settings_.accounts) {
+      if (account.tenant != tenant) continue;
+      auto added = lane->engine->addAccount(account.tenant, account.id, account.currency,
+                                            account.mode, account.balance);
+      if (!added) return fail(errors::kConfig, added.error().message());
+    }
+    lanes_.push_back(std::move(lane));
+  }
+  return {};
+}
+
+TradingService::Lane& TradingService::laneOf(model::TenantId tenant) noexcept {
+  // A handful of tenants: a scan beats a map and allocates nothing.
+  for (auto& lane : lanes_) {
+    if (lane->tenant == tenant) return *lane;
+  }
+  return *lanes_.front();
+}
+
+const TradingService::Lane& TradingService::laneOf(model::TenantId tenant) const noexcept {
+  for (const auto& lane : lanes_) {
+    if (lane->tenant == tenant) return *lane;
+  }
+  return *lanes_.front();
 }
 
 bool TradingService::record(model::Event& event) noexcept {
@@ -115,19 +155,22 @@ void TradingService::reloadLimits(const risk::RiskLimits& limits) {
 void TradingService::resumeIfNeeded() noexcept {
   if (limitsPending_.load(std::memory_order_acquire)) {
     std::lock_guard lock(limitsMutex_);
-    engine_->risk().setLimits(pendingLimits_);
+    for (auto& lane : lanes_) lane->engine->risk().setLimits(pendingLimits_);
     limitsPending_.store(false, std::memory_order_relaxed);
   }
   if (resumed_) return;
   resumed_ = true;
-  engine_->finishReplay();
-  // The venue is authoritative for what it reports: correct what changed while we were down.
-  if (auto report = venue_->report()) {
-    auto summary = engine_->reconcile(*report);
-    log::info(*log::logger("trading"), "reconciled with the venue",
-              {{"orders_checked", std::to_string(summary.ordersChecked)},
-               {"orders_mismatched", std::to_string(summary.ordersMismatched)},
-               {"positions_mismatched", std::to_string(summary.positionsMismatched)}});
+  for (auto& lane : lanes_) {
+    lane->engine->finishReplay();
+    // The venue is authoritative for what it reports: correct what changed while we were down.
+    if (auto report = lane->venue->report()) {
+      auto summary = lane->engine->reconcile(*report);
+      log::info(*log::logger("trading"), "reconciled with the venue",
+                {{"tenant", std::to_string(lane->tenant.value)},
+                 {"orders_checked", std::to_string(summary.ordersChecked)},
+                 {"orders_mismatched", std::to_string(summary.ordersMismatched)},
+                 {"positions_mismatched", std::to_string(summary.positionsMismatched)}});
+    }
   }
 }
 
@@ -135,30 +178,50 @@ Expected<void> TradingService::subscribe() {
   auto& bus = runtime_.bus();
   auto ok = bus.subscribe("md.>", [this](const model::Event& event) {
     resumeIfNeeded();
+    // Each lane sees what its tenant may see: public feeds and the tenant's own.
+    const model::TenantId owner = model::tenantOf(event);
     if (const auto* tick = std::get_if<model::Tick>(&event)) {
-      engine_->onTick(*tick);
+      for (auto& lane : lanes_) {
+        if (data::visibleTo(lane->tenant, owner)) lane->engine->onTick(*tick);
+      }
     } else if (const auto* bar = std::get_if<model::Bar>(&event)) {
-      engine_->onBar(*bar);
+      for (auto& lane : lanes_) {
+        if (data::visibleTo(lane->tenant, owner)) lane->engine->onBar(*bar);
+      }
+      runner_->onBar(*bar);  // after the fills this bar caused: strategies size on them
     }
+    afterEvent(event);
+  });
+  if (!ok) return Unexpected(ok.error());
+  // The ensemble's decisions (journalled by ai-orchestration) drive the AI-signal strategies.
+  ok = bus.subscribe("ai.decisions", [this](const model::Event& event) {
+    resumeIfNeeded();
+    if (const auto* decision = std::get_if<model::Decision>(&event)) runner_->onDecision(*decision);
     afterEvent(event);
   });
   if (!ok) return Unexpected(ok.error());
   // Commands published as events by other services (signals turned into orders).
   ok = bus.subscribe("orders.submit", [this](const model::Event& event) {
     resumeIfNeeded();
-    if (const auto* submit = std::get_if<model::SubmitOrder>(&event)) engine_->submit(*submit);
+    if (const auto* submit = std::get_if<model::SubmitOrder>(&event)) {
+      laneOf(submit->header.tenant).engine->submit(*submit);
+    }
     afterEvent(event);
   });
   if (!ok) return Unexpected(ok.error());
   ok = bus.subscribe("orders.cancel", [this](const model::Event& event) {
     resumeIfNeeded();
-    if (const auto* cancel = std::get_if<model::CancelOrder>(&event)) engine_->cancel(*cancel);
+    if (const auto* cancel = std::get_if<model::CancelOrder>(&event)) {
+      laneOf(cancel->header.tenant).engine->cancel(*cancel);
+    }
     afterEvent(event);
   });
   if (!ok) return Unexpected(ok.error());
   ok = bus.subscribe("orders.modify", [this](const model::Event& event) {
     resumeIfNeeded();
-    if (const auto* modify = std::get_if<model::ModifyOrder>(&event)) engine_->modify(*modify);
+    if (const auto* modify = std::get_if<model::ModifyOrder>(&event)) {
+      laneOf(modify->header.tenant).engine->modify(*modify);
+    }
     afterEvent(event);
   });
   if (!ok) return Unexpected(ok.error());
@@ -179,6 +242,7 @@ EngineReply TradingService::handleRequest(const model::Event& request) {
   lastRecorded_ = 0;
   EngineReply reply;
   const std::uint64_t requestSeq = model::headerOf(request).sequence;
+  TradingEngine& engine = *laneOf(model::tenantOf(request)).engine;
   if (const auto* submit = std::get_if<model::SubmitOrder>(&request)) {
     if (requestSeq == 0) {
       // The journal refused the command: nothing may be promised.
@@ -186,33 +250,33 @@ EngineReply TradingService::handleRequest(const model::Event& request) {
       reply.body = json{{"error", "the order could not be journalled"}}.dump();
       return reply;
     }
-    auto result = engine_->submit(*submit);
+    auto result = engine.submit(*submit);
     if (result.order < 0) {
       reply.status = 503;
       reply.body = json{{"error", "order storage is full"}}.dump();
     } else {
-      const auto& order = engine_->orders().at(static_cast<std::uint32_t>(result.order));
-      json body = render::order(*engine_, order);
+      const auto& order = engine.orders().at(static_cast<std::uint32_t>(result.order));
+      json body = render::order(engine, order);
       body["duplicate"] = result.duplicate;
       reply.status = result.duplicate ? 200 : (order.status == oms::OrderStatus::Denied ? 422 : 201);
       reply.body = body.dump();
     }
   } else if (const auto* cancel = std::get_if<model::CancelOrder>(&request)) {
-    auto result = engine_->cancel(*cancel);
+    auto result = engine.cancel(*cancel);
     reply.status = result == CommandResult::Done ? 200
                    : result == CommandResult::UnknownOrder ? 404
                                                             : 409;
-    std::int32_t index = engine_->orders().find(cancel->header.tenant, cancel->clientOrderId);
-    reply.body = index >= 0 ? render::order(*engine_, engine_->orders().at(static_cast<std::uint32_t>(index))).dump()
+    std::int32_t index = engine.orders().find(cancel->header.tenant, cancel->clientOrderId);
+    reply.body = index >= 0 ? render::order(engine, engine.orders().at(static_cast<std::uint32_t>(index))).dump()
                             : json{{"error", "no such order"}}.dump();
   } else if (const auto* modify = std::get_if<model::ModifyOrder>(&request)) {
-    auto result = engine_->modify(*modify);
+    auto result = engine.modify(*modify);
     reply.status = result == CommandResult::Done           ? 200
                    : result == CommandResult::UnknownOrder ? 404
                    : result == CommandResult::Invalid      ? 400
                                                            : 409;
-    std::int32_t index = engine_->orders().find(modify->header.tenant, modify->clientOrderId);
-    reply.body = index >= 0 ? render::order(*engine_, engine_->orders().at(static_cast<std::uint32_t>(index))).dump()
+    std::int32_t index = engine.orders().find(modify->header.tenant, modify->clientOrderId);
+    reply.body = index >= 0 ? render::order(engine, engine.orders().at(static_cast<std::uint32_t>(index))).dump()
                             : json{{"error", "no such order"}}.dump();
   } else if (const auto* status = std::get_if<model::ServiceStatus>(&request)) {
     std::string_view text = status->detail.view();
@@ -232,53 +296,123 @@ EngineReply TradingService::handleRequest(const model::Event& request) {
 EngineReply TradingService::query(model::TenantId tenant, std::string_view what,
                                   std::string_view arg) {
   EngineReply reply;
+  TradingEngine& engine = *laneOf(tenant).engine;
   if (what == "orders") {
-    reply.body = render::orders(*engine_, tenant, arg == "open").dump();
+    reply.body = render::orders(engine, tenant, arg == "open").dump();
   } else if (what == "order") {
     auto id = model::ClientOrderId::from(arg);
-    std::int32_t index = id ? engine_->orders().find(tenant, *id) : -1;
+    std::int32_t index = id ? engine.orders().find(tenant, *id) : -1;
     if (index < 0) {
       reply.status = 404;
       reply.body = json{{"error", fmt::format("no order '{}' for tenant {}", arg, tenant.value)}}.dump();
     } else {
-      reply.body = render::order(*engine_, engine_->orders().at(static_cast<std::uint32_t>(index))).dump();
+      reply.body = render::order(engine, engine.orders().at(static_cast<std::uint32_t>(index))).dump();
     }
   } else if (what == "positions") {
-    reply.body = render::positions(*engine_, tenant).dump();
+    reply.body = render::positions(engine, tenant).dump();
   } else if (what == "account") {
-    reply.body = render::accounts(*engine_, tenant).dump();
+    reply.body = render::accounts(engine, tenant).dump();
   } else if (what == "risk") {
-    reply.body = render::risk(*engine_, tenant).dump();
+    reply.body = render::risk(engine, tenant).dump();
   } else if (what == "halt") {
-    engine_->setTradingState(tenant, arg == "reducing_only" ? risk::TradingState::ReducingOnly
+    engine.setTradingState(tenant, arg == "reducing_only" ? risk::TradingState::ReducingOnly
                                                             : risk::TradingState::Halted);
-    reply.body = render::risk(*engine_, tenant).dump();
+    reply.body = render::risk(engine, tenant).dump();
   } else if (what == "reconcile") {
-    auto report = venue_->report();
     if (tenant.value != 0) {
       // The venue's whole book is compared: an operator action, not a tenant's.
       reply.status = 403;
       reply.body = json{{"error", "reconciliation is for the system tenant (0) only"}}.dump();
-    } else if (!report) {
-      reply.status = 503;
-      reply.body = json{{"error", "the venue cannot report its orders now"}}.dump();
     } else {
-      auto summary = engine_->reconcile(*report);
-      reply.body = json{{"orders_checked", summary.ordersChecked},
-                        {"orders_mismatched", summary.ordersMismatched},
-                        {"positions_checked", summary.positionsChecked},
-                        {"positions_mismatched", summary.positionsMismatched},
-                        {"findings", summary.findings}}
+      ReconcileSummary total;
+      for (auto& lane : lanes_) {
+        auto report = lane->venue->report();
+        if (!report) {
+          reply.status = 503;
+          reply.body = json{{"error", "the venue cannot report its orders now"}}.dump();
+          return reply;
+        }
+        auto summary = lane->engine->reconcile(*report);
+        total.ordersChecked += summary.ordersChecked;
+        total.ordersMismatched += summary.ordersMismatched;
+        total.positionsChecked += summary.positionsChecked;
+        total.positionsMismatched += summary.positionsMismatched;
+        for (auto& finding : summary.findings) total.findings.push_back(std::move(finding));
+      }
+      reply.body = json{{"orders_checked", total.ordersChecked},
+                        {"orders_mismatched", total.ordersMismatched},
+                        {"positions_checked", total.positionsChecked},
+                        {"positions_mismatched", total.positionsMismatched},
+                        {"findings", total.findings}}
                        .dump();
     }
   } else if (what == "resume") {
-    engine_->resume(tenant);
-    reply.body = render::risk(*engine_, tenant).dump();
+    engine.resume(tenant);
+    reply.body = render::risk(engine, tenant).dump();
+  } else if (what == "strategies") {
+    reply.body = renderStrategies(tenant).dump();
+  } else if (what == "strategy_start" || what == "strategy_stop") {
+    std::int32_t index = runner_->find(tenant, arg);
+    const bool start = what == "strategy_start";
+    if (index < 0) {
+      reply.status = 404;
+      reply.problem = &errors::kStrategyNotFound;
+      reply.body = json{{"error", fmt::format("no strategy '{}' for tenant {}", arg, tenant.value)}}.dump();
+    } else if (runner_->state(static_cast<std::uint32_t>(index)).running != start &&
+               !runner_->setRunning(static_cast<std::uint32_t>(index), start, *this)) {
+      reply.status = 503;
+      reply.problem = &errors::kNotDurable;
+      reply.body = json{{"error", "the strategy's new state could not be journalled"}}.dump();
+    } else {
+      reply.body = renderStrategy(static_cast<std::uint32_t>(index)).dump();
+    }
   } else {
     reply.status = 404;
     reply.body = json{{"error", "unknown query"}}.dump();
   }
   return reply;
+}
+
+json TradingService::renderStrategy(std::uint32_t index) const {
+  const auto& c = runner_->config(index);
+  const auto& st = runner_->state(index);
+  auto target = [](Target t) -> std::string_view {
+    switch (t) {
+      case Target::Long: return "long";
+      case Target::Short: return "short";
+      case Target::Flat: return "flat";
+      case Target::Hold: break;
+    }
+    return "none";
+  };
+  json body{{"id", c.id.view()},
+            {"kind", toString(c.kind)},
+            {"state", st.running ? "running" : "stopped"},
+            {"account", c.account.view()},
+            {"symbol", c.instrument.symbol.view()},
+            {"quantity", c.quantity.toDouble()},
+            {"target", target(st.target)},
+            {"target_lots", runner_->targetLots(index)},
+            {"signals", st.signals},
+            {"orders_sent", st.ordersSent},
+            {"orders_denied", st.ordersDenied},
+            {"last_signal", target(st.lastSignal)},
+            {"last_signal_at", st.lastSignalAt}};
+  if (c.kind == LiveKind::AiSignal) {
+    body["min_confidence"] = c.minConfidence;
+    body["last_confidence"] = st.lastConfidence < 0 ? json(nullptr) : json(st.lastConfidence);
+  } else {
+    body["timeframe"] = c.timeframe.toString();
+  }
+  return body;
+}
+
+json TradingService::renderStrategies(model::TenantId tenant) const {
+  json list = json::array();
+  for (std::uint32_t i = 0; i < runner_->size(); ++i) {
+    if (runner_->config(i).tenant == tenant) list.push_back(renderStrategy(i));
+  }
+  return json{{"strategies", std::move(list)}};
 }
 
 http::Response TradingService::call(const model::Event& request) {
@@ -290,6 +424,11 @@ http::Response TradingService::call(const model::Event& request) {
   if (reply->sequence != 0 && reply->sequence != kNotJournalled) {
     auto durable = runtime_.waitDurable(engine::Stream::Trading, reply->sequence, settings_.ackTimeout);
     if (!durable) return http::problem(503, errors::kNotDurable, durable.error().describe());
+  }
+  if (reply->problem != nullptr) {
+    json body = json::parse(reply->body, nullptr, false);
+    std::string detail = body.is_object() ? body.value("error", std::string()) : std::string();
+    return http::problem(reply->status, *reply->problem, detail);
   }
   return jsonResponse(reply->status, std::move(reply->body));
 }
@@ -350,6 +489,13 @@ void TradingService::addRoutes(http::Router& router) {
   });
   router.post("/api/v1/risk/resume", [ask](const http::Request& r) { return ask(r, "resume"); });
   router.post("/api/v1/reconcile", [ask](const http::Request& r) { return ask(r, "reconcile"); });
+  router.get("/api/v1/strategies", [ask](const http::Request& r) { return ask(r, "strategies"); });
+  router.post("/api/v1/strategies/{id}/start", [ask](const http::Request& r) {
+    return ask(r, fmt::format("strategy_start {}", r.param("id")));
+  });
+  router.post("/api/v1/strategies/{id}/stop", [ask](const http::Request& r) {
+    return ask(r, fmt::format("strategy_stop {}", r.param("id")));
+  });
 }
 
 void TradingService::afterEvent(const model::Event& event) noexcept {
@@ -363,9 +509,77 @@ void TradingService::afterEvent(const model::Event& event) noexcept {
   // recorded in this round but not dispatched yet would otherwise be skipped by the restart.
   if (runtime_.journal(engine::Stream::Trading).lastSequence() != seenThrough_) return;
   sinceSnapshot_ = 0;
-  auto* pending = new (std::nothrow) PendingSnapshot{seenThrough_, engine_->snapshot()};
+  auto* pending = new (std::nothrow) PendingSnapshot{seenThrough_, snapshotAll()};
   if (pending == nullptr) return;
   delete pendingSnapshot_.exchange(pending, std::memory_order_acq_rel);  // an older one is moot
+}
+
+namespace {
+
+// The service snapshot: every lane's engine snapshot, then the strategies' state.
+constexpr std::uint64_t kSnapshotMagic = 0x31454e414c544941ULL;  // "AITLANE1"
+
+template <class T>
+void putRaw(std::vector<std::byte>& out, const T& value) {
+  const auto* p = reinterpret_cast<const std::byte*>(&value);
+  out.insert(out.end(), p, p + sizeof(T));
+}
+
+template <class T>
+bool getRaw(std::span<const std::byte>& in, T& value) {
+  if (in.size() < sizeof(T)) return false;
+  std::memcpy(&value, in.data(), sizeof(T));
+  in = in.subspan(sizeof(T));
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::byte> TradingService::snapshotAll() const {
+  std::vector<std::byte> out;
+  putRaw(out, kSnapshotMagic);
+  putRaw(out, static_cast<std::uint32_t>(lanes_.size()));
+  for (const auto& lane : lanes_) {
+    auto bytes = lane->engine->snapshot();
+    putRaw(out, lane->tenant.value);
+    putRaw(out, static_cast<std::uint64_t>(bytes.size()));
+    out.insert(out.end(), bytes.begin(), bytes.end());
+  }
+  auto strategies = runner_->snapshot();
+  out.insert(out.end(), strategies.begin(), strategies.end());
+  return out;
+}
+
+Expected<void> TradingService::restoreAll(std::span<const std::byte> bytes) {
+  auto refuse = [this](std::string why) -> Expected<void> {
+    // Some lane may have taken its part: start again from the configuration.
+    if (auto rebuilt = buildLanes(); !rebuilt) return Unexpected(rebuilt.error());
+    EngineDirectory& engines = *this;
+    auto runner = StrategyRunner::create(settings_.strategies, engines);
+    if (!runner) return Unexpected(runner.error());
+    runner_ = std::make_unique<StrategyRunner>(std::move(*runner));
+    return fail(errors::kReplay, why);
+  };
+  std::uint64_t magic = 0;
+  std::uint32_t count = 0;
+  if (!getRaw(bytes, magic) || magic != kSnapshotMagic || !getRaw(bytes, count)) {
+    return refuse("the snapshot is not one of per-tenant engines (another build wrote it)");
+  }
+  if (count != lanes_.size()) return refuse("the snapshot has other tenants than the configuration");
+  for (std::uint32_t i = 0; i < count; ++i) {
+    std::uint32_t tenant = 0;
+    std::uint64_t size = 0;
+    if (!getRaw(bytes, tenant) || !getRaw(bytes, size) || size > bytes.size()) {
+      return refuse("the snapshot is truncated");
+    }
+    if (lanes_[i]->tenant.value != tenant) return refuse("the snapshot has other tenants than the configuration");
+    if (auto restored = lanes_[i]->engine->restore(bytes.first(size)); !restored) {
+      return refuse(fmt::format("tenant {}: {}", tenant, restored.error().message()));
+    }
+    bytes = bytes.subspan(size);
+  }
+  if (!runner_->restore(bytes)) return refuse("the strategies' part of the snapshot is unreadable");
+  return {};
 }
 
 void TradingService::saveSnapshots() {
@@ -399,7 +613,7 @@ Expected<void> TradingService::replay() {
     log::warn(*log::logger("trading"), "snapshot unreadable; replaying the whole journal",
               {{"error", snapshot.error().describe()}});
   } else if (*snapshot) {
-    if (auto restored = engine_->restore((*snapshot)->bytes); !restored) {
+    if (auto restored = restoreAll((*snapshot)->bytes); !restored) {
       log::warn(*log::logger("trading"), "snapshot refused; replaying the whole journal",
                 {{"error", restored.error().describe()}});
     } else {
@@ -423,7 +637,11 @@ Expected<void> TradingService::replay() {
                                                  event.error().describe()));
       }
       model::headerOf(*event).sequence = (*record)->seq;
-      engine_->replay(*event);
+      runner_->replay(*event);
+      // A strategy's start or stop is the runner's alone: the engines' clocks stay on data time.
+      if (!std::holds_alternative<model::ServiceStatus>(*event)) {
+        laneOf(model::tenantOf(*event)).engine->replay(*event);
+      }
       ++replayed_;
       replayedThrough_ = (*record)->seq;
     }
@@ -434,7 +652,7 @@ Expected<void> TradingService::replay() {
   log::info(*log::logger("trading"), "trading journal replayed",
             {{"snapshot", std::to_string(snapshotLoaded_)},
              {"events", std::to_string(replayed_)},
-             {"orders", std::to_string(engine_->orders().size())}});
+             {"lanes", std::to_string(lanes_.size())}});
   return {};
 }
 

@@ -15,6 +15,13 @@
 //   GET    /api/v1/account             balances, equity, margin
 //   GET    /api/v1/risk                trading state, limits and decisions by reason
 //   POST   /api/v1/risk/halt           {"state": "halted" | "reducing_only"}; POST /api/v1/risk/resume
+//   GET    /api/v1/strategies          the tenant's live strategies (ait/trading/strategy_runner.h)
+//   POST   /api/v1/strategies/{id}/start, /api/v1/strategies/{id}/stop   (journalled; 404 unknown)
+//
+// Market data is tenant-correct: the accounts of each tenant trade in their own engine (a lane:
+// engine, simulated venue and quotes), which sees only the ticks and bars visible to that tenant
+// (ait/data/visibility.h), so one tenant's private feed never moves another tenant's fills or
+// marks. Lane 0 holds the system tenant's accounts and answers tenants without an account.
 
 #include <atomic>
 #include <chrono>
@@ -24,10 +31,13 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "ait/engine/runtime.h"
 #include "ait/http/router.h"
 #include "ait/hub/service.h"
 #include "ait/trading/engine.h"
+#include "ait/trading/strategy_runner.h"
 #include "ait/venue/sim_venue.h"
 
 namespace ait::trading {
@@ -50,6 +60,8 @@ struct TradingSettings {
   std::chrono::milliseconds ackTimeout{5000};
   /// Journalled events between two engine snapshots; 0: none (a restart replays everything).
   std::uint32_t snapshotEvery = 0;
+  /// Live strategies; none by default.
+  std::vector<LiveStrategyConfig> strategies;
 };
 
 /// What the engine thread answers a REST call with.
@@ -57,9 +69,10 @@ struct EngineReply {
   int status = 200;
   std::string body;           // JSON
   std::uint64_t sequence = 0;  // last trading-journal sequence the call produced; 0: none
+  const ErrorCode* problem = nullptr;  // set: answered as problem+json with body's "error"
 };
 
-class TradingService final : public hub::Service, private EventRecorder {
+class TradingService final : public hub::Service, private EventRecorder, private EngineDirectory {
  public:
   /// Builds the engine, subscribes its handlers on the runtime's bus and adds the REST routes;
   /// call while wiring, before the runtime starts.
@@ -86,18 +99,41 @@ class TradingService final : public hub::Service, private EventRecorder {
   std::uint64_t snapshotLoaded() const noexcept { return snapshotLoaded_; }
   /// Snapshots written so far.
   std::uint64_t snapshotsSaved() const noexcept { return snapshotsSaved_.load(); }
-  /// Read-only access for tests that run before the runtime starts or after it stopped.
-  const TradingEngine& engine() const noexcept { return *engine_; }
+  /// Read-only access for tests that run before the runtime starts or after it stopped: the
+  /// engine of the first configured account's tenant.
+  const TradingEngine& engine() const noexcept { return *laneOf(firstTenant_).engine; }
+  /// The engine that trades the tenant's accounts (lane 0's for a tenant without one).
+  const TradingEngine& engine(model::TenantId tenant) const noexcept { return *laneOf(tenant).engine; }
+  const StrategyRunner& strategies() const noexcept { return *runner_; }
 
  private:
+  /// One tenant's engine, venue and quotes.
+  struct Lane {
+    model::TenantId tenant;
+    portfolio::Catalog catalog;
+    std::unique_ptr<TradingEngine> engine;
+    std::unique_ptr<venue::SimVenue> venue;
+  };
+
   TradingService(engine::Runtime& runtime, TradingSettings settings);
   bool record(model::Event& event) noexcept override;
+  TradingEngine* engineFor(model::TenantId tenant) noexcept override { return laneOf(tenant).engine.get(); }
+  /// (Re)builds one lane per tenant with accounts, plus lane 0, with the configured accounts.
+  Expected<void> buildLanes();
+  Lane& laneOf(model::TenantId tenant) noexcept;
+  const Lane& laneOf(model::TenantId tenant) const noexcept;
+  /// The snapshot of every lane and of the strategies, as one blob.
+  std::vector<std::byte> snapshotAll() const;
+  /// Loads snapshotAll(); on an error every lane and strategy is as configured again.
+  Expected<void> restoreAll(std::span<const std::byte> bytes);
   Expected<void> subscribe();
   void addRoutes(http::Router& router);
   /// Runs on the engine thread before any handler: finishes a replay once the thread runs.
   void resumeIfNeeded() noexcept;
   EngineReply handleRequest(const model::Event& request);
   EngineReply query(model::TenantId tenant, std::string_view what, std::string_view arg);
+  nlohmann::json renderStrategy(std::uint32_t index) const;
+  nlohmann::json renderStrategies(model::TenantId tenant) const;
   /// Sends a request to the engine thread and waits for its durability.
   http::Response call(const model::Event& request);
   /// Engine thread, after each event: notes the trading sequence the state covers and, every
@@ -114,9 +150,9 @@ class TradingService final : public hub::Service, private EventRecorder {
 
   engine::Runtime& runtime_;
   TradingSettings settings_;
-  portfolio::Catalog catalog_;
-  std::unique_ptr<TradingEngine> engine_;
-  std::unique_ptr<venue::SimVenue> venue_;
+  std::vector<std::unique_ptr<Lane>> lanes_;  // [0]: tenant 0
+  model::TenantId firstTenant_;
+  std::unique_ptr<StrategyRunner> runner_;
   std::atomic<bool> running_{false};
   bool replayDone_ = false;
   bool resumed_ = false;

@@ -1,0 +1,313 @@
+#include "ait/trading/strategy_runner.h"
+
+#include <charconv>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "ait/data/visibility.h"
+#include "ait/portfolio/fixed.h"
+#include "ait/trading/errors.h"
+
+namespace ait::trading {
+
+namespace {
+
+constexpr std::string_view kService = "trading-engine";
+constexpr std::string_view kDetailPrefix = "strategy ";
+constexpr std::string_view kRunning = " running";
+constexpr std::string_view kStopped = " stopped";
+// Strategy orders are named "st-<strategy id>-<n>", n = 1, 2, ...: a restart continues the count
+// from the journal, so that no id repeats (a repeated id would be taken as the same order).
+constexpr std::string_view kOrderPrefix = "st-";
+
+Target fromSignal(model::DecisionSignal signal, bool allowShort) noexcept {
+  switch (signal) {
+    case model::DecisionSignal::StrongBuy:
+    case model::DecisionSignal::Buy: return Target::Long;
+    case model::DecisionSignal::Sell:
+    case model::DecisionSignal::StrongSell: return allowShort ? Target::Short : Target::Flat;
+    case model::DecisionSignal::Hold: break;
+  }
+  return Target::Hold;
+}
+
+/// Returns n of an order id "st-<id>-<n>" of strategy `id`, or 0.
+std::uint64_t orderNumber(std::string_view orderId, std::string_view id) noexcept {
+  if (!orderId.starts_with(kOrderPrefix)) return 0;
+  orderId.remove_prefix(kOrderPrefix.size());
+  if (!orderId.starts_with(id) || orderId.size() < id.size() + 2 || orderId[id.size()] != '-') return 0;
+  orderId.remove_prefix(id.size() + 1);
+  std::uint64_t n = 0;
+  auto [end, ec] = std::from_chars(orderId.data(), orderId.data() + orderId.size(), n);
+  return ec == std::errc{} && end == orderId.data() + orderId.size() ? n : 0;
+}
+
+template <class T>
+void put(std::vector<std::byte>& out, const T& value) {
+  const auto* p = reinterpret_cast<const std::byte*>(&value);
+  out.insert(out.end(), p, p + sizeof(T));
+}
+
+template <class T>
+bool get(std::span<const std::byte>& in, T& value) {
+  if (in.size() < sizeof(T)) return false;
+  std::memcpy(&value, in.data(), sizeof(T));
+  in = in.subspan(sizeof(T));
+  return true;
+}
+
+}  // namespace
+
+std::string_view toString(LiveKind kind) noexcept {
+  switch (kind) {
+    case LiveKind::SmaCross: return "sma_cross";
+    case LiveKind::Rsi: return "rsi";
+    case LiveKind::Breakout: return "breakout";
+    case LiveKind::AiSignal: return "ai_signal";
+  }
+  return "";
+}
+
+Expected<StrategyRunner> StrategyRunner::create(std::vector<LiveStrategyConfig> configs,
+                                                EngineDirectory& engines) {
+  std::vector<std::string> problems;
+  std::vector<Slot> slots;
+  slots.reserve(configs.size());
+  for (auto& c : configs) {
+    const std::string name = c.id.empty() ? std::string("(no id)") : c.id.toString();
+    if (c.id.empty()) problems.emplace_back("a strategy has no id");
+    for (const auto& other : slots) {
+      if (other.config.id == c.id && other.config.tenant == c.tenant) {
+        problems.push_back(fmt::format("strategy '{}': the id repeats for tenant {}", name, c.tenant.value));
+      }
+    }
+    switch (c.kind) {
+      case LiveKind::SmaCross: c.rule.kind = StrategyKind::SmaCross; break;
+      case LiveKind::Rsi: c.rule.kind = StrategyKind::Rsi; break;
+      case LiveKind::Breakout: c.rule.kind = StrategyKind::Breakout; break;
+      case LiveKind::AiSignal: break;
+    }
+    if (c.kind == LiveKind::SmaCross && !(c.rule.fast >= 1 && c.rule.fast < c.rule.slow)) {
+      problems.push_back(fmt::format("strategy '{}': fast ({}) must be at least 1 and below slow ({})",
+                                     name, c.rule.fast, c.rule.slow));
+    }
+    if (c.kind == LiveKind::Rsi && c.rule.rsiPeriod < 2) {
+      problems.push_back(fmt::format("strategy '{}': rsi_period must be at least 2", name));
+    }
+    if (c.kind == LiveKind::Breakout && c.rule.breakoutPeriod < 1) {
+      problems.push_back(fmt::format("strategy '{}': breakout_period must be at least 1", name));
+    }
+    if (c.kind != LiveKind::AiSignal && c.timeframe.seconds == 0) {
+      problems.push_back(fmt::format("strategy '{}': a rule strategy needs a timeframe", name));
+    }
+    if (!(c.minConfidence >= 0.0 && c.minConfidence <= 1.0)) {
+      problems.push_back(fmt::format("strategy '{}': min_confidence {} is outside 0..1", name, c.minConfidence));
+    }
+    Slot slot{c, {}, RuleStrategy(c.rule), nullptr, -1, -1, 0};
+    slot.state.running = c.start;
+    slot.engine = engines.engineFor(c.tenant);
+    if (slot.engine == nullptr) {
+      problems.push_back(fmt::format("strategy '{}': tenant {} has no trading account", name, c.tenant.value));
+    } else {
+      slot.account = slot.engine->portfolio().findAccount(c.tenant, c.account);
+      slot.instrument = slot.engine->catalog().find(c.instrument);
+      if (slot.account < 0) {
+        problems.push_back(fmt::format("strategy '{}': tenant {} has no account '{}'", name,
+                                       c.tenant.value, c.account.view()));
+      }
+      if (slot.instrument < 0) {
+        problems.push_back(fmt::format("strategy '{}': the instrument {} is not traded", name,
+                                       c.instrument.symbol.view()));
+      } else {
+        const auto& spec = slot.engine->catalog().at(static_cast<std::uint32_t>(slot.instrument)).spec;
+        std::int64_t step = 0;
+        bool fits = portfolio::mantissaAt(c.quantity.decimal(), spec.quantityScale, slot.lots) &&
+                    portfolio::mantissaAt(spec.lotStep.decimal(), spec.quantityScale, step);
+        if (!fits || slot.lots <= 0 || (step > 0 && slot.lots % step != 0)) {
+          problems.push_back(fmt::format("strategy '{}': quantity {} is not a positive multiple of the lot step {}",
+                                         name, c.quantity.toDouble(), spec.lotStep.toDouble()));
+        }
+      }
+    }
+    slots.push_back(std::move(slot));
+  }
+  if (!problems.empty()) {
+    std::string all;
+    for (const auto& p : problems) all += (all.empty() ? "" : "; ") + p;
+    return fail(errors::kConfig, "trading.strategies: " + all);
+  }
+  return StrategyRunner(std::move(slots));
+}
+
+void StrategyRunner::rebind(EngineDirectory& engines) noexcept {
+  for (auto& slot : slots_) {
+    slot.engine = engines.engineFor(slot.config.tenant);
+    slot.state.lastOrder = -1;
+  }
+}
+
+void StrategyRunner::onBar(const model::Bar& bar) noexcept {
+  if (bar.revision != 0) return;  // an amendment of a bar already acted on
+  for (auto& slot : slots_) {
+    const auto& c = slot.config;
+    if (c.kind == LiveKind::AiSignal || c.timeframe != bar.timeframe || !(c.instrument == bar.instrument) ||
+        !data::visibleTo(c.tenant, bar)) {
+      continue;
+    }
+    // Read even when stopped: the indicators are warm when the strategy starts.
+    Target target = slot.rule.onClose(bar.close.toDouble());
+    act(slot, target, bar.header.tsEvent, -1.0);
+  }
+}
+
+void StrategyRunner::onDecision(const model::Decision& decision) noexcept {
+  for (auto& slot : slots_) {
+    const auto& c = slot.config;
+    if (c.kind != LiveKind::AiSignal || !(c.instrument == decision.instrument) ||
+        !data::visibleTo(c.tenant, decision.header.tenant)) {
+      continue;
+    }
+    slot.state.lastConfidence = decision.confidence;
+    if (decision.confidence < c.minConfidence) continue;
+    act(slot, fromSignal(decision.signal, c.allowShort), decision.header.tsEvent, decision.confidence);
+  }
+}
+
+void StrategyRunner::act(Slot& slot, Target target, TimestampNs ts, double confidence) noexcept {
+  auto& s = slot.state;
+  if (target == Target::Hold) return;  // keep what there is
+  ++s.signals;
+  s.lastSignal = target;
+  s.lastSignalAt = ts;
+  s.target = target;
+  if (!s.running || slot.engine == nullptr || slot.account < 0 || slot.instrument < 0) return;
+  TradingEngine& engine = *slot.engine;
+  // One order at a time: the next signal sizes against the position that order left.
+  if (s.lastOrder >= 0 && static_cast<std::size_t>(s.lastOrder) < engine.orders().size() &&
+      !oms::isTerminal(engine.orders().at(static_cast<std::uint32_t>(s.lastOrder)).status)) {
+    return;
+  }
+  const std::int64_t want = target == Target::Long ? slot.lots : target == Target::Short ? -slot.lots : 0;
+  const std::int64_t have = engine.portfolio().netQuantity(static_cast<std::uint32_t>(slot.account),
+                                                           static_cast<std::uint32_t>(slot.instrument));
+  const std::int64_t delta = want - have;
+  if (delta == 0) return;
+  const auto& spec = engine.catalog().at(static_cast<std::uint32_t>(slot.instrument)).spec;
+
+  model::SubmitOrder order{};
+  order.header.tenant = slot.config.tenant;
+  order.header.tsEvent = ts;
+  order.header.tsRecv = ts;
+  char id[model::ClientOrderId::kCapacity];
+  auto written = fmt::format_to_n(id, sizeof(id), "{}{}-{}", kOrderPrefix, slot.config.id.view(),
+                                  s.ordersSent + 1);
+  order.clientOrderId = model::ClientOrderId::truncated(
+      std::string_view(id, std::min(written.size, sizeof(id))));
+  order.account = slot.config.account;
+  order.instrument = slot.config.instrument;
+  order.side = delta > 0 ? model::Side::Buy : model::Side::Sell;
+  order.type = model::OrderType::Market;
+  order.quantity = model::Quantity::fromRaw(delta > 0 ? delta : -delta, spec.quantityScale);
+  order.strategyId = slot.config.id;
+  if (confidence >= 0.0) order.confidence = confidence;
+  // The engine journals the unrecorded command before it decides, as for a REST order.
+  SubmitResult result = engine.submit(order);
+  ++s.ordersSent;
+  s.lastOrder = result.order;
+  if (result.denied != risk::DenyReason::None) ++s.ordersDenied;
+}
+
+std::int32_t StrategyRunner::find(model::TenantId tenant, std::string_view id) const noexcept {
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i].config.tenant == tenant && slots_[i].config.id.view() == id) {
+      return static_cast<std::int32_t>(i);
+    }
+  }
+  return -1;
+}
+
+std::string StrategyRunner::stateDetail(std::string_view id, bool running) {
+  return fmt::format("{}{}{}", kDetailPrefix, id, running ? kRunning : kStopped);
+}
+
+bool StrategyRunner::setRunning(std::uint32_t index, bool running, EventRecorder& recorder) noexcept {
+  Slot& slot = slots_[index];
+  model::Event event{std::in_place_type<model::ServiceStatus>};
+  auto& status = std::get<model::ServiceStatus>(event);
+  status.header.tenant = slot.config.tenant;
+  status.header.tsEvent = status.header.tsRecv = slot.engine != nullptr ? slot.engine->now() : 0;
+  status.service = model::ServiceName::truncated(kService);
+  status.state = model::ServiceState::Up;
+  char detail[model::kTextCapacity];
+  auto written = fmt::format_to_n(detail, sizeof(detail), "{}{}{}", kDetailPrefix, slot.config.id.view(),
+                                  running ? kRunning : kStopped);
+  status.detail = model::Text::truncated(std::string_view(detail, std::min(written.size, sizeof(detail))));
+  if (!recorder.record(event)) return false;
+  slot.state.running = running;
+  return true;
+}
+
+void StrategyRunner::replay(const model::Event& event) noexcept {
+  if (const auto* status = std::get_if<model::ServiceStatus>(&event)) {
+    std::string_view detail = status->detail.view();
+    if (status->service.view() != kService || !detail.starts_with(kDetailPrefix)) return;
+    detail.remove_prefix(kDetailPrefix.size());
+    bool running = detail.ends_with(kRunning);
+    if (!running && !detail.ends_with(kStopped)) return;
+    detail.remove_suffix(kRunning.size());  // both suffixes have the same length
+    std::int32_t index = find(status->header.tenant, detail);
+    if (index >= 0) slots_[static_cast<std::size_t>(index)].state.running = running;
+  } else if (const auto* submit = std::get_if<model::SubmitOrder>(&event)) {
+    if (submit->strategyId.empty()) return;
+    std::int32_t index = find(submit->header.tenant, submit->strategyId.view());
+    if (index < 0) return;
+    auto& state = slots_[static_cast<std::size_t>(index)].state;
+    std::uint64_t n = orderNumber(submit->clientOrderId.view(), submit->strategyId.view());
+    if (n > state.ordersSent) state.ordersSent = n;
+  }
+}
+
+std::vector<std::byte> StrategyRunner::snapshot() const {
+  std::vector<std::byte> out;
+  put(out, static_cast<std::uint32_t>(slots_.size()));
+  for (const auto& slot : slots_) {
+    put(out, slot.config.tenant.value);
+    put(out, slot.config.id.text());
+    put(out, static_cast<std::uint8_t>(slot.state.running ? 1 : 0));
+    put(out, slot.state.ordersSent);
+  }
+  return out;
+}
+
+bool StrategyRunner::restore(std::span<const std::byte> bytes) {
+  std::uint32_t count = 0;
+  if (!get(bytes, count)) return false;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    std::uint32_t tenant = 0;
+    model::StrategyId::Text id;
+    std::uint8_t running = 0;
+    std::uint64_t sent = 0;
+    if (!get(bytes, tenant) || !get(bytes, id) || !get(bytes, running) || !get(bytes, sent)) return false;
+    std::int32_t index = find(model::TenantId{tenant}, id.view());
+    if (index < 0) continue;  // no longer configured
+    auto& state = slots_[static_cast<std::size_t>(index)].state;
+    state.running = running != 0;
+    state.ordersSent = sent;
+  }
+  return bytes.empty();
+}
+
+double StrategyRunner::targetLots(std::uint32_t index) const noexcept {
+  const Slot& slot = slots_[index];
+  const double lots = slot.config.quantity.toDouble();
+  switch (slot.state.target) {
+    case Target::Long: return lots;
+    case Target::Short: return -lots;
+    case Target::Flat:
+    case Target::Hold: break;
+  }
+  return 0.0;
+}
+
+}  // namespace ait::trading

@@ -73,6 +73,8 @@ class Authenticator {
                                    std::int64_t now);
 
   const AuthSettings& settings() const noexcept { return settings_; }
+  /// The identity store behind it (tenant administration over REST uses it).
+  AuthStore& store() noexcept { return store_; }
 
  private:
   Expected<TokenPair> issuePair(const UserRecord& user, bool mfa, std::string family, std::int64_t now);

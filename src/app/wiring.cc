@@ -499,6 +499,10 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
         for (const auto& a : trading->accounts) {
           settings.accounts.push_back({a.tenant, a.id, a.balance.toDouble()});
         }
+        // Backtest bar files and results sit beside the journal, under the same data root.
+        const auto root = std::filesystem::path(config.journal.data_dir).parent_path();
+        settings.backtests.dataDir = root / "data";
+        settings.backtests.resultsDir = root / "backtests";
         auto performance = analytics::AnalyticsService::create(rt, router, std::move(settings));
         if (!performance) return Unexpected(performance.error());
         prebuilt[service.name] = std::move(*performance);

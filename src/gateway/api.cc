@@ -161,6 +161,11 @@ const std::vector<RouteDoc>& routeDocs() {
       {Method::Delete, "/api/v1/models/{name}", Access::Admin, Priority::Low, kAi, "Unload a model", ""},
       {Method::Get, "/api/v1/decisions", Access::Viewer, Priority::Normal, kAi, "Recent ensemble decisions", "limit"},
       {Method::Get, "/api/v1/statistics", Access::Viewer, Priority::Low, kAnalytics, "PnL statistics of the tenant", "period"},
+      {Method::Post, "/api/v1/backtests", Access::Trader, Priority::Low, kAnalytics, "Queue a backtest: data (a file of the data directory), strategy (TOML text), from, to, cash (202; 429 when the queue is full)", ""},
+      {Method::Get, "/api/v1/backtests", Access::Viewer, Priority::Low, kAnalytics, "The tenant's backtest jobs, newest first", ""},
+      {Method::Get, "/api/v1/backtests/files", Access::Viewer, Priority::Low, kAnalytics, "Bar files a backtest may name", ""},
+      {Method::Get, "/api/v1/backtests/{id}", Access::Viewer, Priority::Low, kAnalytics, "One backtest job: state, progress, statistics or error", ""},
+      {Method::Get, "/api/v1/backtests/{id}/report", Access::Viewer, Priority::Low, kAnalytics, "The HTML report of a finished backtest", ""},
       {Method::Get, "/api/v1/ws", Access::WsToken, Priority::Normal, kGateway, "WebSocket streams (upgrade; ?token=<ws token>)", "token"},
   };
   return docs;
@@ -397,6 +402,13 @@ void addApiRoutes(http::Router& router, ApiContext& ctx) {
     }
     return ctx.analytics->call(request, callerFor(p), Priority::Low);
   });
+
+  // Backtest jobs run on the analytics service's own workers; the gateway only forwards.
+  route(Method::Post, "/api/v1/backtests", forward(ctx.analytics, kAnalytics, Priority::Low));
+  route(Method::Get, "/api/v1/backtests", forward(ctx.analytics, kAnalytics, Priority::Low));
+  route(Method::Get, "/api/v1/backtests/files", forward(ctx.analytics, kAnalytics, Priority::Low));
+  route(Method::Get, "/api/v1/backtests/{id}", forward(ctx.analytics, kAnalytics, Priority::Low));
+  route(Method::Get, "/api/v1/backtests/{id}/report", forward(ctx.analytics, kAnalytics, Priority::Low));
 
   if (ctx.streams != nullptr) ctx.streams->addRoutes(router, gate, ctx.trading);
 }

@@ -1,7 +1,9 @@
 // End to end: `aitrading serve` on free ports with a temporary overlay, a tenant and a trader made
 // with the CLI, then Debian's Chromium (driven by playwright-core, never a downloaded browser)
 // opens the dashboard, logs in, watches synthetic ticks move, submits a market order through the
-// ticket and waits for it to show as filled. A screenshot is kept in DASHBOARD_ARTIFACT_DIR.
+// ticket and waits for it to show as filled, then launches a backtest on a real bar file (copied
+// into the server's backtest data directory) and waits for its statistics and report. A screenshot
+// is kept in DASHBOARD_ARTIFACT_DIR.
 //
 // Run by ctest (dashboard_browser_test); by hand:
 //   DASHBOARD_BINARY=build/release/src/app/aitrading DASHBOARD_CONFIG_DIR=config DASHBOARD_WEB_ROOT=web \
@@ -26,6 +28,9 @@ const CONFIG_DIR = env('DASHBOARD_CONFIG_DIR');
 const WEB_ROOT = env('DASHBOARD_WEB_ROOT');
 const ARTIFACTS = env('DASHBOARD_ARTIFACT_DIR');
 const CHROMIUM = process.env.DASHBOARD_CHROMIUM || '/usr/bin/chromium';
+// Real hourly EURUSD bars (backtesting.py's test data) from the shared data folder beside the repo.
+const BARS = process.env.DASHBOARD_BARS ||
+  new URL('../../../shared/data/market/backtesting.py/EURUSD.csv', import.meta.url).pathname;
 const PASSWORD = 'trader-password-123';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ait-dashboard-'));
@@ -115,6 +120,9 @@ async function writeOverlay() {
     '[rate_limits.login_per_ip]\nrate_per_s = 100.0\nburst = 100\n';
   for (const [key, p] of Object.entries(ports)) text += `[services.${key}]\nport = ${p}\n`;
   fs.writeFileSync(overlay, text);
+  // Backtests read bar files from <data root>/data, the data root being the journal's parent.
+  fs.mkdirSync(path.join(dir, 'data', 'backtesting.py'), { recursive: true });
+  fs.copyFileSync(BARS, path.join(dir, 'data', 'backtesting.py', 'EURUSD.csv'));
 }
 
 async function stopServer() {
@@ -276,6 +284,69 @@ test('an order submitted on the page fills and shows in the tables', async (t) =
   });
   await page.locator(`#fills-table tbody tr[data-id="${orderId}"]`).waitFor({ timeout: 10000 });
   await page.locator('#positions-table tbody tr[data-instrument="EURUSD"]').waitFor({ timeout: 10000 });
+});
+
+test('daily PnL comes from the statistics API; the error registry says admins only', async () => {
+  // At least today's bucket of the tenant's account (the panel refreshes every 10 s).
+  await page.waitForFunction(() => Number(document.getElementById('pnl-chart').dataset.days) >= 1, null,
+                             { timeout: 25000 }).catch(async () => {
+    throw new Error(`no daily PnL drawn: ${await page.textContent('#pnl-source')}`);
+  });
+  assert.match(await page.textContent('#statistics'), /account/);
+  assert.match(await page.textContent('#pnl-source'), /GET \/api\/v1\/statistics/);
+  assert.equal(await page.getAttribute('#errors-table', 'data-admins-only'), 'true');
+  assert.match(await page.textContent('#errors-table tbody'), /admins only/);
+});
+
+test('a backtest launched on the page runs on a real bar file and shows its statistics', async (t) => {
+  if (!(await routed('/api/v1/backtests'))) {
+    t.skip('the gateway does not route /api/v1/backtests yet');
+    return;
+  }
+  await page.waitForFunction(() => [...document.getElementById('backtest-data').options]
+    .some((o) => o.value === 'backtesting.py/EURUSD.csv'), null, { timeout: 15000 }).catch(async () => {
+    throw new Error(`the data file is not offered: ${await page.textContent('#backtest-status')}`);
+  });
+  await page.selectOption('#backtest-data', 'backtesting.py/EURUSD.csv');
+  await page.selectOption('#backtest-preset', 'sma_cross');
+  assert.match(await page.inputValue('#backtest-strategy'), /kind = "sma_cross"/);
+  await page.click('#backtest-submit');
+  await page.waitForFunction(() => ['done', 'failed'].includes(document.getElementById('backtest-status').dataset.state),
+                             null, { timeout: 60000 }).catch(async () => {
+    throw new Error(`the backtest did not finish: ${await page.textContent('#backtest-status')}`);
+  });
+  assert.equal(await page.getAttribute('#backtest-status', 'data-state'), 'done', await page.textContent('#backtest-status'));
+  const id = await page.getAttribute('#backtest-status', 'data-job-id');
+  assert.equal(Number(await page.getAttribute('#backtest-progress', 'value')), 1);
+
+  // The table shows what the API answers for the job.
+  await page.locator('#backtest-stats tbody tr[data-stat="trades"]').waitFor({ timeout: 10000 });
+  const login = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'trader1', password: PASSWORD }),
+  });
+  const { access_token: token } = await login.json();
+  const job = await (await fetch(`http://127.0.0.1:${port}/api/v1/backtests/${id}`,
+                                 { headers: { Authorization: `Bearer ${token}` } })).json();
+  assert.equal(job.state, 'done');
+  assert.ok(job.statistics.trades > 0, JSON.stringify(job.statistics));
+  const cell = async (stat) => page.textContent(`#backtest-stats tbody tr[data-stat="${stat}"] td:last-child`);
+  assert.equal(await cell('trades'), String(job.statistics.trades));
+  assert.equal(Number(await cell('total return pct')), Number(job.statistics.total_return_pct.toFixed(4)));
+
+  // The report is shown (sandboxed) and offered as a download; the job is listed.
+  const srcdoc = await page.getAttribute('#backtest-report', 'srcdoc');
+  assert.match(srcdoc, /<svg/);
+  const frame = page.frames().find((f) => f.url() === 'about:srcdoc');
+  assert.ok(frame, 'the report frame is loaded');
+  const shown = await frame.evaluate(() => document.body.innerText);
+  assert.match(shown, /Backtest EURUSD\S* \(backtesting\.py\/EURUSD\.csv\)/);
+  assert.match(shown, /Trades/);
+  await page.locator('#panel-backtest').screenshot({ path: path.join(ARTIFACTS, 'backtest.png') });
+  assert.match(await page.textContent('#backtest-report-link'), /Download the report/);
+  await page.locator(`#backtest-jobs tbody tr[data-id="${id}"][data-state="done"]`).waitFor({ timeout: 10000 });
+  // Results are kept per tenant under the data root.
+  assert.ok(fs.existsSync(path.join(dir, 'backtests', '1', id, 'report.html')));
 });
 
 test('the screenshot is kept and the page threw nothing', async () => {

@@ -6,6 +6,9 @@ import { Api, ApiError } from './api.js';
 import { Stream } from './stream.js';
 import { PriceChart, SeriesChart, timeframeSeconds } from './charts.js';
 import { parsePrometheus, histograms, quantile, drawdown, formatSeconds } from './metrics.js';
+import {
+  STRATEGY_PRESETS, STATISTICS_ORDER, isFinished, statisticsRows, backtestRequest, dailyPnl, accountReports,
+} from './backtest.js';
 
 const $ = (id) => document.getElementById(id);
 const api = new Api();
@@ -252,7 +255,7 @@ async function startDashboard() {
   every(5000, refreshHealth);
   every(5000, refreshErrors);
   every(10000, refreshStatistics);
-  probeBacktests();
+  loadBacktests();
 }
 
 // ---------------------------------------------------------------- market data
@@ -277,7 +280,7 @@ async function loadSymbols() {
     if (!(error instanceof ApiError && error.missingRoute)) source = `symbols: ${describe(error)}`;
   }
   session.symbolSource = source;
-  for (const id of ['chart-symbol', 'ticket-symbol', 'backtest-symbol']) {
+  for (const id of ['chart-symbol', 'ticket-symbol']) {
     const select = $(id);
     select.replaceChildren(...symbols.map((s) => new Option(s, s)));
   }
@@ -565,12 +568,10 @@ async function refreshAccount() {
     if (Number.isFinite(equity)) {
       s.equity.push({ time: Math.floor(Date.now() / 1000), value: equity });
       if (s.equity.length > 5000) s.equity.shift();
-      if (!s.equityFromStatistics) {
-        charts.equity.setData(s.equity);
-        charts.drawdown.setData(drawdown(s.equity).map((p) => ({ time: p.time, value: p.value * 100 })));
-        $('equity-source').textContent = 'equity sampled from GET /api/v1/accounts every 2 s since ' +
-          'this page opened (no equity history route on this gateway); drawdown in % below its peak';
-      }
+      charts.equity.setData(s.equity);
+      charts.drawdown.setData(drawdown(s.equity).map((p) => ({ time: p.time, value: p.value * 100 })));
+      $('equity-source').textContent = 'equity sampled from GET /api/v1/accounts every 2 s since ' +
+        'this page opened (no equity history route on this gateway); drawdown in % below its peak';
     }
   } catch (error) {
     unavailable($('account-summary'), describe(error));
@@ -598,27 +599,30 @@ function updateMarks() {
 
 // ---------------------------------------------------------------- statistics
 
+// The figures shown beside the daily PnL chart, of the statistics API's names.
+const SUMMARY_KEYS = ['total_return_pct', 'sharpe', 'max_drawdown_pct', 'trades', 'win_rate_pct',
+                      'profit_factor', 'final_equity'];
+
 async function refreshStatistics() {
   const s = session;
   try {
-    const stats = await api.get('/api/v1/statistics');
-    const pairs = Object.entries(stats).filter(([, v]) => v === null || typeof v !== 'object')
-      .map(([k, v]) => [k.replace(/_/g, ' '), typeof v === 'number' ? +v.toFixed(4) : v]);
-    fillSummary($('statistics'), pairs);
-    const daily = stats.daily || stats.daily_pnl || [];
-    charts.pnl.setData(daily.map((d) => ({
-      time: Math.floor(Date.parse(d.date || d.day) / 1000), value: Number(d.pnl ?? d.value),
-      color: Number(d.pnl ?? d.value) >= 0 ? '#26a69a' : '#ef5350',
-    })));
-    const curve = stats.equity_curve || stats.equity || [];
-    if (Array.isArray(curve) && curve.length) {
-      s.equityFromStatistics = true;
-      const points = curve.map((p) => ({ time: Math.floor(Date.parse(p.time || p.ts) / 1000), value: Number(p.equity ?? p.value) }));
-      charts.equity.setData(points);
-      charts.drawdown.setData(drawdown(points).map((p) => ({ time: p.time, value: p.value * 100 })));
-      $('equity-source').textContent = 'equity curve: GET /api/v1/statistics; drawdown in % below its peak';
+    const answer = await api.get('/api/v1/statistics');
+    const points = dailyPnl(answer);
+    charts.pnl.setData(points);
+    $('pnl-chart').dataset.days = String(points.length);
+    const reports = accountReports(answer);
+    const pairs = [];
+    for (const report of reports.slice(0, 3)) {
+      const rows = new Map(statisticsRows(report.statistics));
+      pairs.push(['account', report.account]);
+      for (const key of SUMMARY_KEYS) {
+        const label = key.replace(/_/g, ' ');
+        if (rows.has(label)) pairs.push([label, rows.get(label), key.endsWith('pct') ? signClass(rows.get(label)) : '']);
+      }
     }
-    $('pnl-source').textContent = 'GET /api/v1/statistics';
+    fillSummary($('statistics'), pairs.length ? pairs : [['statistics', 'no account activity yet']]);
+    $('pnl-source').textContent = `GET /api/v1/statistics: realized and unrealized PnL per UTC day, ` +
+      `the tenant's accounts summed (${points.length ? `${points.length} days` : 'no PnL yet'})`;
   } catch (error) {
     // No statistics service: today's PnL from the risk state is the one daily figure we have.
     const today = s.today;
@@ -670,6 +674,12 @@ async function refreshHealth() {
 }
 
 async function refreshErrors() {
+  // The registry is admin-only on the gateway: other roles get a note, not a refused call.
+  if (session.me.role !== 'admin') {
+    fillTable($('errors-table'), [], 'admins only: the ErrorDNA registry is shown to the admin role');
+    $('errors-table').dataset.adminsOnly = 'true';
+    return;
+  }
   try {
     const answer = await api.get('/api/v1/errors');
     fillTable($('errors-table'), (answer.errors || []).slice(0, 20).map((e) => {
@@ -690,55 +700,101 @@ async function refreshErrors() {
 
 // ---------------------------------------------------------------- backtests
 
-async function probeBacktests() {
+async function loadBacktests() {
   const status = $('backtest-status');
+  const form = $('backtest-form');
+  const preset = $('backtest-preset');
+  if (!preset.options.length) {
+    for (const [value, p] of Object.entries(STRATEGY_PRESETS)) preset.add(new Option(p.label, value));
+    preset.add(new Option('custom (edit the TOML)', 'custom'));
+    $('backtest-strategy').value = STRATEGY_PRESETS.sma_cross.toml;
+  }
   try {
-    await api.get('/api/v1/backtests');
-    status.textContent = 'Backtests run on the server: POST /api/v1/backtests, progress and report by job id.';
-    for (const el of $('backtest-form').elements) el.disabled = false;
+    const { files = [] } = await api.get('/api/v1/backtests/files');
+    const select = $('backtest-data');
+    select.replaceChildren(...files.map((f) => new Option(f, f)));
+    for (const el of form.elements) el.disabled = !files.length;
+    $('backtest-submit').disabled = !files.length || !session.me.can_trade;
+    status.textContent = !files.length
+      ? 'No bar files in the server\'s backtest data directory (CSV: date, open, high, low, close).'
+      : session.me.can_trade ? '' : 'Backtests are submitted by traders; this login is read only.';
+    await refreshBacktestJobs();
   } catch (error) {
-    for (const el of $('backtest-form').elements) el.disabled = true;
+    for (const el of form.elements) el.disabled = true;
     status.textContent = error instanceof ApiError && error.missingRoute
-      ? 'Backtests are not available on this gateway: /api/v1/backtests has no route yet. ' +
+      ? 'Backtests are not available on this gateway (/api/v1/backtests has no route). ' +
         'Run them with `aitrading backtest --data FILE.csv --strategy FILE.toml --report out.html`.'
       : `Backtests: ${describe(error)}`;
   }
 }
 
-async function onRunBacktest(event) {
-  event.preventDefault();
+async function refreshBacktestJobs() {
+  const { backtests = [] } = await api.get('/api/v1/backtests');
+  fillTable($('backtest-jobs'), backtests.slice(0, 10).map((job) => ({
+    cells: [timeOf(job.created), job.id, job.data, job.state,
+            job.statistics ? { text: Number(job.statistics.total_return_pct).toFixed(2),
+                               cls: signClass(job.statistics.total_return_pct) } : '–',
+            job.statistics ? job.statistics.trades : '–'],
+    data: { id: job.id, state: job.state },
+  })), 'no backtests yet');
+}
+
+function showBacktestState(job) {
   const status = $('backtest-status');
   const progress = $('backtest-progress');
-  const job = {
-    symbol: $('backtest-symbol').value,
-    timeframe: $('backtest-timeframe').value.trim(),
-    cash: Number($('backtest-cash').value),
-    strategy: { kind: $('backtest-kind').value, fast: Number($('backtest-fast').value), slow: Number($('backtest-slow').value) },
-  };
-  $('backtest-report').replaceChildren();
+  progress.hidden = false;
+  progress.value = Number(job.progress || 0);
+  status.dataset.jobId = job.id;
+  status.dataset.state = job.state;
+  status.textContent = job.state === 'failed'
+    ? `backtest ${job.id} failed: ${job.error}`
+    : `backtest ${job.id}: ${job.state} ${Math.round(progress.value * 100)} %`;
+  status.className = job.state === 'failed' ? 'error' : '';
+}
+
+async function showBacktestResult(job) {
+  const rows = statisticsRows(job.statistics, STATISTICS_ORDER).map(([label, value]) => ({ cells: [label, value], data: { stat: label } }));
+  fillTable($('backtest-stats'), rows);
+  $('backtest-stats').hidden = false;
+  // The report needs the bearer token: fetched here, shown sandboxed, offered as a download.
+  const html = await api.request('GET', job.report, undefined, { text: true });
+  const frame = $('backtest-report');
+  frame.srcdoc = html;
+  frame.hidden = false;
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(new Blob([html], { type: 'text/html' }));
+  link.download = `backtest-${job.id}.html`;
+  link.textContent = `Download the report (${job.instrument || job.data})`;
+  link.id = 'backtest-report-link';
+  $('backtest-links').replaceChildren(link);
+}
+
+async function onRunBacktest(event) {
+  event.preventDefault();
+  const mine = session;
+  $('backtest-stats').hidden = true;
+  $('backtest-report').hidden = true;
+  $('backtest-links').replaceChildren();
+  $('backtest-submit').disabled = true;
   try {
-    const created = await api.post('/api/v1/backtests', job);
-    const id = created.id || created.job_id;
-    progress.hidden = false;
-    for (;;) {
-      const state = await api.get(`/api/v1/backtests/${encodeURIComponent(id)}`);
-      progress.value = Number(state.progress || 0);
-      status.textContent = `job ${id}: ${state.status} ${Math.round(progress.value * 100)} %`;
-      if (['done', 'finished', 'completed', 'failed', 'cancelled'].includes(state.status)) {
-        if (state.status === 'failed') throw new Error(state.error || 'the backtest failed');
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 1000));
+    let job = await api.post('/api/v1/backtests', backtestRequest({
+      data: $('backtest-data').value, strategy: $('backtest-strategy').value,
+      from: $('backtest-from').value, to: $('backtest-to').value, cash: $('backtest-cash').value.trim(),
+    }));
+    showBacktestState(job);
+    while (!isFinished(job.state)) {
+      await new Promise((r) => setTimeout(r, 500));
+      if (session !== mine) return;  // logged out meanwhile
+      job = await api.get(`/api/v1/backtests/${encodeURIComponent(job.id)}`);
+      showBacktestState(job);
     }
-    const report = await api.get(`/api/v1/backtests/${encodeURIComponent(id)}/report`);
-    const dl = document.createElement('dl');
-    dl.className = 'summary report';
-    fillSummary(dl, Object.entries(report.statistics || report)
-      .filter(([, v]) => v === null || typeof v !== 'object')
-      .map(([k, v]) => [k.replace(/_/g, ' '), typeof v === 'number' ? +v.toFixed(4) : v]));
-    $('backtest-report').append(dl);
+    if (job.state === 'done') await showBacktestResult(job);
+    await refreshBacktestJobs();
   } catch (error) {
-    status.textContent = `backtest: ${describe(error)}`;
+    $('backtest-status').textContent = `backtest: ${describe(error)}`;
+    $('backtest-status').className = 'error';
+  } finally {
+    $('backtest-submit').disabled = false;
   }
 }
 
@@ -749,6 +805,11 @@ function boot() {
   $('logout').addEventListener('click', onLogout);
   $('ticket-form').addEventListener('submit', onSubmitOrder);
   $('backtest-form').addEventListener('submit', onRunBacktest);
+  $('backtest-preset').addEventListener('change', () => {
+    const preset = STRATEGY_PRESETS[$('backtest-preset').value];
+    if (preset) $('backtest-strategy').value = preset.toml;
+  });
+  $('backtest-strategy').addEventListener('input', () => { $('backtest-preset').value = 'custom'; });
   $('ticket-type').addEventListener('change', () => {
     $('ticket-price').disabled = $('ticket-type').value !== 'limit';
   });

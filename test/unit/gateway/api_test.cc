@@ -212,6 +212,44 @@ TEST_F(GatewayApi, AnotherTenantsObjectsAre404) {
   for (const auto& o : mine["orders"]) EXPECT_EQ(o["tenant_id"], 2);
 }
 
+TEST_F(GatewayApi, BacktestJobsGoToAnalyticsForTheCallersTenantTradersSubmit) {
+  // A stand-in analytics service that echoes who it was told is calling.
+  http::Router analytics;
+  auto echo = [](const http::Request& r) {
+    auto c = http::callerOf(r);
+    if (!c) return http::problem(401, http::kNoCaller, "no caller");
+    return http::Response::json(r.method == http::Method::Post ? 202 : 200,
+                                {{"tenant_id", c->tenant}, {"role", c->role}, {"id", std::string(r.param("id"))}});
+  };
+  analytics.post("/api/v1/backtests", echo);
+  analytics.get("/api/v1/backtests", echo);
+  analytics.get("/api/v1/backtests/files", echo);
+  analytics.get("/api/v1/backtests/{id}", echo);
+  analytics.get("/api/v1/backtests/{id}/report", echo);
+  BackendSettings settings;
+  settings.name = "performance-analytics";
+  Backend backend(settings, analytics);
+  ctx_.analytics = &backend;
+  router_ = http::Router();
+  addApiRoutes(router_, ctx_);
+
+  EXPECT_EQ(call(http::Method::Post, "/api/v1/backtests", "val", "{}").status, 403) << "viewers do not submit";
+  auto submitted = call(http::Method::Post, "/api/v1/backtests", "bob", R"({"tenant_id": 1})",
+                        {{"X-Tenant-Id", "1"}});
+  ASSERT_EQ(submitted.status, 202) << submitted.body;
+  EXPECT_EQ(Json::parse(submitted.body)["tenant_id"], 2);
+  auto job = Json::parse(call(http::Method::Get, "/api/v1/backtests/abc/report", "val").body);
+  EXPECT_EQ(job["tenant_id"], 1);
+  EXPECT_EQ(job["role"], "viewer");
+  EXPECT_EQ(job["id"], "abc");
+  EXPECT_EQ(call(http::Method::Get, "/api/v1/backtests/files", "val").status, 200);
+  EXPECT_EQ(call(http::Method::Get, "/api/v1/backtests", "").status, 401);
+  ctx_.analytics = nullptr;
+  router_ = http::Router();
+  addApiRoutes(router_, ctx_);
+  EXPECT_EQ(call(http::Method::Get, "/api/v1/backtests", "val").status, 503);
+}
+
 TEST_F(GatewayApi, TheOpenApiDocumentListsExactlyTheRoutes) {
   // The gateway port as wiring builds it: probe routes plus the API.
   hub::Hub hub;

@@ -228,6 +228,7 @@ const Decision& DecisionEngine::decide(std::span<const double> features, std::in
   d.ts = ts;
   d.degraded = false;
   d.modelCount = 0;
+  driftStartCount_ = 0;
 
   std::uint64_t hash = 1469598103934665603ull;
   for (double v : features) {
@@ -326,8 +327,17 @@ const Decision& DecisionEngine::decide(std::span<const double> features, std::in
                          : info.output == OutputMeaning::ProbabilityUp
                              ? std::clamp(o.value, 0.0, 1.0)
                              : (o.score + 1.0) / 2.0;
-      a->monitor->onDecision(a->inputs, fresh ? o.score : kNone, pUp, price,
-                             called ? o.latencyNs : -1, o.status == ModelStatus::Failed);
+      if (a->monitor->onDecision(a->inputs, fresh ? o.score : kNone, pUp, price,
+                                 called ? o.latencyNs : -1, o.status == ModelStatus::Failed)) {
+        // Copied now: the model (and its names) may be swapped out after this decision.
+        const auto& episode = a->monitor->episodeStart();
+        DriftStart& ds = driftStarts_[driftStartCount_++];
+        ds.model = decltype(ds.model)::truncated(info.name);
+        ds.feature = decltype(ds.feature)::truncated(*episode.feature);
+        ds.key = a->key;
+        ds.psi = episode.psi;
+        ds.meanShift = episode.meanShift;
+      }
     }
   }
   if (d.modelCount == 0) d.degraded = true;

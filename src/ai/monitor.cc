@@ -41,7 +41,7 @@ ModelMonitor::ModelMonitor(const ModelInfo& info, MonitorConfig config, metrics:
   }
 }
 
-void ModelMonitor::onDecision(std::span<const double> inputs, double score, double pUp,
+bool ModelMonitor::onDecision(std::span<const double> inputs, double score, double pUp,
                               double price, std::int64_t latencyNs, bool failed) noexcept {
   if (latencyNs >= 0) {
     const auto units = static_cast<std::uint64_t>(latencyNs) >> 8;  // 256 ns
@@ -50,7 +50,7 @@ void ModelMonitor::onDecision(std::span<const double> inputs, double score, doub
     inc(latency_[bucket]);
   }
   if (failed) inc(failures_);
-  observeDrift(inputs);
+  const bool episode = observeDrift(inputs);
   if (std::isfinite(price)) resolve(price);
   Pending& p = pending_[pendingNext_];
   p.valid = std::isfinite(score) && std::isfinite(pUp) && std::isfinite(price);
@@ -59,6 +59,7 @@ void ModelMonitor::onDecision(std::span<const double> inputs, double score, doub
   p.price = price;
   pendingNext_ = (pendingNext_ + 1) % pending_.size();
   if (std::isfinite(score)) inc(predictions_);
+  return episode;
 }
 
 void ModelMonitor::resolve(double price) noexcept {
@@ -81,7 +82,8 @@ void ModelMonitor::resolve(double price) noexcept {
   }
 }
 
-void ModelMonitor::observeDrift(std::span<const double> inputs) noexcept {
+bool ModelMonitor::observeDrift(std::span<const double> inputs) noexcept {
+  bool episode = false;
   for (auto& fp : features_) {
     Feature& f = *fp;
     if (f.input >= inputs.size()) continue;
@@ -129,9 +131,18 @@ void ModelMonitor::observeDrift(std::span<const double> inputs) noexcept {
     if (drifting && !was) {
       inc(alerts_);
       driftAlerts_.inc();
+      // An episode lasts while any input drifts: a second input joining it is no new episode.
+      if (driftingInputs_++ == 0) {
+        inc(episodes_);
+        episodeStart_ = {&f.training.feature, psi, shift};
+        episode = true;
+      }
+    } else if (!drifting && was) {
+      --driftingInputs_;
     }
     f.drifting.store(drifting, std::memory_order_relaxed);
   }
+  return episode;
 }
 
 std::uint64_t ModelMonitor::takeNewAlerts() noexcept {
@@ -161,6 +172,7 @@ MonitorSnapshot ModelMonitor::snapshot() const {
   }
   s.failures = failures_.load(std::memory_order_relaxed);
   s.driftAlerts = alerts_.load(std::memory_order_relaxed);
+  s.driftEpisodes = episodes_.load(std::memory_order_relaxed);
   for (const auto& f : features_) {
     s.drift.push_back({f->training.feature, f->observed.load(std::memory_order_relaxed),
                        f->liveMean.load(std::memory_order_relaxed),

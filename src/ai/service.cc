@@ -78,10 +78,91 @@ nlohmann::json monitorJson(const MonitorSnapshot& m) {
           {"hit_rate", m.hitRate},        {"brier_score", m.brier},
           {"reliability", bins},          {"latency_histogram", latency},
           {"failures", m.failures},       {"drift_alerts", m.driftAlerts},
+          {"drift_episodes", m.driftEpisodes},
           {"drifting", drifting},         {"drift", drift}};
 }
 
+// Adds one series' monitoring of a model to the sum over series: counts add up, the Brier score
+// and reliability bins are weighted by their counts, and per input the worst-drifting series
+// is shown (drifting if any series drifts).
+void addMonitor(MonitorSnapshot& into, const MonitorSnapshot& from) {
+  const auto weighted = [](double a, std::uint64_t na, double b, std::uint64_t nb) {
+    return na + nb == 0 ? 0.0
+                        : (a * static_cast<double>(na) + b * static_cast<double>(nb)) /
+                              static_cast<double>(na + nb);
+  };
+  into.brier = weighted(into.brier, into.evaluated, from.brier, from.evaluated);
+  into.predictions += from.predictions;
+  into.evaluated += from.evaluated;
+  into.calls += from.calls;
+  into.hits += from.hits;
+  into.hitRate = into.calls ? static_cast<double>(into.hits) / static_cast<double>(into.calls) : 0;
+  for (std::size_t i = 0; i < kCalibrationBins; ++i) {
+    auto& a = into.reliability[i];
+    const auto& b = from.reliability[i];
+    a.meanPredicted = weighted(a.meanPredicted, a.count, b.meanPredicted, b.count);
+    a.observedUp = weighted(a.observedUp, a.count, b.observedUp, b.count);
+    a.count += b.count;
+  }
+  for (std::size_t i = 0; i < kLatencyBuckets; ++i) into.latency[i] += from.latency[i];
+  into.failures += from.failures;
+  into.driftAlerts += from.driftAlerts;
+  into.driftEpisodes += from.driftEpisodes;
+  for (std::size_t i = 0; i < into.drift.size() && i < from.drift.size(); ++i) {
+    auto& a = into.drift[i];
+    const auto& b = from.drift[i];
+    if (a.observed == 0 || b.psi > a.psi || b.meanShift > a.meanShift) {
+      a.liveMean = b.liveMean;
+      a.meanShift = b.meanShift;
+      a.psi = b.psi;
+    }
+    a.observed += b.observed;
+    a.drifting = a.drifting || b.drifting;
+  }
+}
+
+int severity(resilience::CircuitState state) {
+  switch (state) {
+    case resilience::CircuitState::Closed: return 0;
+    case resilience::CircuitState::HalfOpen: return 1;
+    case resilience::CircuitState::Open: return 2;
+  }
+  return 0;
+}
+
 }  // namespace
+
+std::vector<ModelStats> AiService::mergedStats(const std::vector<const Series*>& series) const {
+  std::vector<ModelStats> merged;
+  for (const auto& m : series_.front()->engine->stats()) {
+    ModelStats zero;
+    zero.info = m.info;
+    zero.loadedAtNs = m.loadedAtNs;
+    for (const auto& f : m.monitor.drift) zero.monitor.drift.push_back({f.feature});
+    merged.push_back(std::move(zero));
+  }
+  for (const Series* s : series) {
+    for (const auto& m : s->engine->stats()) {
+      auto it = std::ranges::find_if(merged, [&](const ModelStats& x) {
+        return x.info.name == m.info.name && x.info.sha256 == m.info.sha256;
+      });
+      if (it == merged.end()) continue;  // swapped while we read
+      it->calls += m.calls;
+      it->failures += m.failures;
+      it->late += m.late;
+      it->circuitOpen += m.circuitOpen;
+      it->overBudget += m.overBudget;
+      it->cachedUsed += m.cachedUsed;
+      if (m.calls > 0) {
+        it->lastValue = m.lastValue;
+        it->lastLatencyNs = m.lastLatencyNs;
+      }
+      if (severity(m.breaker) > severity(it->breaker)) it->breaker = m.breaker;
+      addMonitor(it->monitor, m.monitor);
+    }
+  }
+  return merged;
+}
 
 Expected<std::unique_ptr<AiService>> AiService::create(AiServiceConfig config, const Clock& clock,
                                                        metrics::Registry& metrics,
@@ -92,6 +173,27 @@ Expected<std::unique_ptr<AiService>> AiService::create(AiServiceConfig config, c
   if (!strategy) {
     return fail(errors::kInvalidArgument,
                 fmt::format("ai.strategy_id: {}", strategy.error().message()));
+  }
+  std::vector<model::Symbol> symbols;
+  for (const auto& text : config.symbols) {
+    auto symbol = model::Symbol::from(text);
+    if (!symbol) {
+      return fail(errors::kInvalidArgument,
+                  fmt::format("ai.symbols: '{}': {}", text, symbol.error().message()));
+    }
+    symbols.push_back(*symbol);
+  }
+  model::Timeframe timeframe;
+  if (!config.timeframe.empty()) {
+    auto parsed = model::Timeframe::parse(config.timeframe);
+    if (!parsed || parsed->seconds == 0) {
+      return fail(kBadTimeframe, fmt::format("ai.timeframe: '{}' is not a timeframe such as 1m",
+                                             config.timeframe));
+    }
+    timeframe = *parsed;
+  }
+  if (config.maxSeries == 0) {
+    return fail(errors::kInvalidArgument, "ai.max_series must be at least 1");
   }
   if (config.decision.method == EnsembleMethod::Stacking) {
     if (config.stackingModel.empty()) {
@@ -109,20 +211,36 @@ Expected<std::unique_ptr<AiService>> AiService::create(AiServiceConfig config, c
     if (!provider) return Unexpected(provider.error());
     chat = std::move(*provider);
   }
-  std::unique_ptr<AiService> service(
-      new AiService(std::move(config), std::move(*pipeline), clock, metrics, std::move(kinds)));
+  // Every series is built now, so that a new tenant's first bar allocates nothing.
+  std::vector<std::unique_ptr<Series>> series;
+  for (std::size_t i = 0; i < config.maxSeries; ++i) {
+    auto s = std::make_unique<Series>(Series{{}, {}, timeframe, *pipeline, nullptr});
+    s->engine = std::make_unique<DecisionEngine>(s->pipeline.columns(), config.decision, clock,
+                                                 metrics);
+    series.push_back(std::move(s));
+  }
+  std::unique_ptr<AiService> service(new AiService(std::move(config), std::move(series),
+                                                   std::move(symbols), timeframe, clock, metrics,
+                                                   std::move(kinds)));
   service->chat_ = std::move(chat);
   return service;
 }
 
-AiService::AiService(AiServiceConfig config, FeaturePipeline pipeline, const Clock& clock,
-                     metrics::Registry& metrics, ModelKinds kinds)
+AiService::AiService(AiServiceConfig config, std::vector<std::unique_ptr<Series>> series,
+                     std::vector<model::Symbol> symbols, model::Timeframe timeframe,
+                     const Clock& clock, metrics::Registry& metrics, ModelKinds kinds)
     : config_(std::move(config)),
-      pipeline_(std::move(pipeline)),
       clock_(clock),
       kinds_(std::move(kinds)),
-      engine_(std::make_unique<DecisionEngine>(pipeline_.columns(), config_.decision, clock,
-                                               metrics)),
+      series_(std::move(series)),
+      symbols_(std::move(symbols)),
+      timeframe_(timeframe),
+      seriesRefused_(metrics.counter("ait_ai_series_refused_total",
+                                     "Bars and ticks not decided on: every series was taken")),
+      alertsPublished_(metrics.counter("ait_ai_drift_alert_events_total",
+                                       "Alert events recorded for model drift episodes")),
+      alertsUnjournaled_(metrics.counter("ait_ai_alerts_unjournaled_total",
+                                         "Alert events that could not be recorded in the journal")),
       loadFailures_(metrics.counter("ait_ai_model_load_failures_total",
                                     "Model loads that failed (the previous model kept serving)")),
       unjournaled_(metrics.counter("ait_ai_decisions_unjournaled_total",
@@ -133,10 +251,47 @@ AiService::AiService(AiServiceConfig config, FeaturePipeline pipeline, const Clo
   context_.method = config_.decision.method;
 }
 
+AiService::Series* AiService::seriesFor(model::TenantId tenant, const model::Symbol& symbol,
+                                        model::Timeframe timeframe) noexcept {
+  if (!symbols_.empty() && std::ranges::find(symbols_, symbol) == symbols_.end()) return nullptr;
+  // Only this (the engine) thread claims series: a relaxed load sees its own stores.
+  const std::size_t used = seriesUsed_.load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i < used; ++i) {
+    Series& s = *series_[i];
+    if (s.tenant == tenant && s.timeframe == timeframe && s.symbol == symbol) return &s;
+  }
+  if (used == series_.size()) {
+    refused_.fetch_add(1, std::memory_order_relaxed);
+    seriesRefused_.inc();
+    return nullptr;
+  }
+  Series& s = *series_[used];
+  s.tenant = tenant;
+  s.symbol = symbol;
+  s.timeframe = timeframe;
+  seriesUsed_.store(used + 1, std::memory_order_release);  // publishes the key to REST
+  return &s;
+}
+
 void AiService::onMarketTick(const model::Tick& tick) noexcept {
   if (!running_.load(std::memory_order_relaxed)) return;
   if ((tick.flags & (model::kTickBid | model::kTickAsk)) == 0 && tick.flags != 0) return;
-  pipeline_.onTick(tick.header.tsEvent, tick.bid.toDouble(), tick.ask.toDouble());
+  const double bid = tick.bid.toDouble();
+  const double ask = tick.ask.toDouble();
+  if (timeframe_.seconds != 0) {
+    if (Series* s = seriesFor(tick.header.tenant, tick.instrument.symbol, timeframe_)) {
+      s->pipeline.onTick(tick.header.tsEvent, bid, ask);
+    }
+    return;
+  }
+  // Any timeframe: the quote feeds every series of its tenant and symbol seen so far.
+  const std::size_t used = seriesUsed_.load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i < used; ++i) {
+    Series& s = *series_[i];
+    if (s.tenant == tick.header.tenant && s.symbol == tick.instrument.symbol) {
+      s.pipeline.onTick(tick.header.tsEvent, bid, ask);
+    }
+  }
 }
 
 void AiService::setDecisionJournal(DecisionSink sink, const journal::Journal* journal) {
@@ -145,9 +300,13 @@ void AiService::setDecisionJournal(DecisionSink sink, const journal::Journal* jo
 }
 
 const Decision* AiService::onMarketBar(const model::Bar& bar) noexcept {
+  if (!running_.load(std::memory_order_relaxed)) return nullptr;
+  if (timeframe_.seconds != 0 && bar.timeframe != timeframe_) return nullptr;
+  Series* series = seriesFor(bar.header.tenant, bar.instrument.symbol, bar.timeframe);
+  if (series == nullptr) return nullptr;
   const Decision* decision =
-      onBar(Bar{bar.start, bar.open.toDouble(), bar.high.toDouble(), bar.low.toDouble(),
-                bar.close.toDouble(), bar.volume.toDouble()});
+      decideOn(*series, Bar{bar.start, bar.open.toDouble(), bar.high.toDouble(),
+                            bar.low.toDouble(), bar.close.toDouble(), bar.volume.toDouble()});
   if (decision == nullptr || !sink_) return decision;
   DecisionContext context = context_;
   context.tenant = bar.header.tenant;
@@ -156,19 +315,84 @@ const Decision* AiService::onMarketBar(const model::Bar& bar) noexcept {
   auto recorded = sink_(model::Event(std::in_place_type<model::Decision>,
                                      toEvent(*decision, context, clock_.now())));
   if (!recorded) unjournaled_.inc();
+  publishDriftAlerts(*series, bar.header.tsEvent);
   return decision;
+}
+
+void AiService::publishDriftAlerts(const Series& series, TimestampNs ts) noexcept {
+  for (const DriftStart& start : series.engine->driftStarts()) {
+    model::Alert alert;
+    alert.header.tenant = series.tenant;  // a private feed's drift is its owner's business
+    alert.header.tsEvent = ts;
+    alert.header.tsRecv = clock_.now();
+    alert.severity = model::AlertSeverity::Warning;
+    alert.source = model::ServiceName("ai-orchestration");
+    alert.code = model::ReasonCode::truncated(kInputDrift.code);
+    // Formatted into a fixed buffer: the event's text holds 80 characters.
+    std::array<char, model::kTextCapacity> text{};
+    auto out = fmt::format_to_n(text.data(), text.size(), "{} on {} {}s: {} drifts psi {:.2f} {:.1f}sd",
+                                start.model.view(), series.symbol.view(),
+                                series.timeframe.seconds, start.feature.view(), start.psi,
+                                start.meanShift);
+    const std::size_t length = std::min(out.size, text.size());
+    alert.text = model::Text::truncated(std::string_view(text.data(), length));
+    if (sink_(model::Event(std::in_place_type<model::Alert>, alert))) {
+      alertsPublished_.inc();
+    } else {
+      alertsUnjournaled_.inc();
+    }
+  }
+}
+
+std::vector<const AiService::Series*> AiService::visibleSeries(model::TenantId tenant) const {
+  std::vector<const Series*> out;
+  const std::size_t used = seriesUsed_.load(std::memory_order_acquire);
+  for (std::size_t i = 0; i < used; ++i) {
+    if (data::visibleTo(tenant, series_[i]->tenant)) out.push_back(series_[i].get());
+  }
+  return out;
+}
+
+std::vector<AiService::SeriesInfo> AiService::series() const {
+  std::vector<SeriesInfo> out;
+  const std::size_t used = seriesUsed_.load(std::memory_order_acquire);
+  for (std::size_t i = 0; i < used; ++i) {
+    const Series& s = *series_[i];
+    out.push_back({s.tenant, std::string(s.symbol.view()), s.timeframe.seconds,
+                   s.engine->decisions()});
+  }
+  return out;
+}
+
+const DecisionEngine* AiService::engineOf(model::TenantId tenant, std::string_view symbol,
+                                          std::uint32_t timeframeSeconds) const {
+  const std::size_t used = seriesUsed_.load(std::memory_order_acquire);
+  for (std::size_t i = 0; i < used; ++i) {
+    const Series& s = *series_[i];
+    if (s.tenant == tenant && s.symbol.view() == symbol && s.timeframe.seconds == timeframeSeconds) {
+      return s.engine.get();
+    }
+  }
+  return nullptr;
 }
 
 Expected<std::vector<model::Decision>> AiService::decisionHistory(model::TenantId tenant,
                                                                   std::string_view symbol,
                                                                   std::size_t limit) const {
   if (journal_ != nullptr) return readDecisions(*journal_, tenant, symbol, limit);
-  // No journal (a service built without a runtime): the engine's in-memory history, which
-  // knows no tenant or symbol; it answers for the configured context only.
+  // No journal (a service built without a runtime): the engines' in-memory histories of the
+  // series the tenant may see.
   std::vector<model::Decision> out;
-  if (!data::visibleTo(tenant, context_.tenant)) return out;
-  if (!symbol.empty() && symbol != context_.instrument.symbol.view()) return out;
-  for (const auto& d : engine_->history(limit)) out.push_back(toEvent(d, context_, d.ts));
+  for (const Series* s : visibleSeries(tenant)) {
+    if (!symbol.empty() && symbol != s->symbol.view()) continue;
+    DecisionContext context = context_;
+    context.tenant = s->tenant;
+    context.instrument.symbol = s->symbol;
+    for (const auto& d : s->engine->history(limit)) out.push_back(toEvent(d, context, d.ts));
+  }
+  std::ranges::stable_sort(out, std::greater<>{},
+                           [](const model::Decision& d) { return d.header.tsEvent; });
+  if (out.size() > limit) out.resize(limit);
   return out;
 }
 
@@ -252,12 +476,15 @@ Expected<void> AiService::start() {
 
 Expected<std::string> AiService::refreshNote() {
   if (!chat_) return fail(kChatConfig, "chat is off (ai.chat_enabled = false)");
-  auto latest = engine_->history(1);
+  // About the first series (the first symbol's feed seen first).
+  const Series& first = *series_.front();
+  auto latest = first.engine->history(1);
   if (latest.empty()) return fail(kChatFailed, "no decision yet to write a note about");
   const Decision& d = latest.front();
   std::string facts = fmt::format(
       "Symbol {}. Latest ensemble decision: signal {}, score {:.3f}, confidence {:.3f}{}.",
-      config_.symbol, toString(d.signal), d.score, d.confidence, d.degraded ? ", degraded" : "");
+      first.symbol.view(), toString(d.signal), d.score, d.confidence,
+      d.degraded ? ", degraded" : "");
   auto text = chat_->complete(
       "You are a markets analyst. Answer with one short sentence describing the market regime.",
       facts);
@@ -299,11 +526,24 @@ void AiService::watchLoop() {
 }
 
 void AiService::logDriftAlerts() {
-  for (const auto& [name, alerts] : engine_->takeDriftAlerts()) {
-    log::write(*log::logger("ai"), spdlog::level::warn,
-               "model inputs drift from their training distribution",
-               {{"model", name}, {"new_alerts", std::to_string(alerts)},
-                {"see", "GET /api/v1/models/" + name + "/stats"}});
+  const std::size_t used = seriesUsed_.load(std::memory_order_acquire);
+  for (std::size_t i = 0; i < used; ++i) {
+    const Series& s = *series_[i];
+    for (const auto& [name, alerts] : s.engine->takeDriftAlerts()) {
+      log::write(*log::logger("ai"), spdlog::level::warn,
+                 "model inputs drift from their training distribution",
+                 {{"model", name}, {"tenant", std::to_string(s.tenant.value)},
+                  {"symbol", std::string(s.symbol.view())},
+                  {"timeframe_s", std::to_string(s.timeframe.seconds)},
+                  {"new_alerts", std::to_string(alerts)},
+                  {"see", "GET /api/v1/models/" + name + "/stats"}});
+    }
+  }
+  if (refused_.load(std::memory_order_relaxed) > 0 && !seriesFullLogged_.exchange(true)) {
+    log::write(*log::logger("ai"), spdlog::level::err,
+               "every market data series is taken: bars of new series are not decided on",
+               {{"code", std::string(kSeriesFull.code)},
+                {"max_series", std::to_string(series_.size())}});
   }
 }
 
@@ -358,7 +598,11 @@ hub::Health AiService::health() const {
     h.status = hub::HealthStatus::Degraded;
     h.reason = fmt::format("{} configured model(s) failed to load: {}", loadProblems_.size(),
                            fmt::join(loadProblems_, "; "));
-  } else if (engine_->stats().empty()) {
+  } else if (const auto refused = refused_.load(std::memory_order_relaxed); refused > 0) {
+    h.status = hub::HealthStatus::Degraded;
+    h.reason = fmt::format("{}: {} bars or ticks refused, all {} series are taken ({})",
+                           kSeriesFull.code, refused, series_.size(), "raise ai.max_series");
+  } else if (series_.front()->engine->stats().empty()) {
     h.status = hub::HealthStatus::Degraded;
     h.reason = "no model loaded: every decision holds";
   }
@@ -367,11 +611,18 @@ hub::Health AiService::health() const {
 
 const Decision* AiService::onBar(const Bar& bar) noexcept {
   if (!running_.load(std::memory_order_relaxed)) return nullptr;
-  pipeline_.update(bar);
+  Series* series = seriesFor(model::kSystemTenant,
+                             symbols_.empty() ? model::Symbol{} : symbols_.front(), timeframe_);
+  return series == nullptr ? nullptr : decideOn(*series, bar);
+}
+
+const Decision* AiService::decideOn(Series& series, const Bar& bar) noexcept {
+  if (!running_.load(std::memory_order_relaxed)) return nullptr;
+  series.pipeline.update(bar);
   // Models are not asked before every indicator is past its lookback: a NaN input would count
   // against their breakers while nothing is wrong with them.
-  if (!pipeline_.ready()) return nullptr;
-  return &engine_->decide(pipeline_.values(), bar.ts, bar.close);
+  if (!series.pipeline.ready()) return nullptr;
+  return &series.engine->decide(series.pipeline.values(), bar.ts, bar.close);
 }
 
 Expected<std::string> AiService::resolveManifest(const std::string& manifest) const {
@@ -392,7 +643,18 @@ Expected<ModelInfo> AiService::loadModel(const std::string& manifest) {
   auto path = resolveManifest(manifest);
   if (!path) return Unexpected(path.error());
   auto loaded = ai::loadModel(kinds_, *path);
-  Expected<void> installed = loaded ? engine_->install(*loaded) : Unexpected(loaded.error());
+  // Into every series, claimed or not: the first one decides whether the model fits (they all
+  // have the same columns and slots).
+  Expected<void> installed =
+      loaded ? series_.front()->engine->install(*loaded) : Unexpected(loaded.error());
+  if (installed) {
+    for (std::size_t i = 1; i < series_.size(); ++i) {
+      if (auto more = series_[i]->engine->install(*loaded); !more) {
+        log::write(*logger, spdlog::level::err, "model install failed in a series",
+                   {{"manifest", manifest}, {"error", more.error().describe()}});
+      }
+    }
+  }
   if (loaded) {
     // Watched from now on (a failed load of a watched manifest keeps it watched, by the stamp
     // checkForChanges saw).
@@ -417,7 +679,10 @@ Expected<ModelInfo> AiService::loadModel(const std::string& manifest) {
 }
 
 Expected<void> AiService::unloadModel(const std::string& name) {
-  auto removed = engine_->remove(name);
+  auto removed = series_.front()->engine->remove(name);
+  if (removed) {
+    for (std::size_t i = 1; i < series_.size(); ++i) (void)series_[i]->engine->remove(name);
+  }
   if (removed) {
     std::lock_guard lock(watchMutex_);
     std::erase_if(watched_, [&](const auto& entry) { return entry.second.name == name; });
@@ -432,7 +697,7 @@ nlohmann::json AiService::toJson(const Decision& d) const {
   nlohmann::json models = nlohmann::json::array();
   for (std::uint16_t i = 0; i < d.modelCount; ++i) {
     const auto& o = d.models[i];
-    models.push_back({{"model", engine_->modelName(o.slot)},
+    models.push_back({{"model", series_.front()->engine->modelName(o.slot)},
                       {"status", toString(o.status)},
                       {"used", o.used},
                       {"value", o.value},
@@ -449,16 +714,40 @@ nlohmann::json AiService::toJson(const Decision& d) const {
 }
 
 void AiService::addRoutes(http::Router& router) {
-  router.get("/api/v1/models", [this](const http::Request&) {
+  // Model counters and monitoring add up the series the caller may see (its own and the public
+  // feeds; the public ones without a verified caller).
+  const auto tenantOf = [](const http::Request& request) {
+    auto caller = http::callerOf(request);
+    return caller ? model::TenantId{caller->tenant} : model::kSystemTenant;
+  };
+  router.get("/api/v1/models", [this, tenantOf](const http::Request& request) {
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& s : engine_->stats()) list.push_back(statsJson(s));
+    for (const auto& s : mergedStats(visibleSeries(tenantOf(request)))) {
+      list.push_back(statsJson(s));
+    }
     return http::Response::json(200, {{"models", list}, {"kinds", kinds_.names()}});
   });
   // Monitoring of one model: hit rate, calibration, latency histogram, failures, drift.
-  router.get("/api/v1/models/{name}/stats", [this](const http::Request& request) {
-    for (const auto& s : engine_->stats()) {
+  router.get("/api/v1/models/{name}/stats", [this, tenantOf](const http::Request& request) {
+    const auto visible = visibleSeries(tenantOf(request));
+    for (const auto& s : mergedStats(visible)) {
       if (s.info.name != request.param("name")) continue;
       auto j = monitorJson(s.monitor);
+      // Each series' own monitoring: hit rate and drift follow one feed.
+      nlohmann::json perSeries = nlohmann::json::array();
+      for (const Series* series : visible) {
+        for (const auto& m : series->engine->stats()) {
+          if (m.info.name != s.info.name) continue;
+          auto one = monitorJson(m.monitor);
+          one["tenant_id"] = series->tenant.value;
+          one["symbol"] = std::string(series->symbol.view());
+          one["timeframe_s"] = series->timeframe.seconds;
+          one["calls"] = m.calls;
+          one["breaker"] = resilience::toString(m.breaker);
+          perSeries.push_back(std::move(one));
+        }
+      }
+      j["series"] = std::move(perSeries);
       j["name"] = s.info.name;
       j["version"] = s.info.version;
       j["horizon"] = s.info.horizon;
@@ -471,8 +760,8 @@ void AiService::addRoutes(http::Router& router) {
     return http::problem(404, kModelNotFound,
                          fmt::format("no model named '{}' is loaded", request.param("name")));
   });
-  router.get("/api/v1/models/{name}", [this](const http::Request& request) {
-    for (const auto& s : engine_->stats()) {
+  router.get("/api/v1/models/{name}", [this, tenantOf](const http::Request& request) {
+    for (const auto& s : mergedStats(visibleSeries(tenantOf(request)))) {
       if (s.info.name == request.param("name")) return http::Response::json(200, statsJson(s));
     }
     return http::problem(404, kModelNotFound,
@@ -532,16 +821,28 @@ void AiService::addRoutes(http::Router& router) {
                                                               chat_->breakerState()))
                                                         : std::string("closed")}});
   });
-  router.get("/api/v1/ai/stats", [this](const http::Request&) {
-    const auto& c = engine_->config();
+  router.get("/api/v1/ai/stats", [this, tenantOf](const http::Request& request) {
+    const DecisionEngine& first = *series_.front()->engine;
+    const auto& c = first.config();
+    std::uint64_t decisions = 0;
+    nlohmann::json list = nlohmann::json::array();
+    for (const Series* s : visibleSeries(tenantOf(request))) {
+      decisions += s->engine->decisions();
+      list.push_back({{"tenant_id", s->tenant.value},
+                      {"symbol", std::string(s->symbol.view())},
+                      {"timeframe_s", s->timeframe.seconds},
+                      {"decisions", s->engine->decisions()}});
+    }
     return http::Response::json(
-        200, {{"decisions", engine_->decisions()},
-              {"features", pipeline_.columns()},
-              {"feature_spec", pipeline_.spec()},
+        200, {{"decisions", decisions},
+              {"series", list},
+              {"max_series", series_.size()},
+              {"features", series_.front()->pipeline.columns()},
+              {"feature_spec", series_.front()->pipeline.spec()},
               {"ensemble", toString(c.method)},
               {"budget_ns", c.budgetNs},
               {"cache_max_age_ns", c.cacheMaxAgeNs},
-              {"models", engine_->stats().size()}});
+              {"models", first.stats().size()}});
   });
 }
 

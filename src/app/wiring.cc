@@ -220,7 +220,8 @@ ai::AiServiceConfig aiServiceConfig(const config::Config& config) {
   c.strategyId = a.strategy_id;
   c.stackingModel = a.stacking_model;
   c.watchIntervalMs = a.watch_interval_ms;
-  c.symbol = a.symbol;
+  c.symbols = {a.symbol};  // one series per tenant feeding it (0: the public feed)
+  c.timeframe = a.timeframe;
   c.chatEnabled = a.chat_enabled;
   c.chat.baseUrl = a.chat_base_url;
   c.chat.model = a.chat_model;
@@ -248,32 +249,37 @@ ai::AiServiceConfig aiServiceConfig(const config::Config& config) {
   return c;
 }
 
-// Builds the ai-orchestration service, adds its routes and feeds it the configured symbol's bars
-// on the engine thread.
+// Builds the ai-orchestration service, adds its routes and feeds it the configured symbols' bars
+// and ticks on the engine thread (the service keeps one series per tenant, symbol and timeframe
+// and ignores other timeframes).
 Expected<std::unique_ptr<ai::AiService>> wireAi(const config::Config& config, http::Router& router,
                                      engine::Runtime& rt) {
-  auto service = ai::AiService::create(aiServiceConfig(config), SystemClock::instance());
+  auto settings = aiServiceConfig(config);
+  std::vector<std::string> topics;
+  for (const auto& symbol : settings.symbols) {
+    std::string topic = "md." + symbol;
+    std::ranges::replace(topic, '/', '_');
+    std::ranges::replace(topic, '-', '_');
+    if (std::ranges::find(topics, topic) == topics.end()) topics.push_back(std::move(topic));
+  }
+  auto service = ai::AiService::create(std::move(settings), SystemClock::instance());
   if (!service) return Unexpected(service.error());
-  auto timeframe = model::Timeframe::parse(config.ai.timeframe);
-  if (!timeframe) return Unexpected(timeframe.error());
   ai::AiService* ai = service->get();
   ai->addRoutes(router);
-  std::string topic = "md." + config.ai.symbol;
-  std::ranges::replace(topic, '/', '_');
-  std::ranges::replace(topic, '-', '_');
-  // Decisions are recorded on the engine thread into the trading journal, and read back from it.
+  // Decisions and drift alerts are recorded on the engine thread into the journal; decisions
+  // are read back from the trading stream.
   ai->setDecisionJournal([&rt](const model::Event& event) { return rt.record(event); },
                          &rt.journal(engine::Stream::Trading));
-  auto subscribed = rt.bus().subscribe(topic, [ai, tf = *timeframe](const model::Event& event) {
-    if (const auto* tick = std::get_if<model::Tick>(&event)) {
-      ai->onMarketTick(*tick);
-      return;
-    }
-    const auto* bar = std::get_if<model::Bar>(&event);
-    if (bar == nullptr || bar->timeframe != tf) return;
-    ai->onMarketBar(*bar);
-  });
-  if (!subscribed) return Unexpected(subscribed.error());
+  for (const auto& topic : topics) {
+    auto subscribed = rt.bus().subscribe(topic, [ai](const model::Event& event) {
+      if (const auto* tick = std::get_if<model::Tick>(&event)) {
+        ai->onMarketTick(*tick);
+      } else if (const auto* bar = std::get_if<model::Bar>(&event)) {
+        ai->onMarketBar(*bar);
+      }
+    });
+    if (!subscribed) return Unexpected(subscribed.error());
+  }
   return std::move(*service);
 }
 

@@ -33,6 +33,7 @@
 #include "ait/core/clock.h"
 #include "ait/core/error.h"
 #include "ait/metrics/metrics.h"
+#include "ait/model/fixed_string.h"
 #include "ait/resilience/circuit_breaker.h"
 
 namespace ait::ai {
@@ -108,6 +109,16 @@ struct Decision {
   std::array<ModelOutcome, kMaxModels> models{};
 };
 
+/// A model whose inputs started drifting from their training distribution in a decision (a new
+/// drift episode of that model: none of its inputs drifted before).
+struct DriftStart {
+  model::FixedString<32> model;    // its name (truncated)
+  model::FixedString<32> feature;  // the input that started the episode (truncated)
+  std::uint32_t key = 0;           // modelKey() of the version
+  double psi = 0;
+  double meanShift = 0;            // in training standard deviations
+};
+
 /// Per-model counters, readable from any thread.
 struct ModelStats {
   ModelInfo info;
@@ -145,6 +156,10 @@ class DecisionEngine {
   /// lets monitoring judge each model's earlier answers; NaN leaves outcomes untracked.
   const Decision& decide(std::span<const double> features, std::int64_t ts,
                          double price = std::numeric_limits<double>::quiet_NaN()) noexcept;
+  /// Engine thread: the drift episodes the latest decide() started, valid until the next one.
+  std::span<const DriftStart> driftStarts() const noexcept {
+    return std::span(driftStarts_).first(driftStartCount_);
+  }
   /// Drift alerts raised since the last call, per model name (for logging off the hot path).
   std::vector<std::pair<std::string, std::uint64_t>> takeDriftAlerts();
 
@@ -197,6 +212,8 @@ class DecisionEngine {
   std::atomic<std::uint64_t> epoch_{0};  // odd while a decision runs
   std::atomic<std::uint64_t> decisions_{0};
   Decision current_;
+  std::array<DriftStart, kMaxModels> driftStarts_{};
+  std::size_t driftStartCount_ = 0;
 
   // The history ring: decide() only try-locks it and skips the copy if a reader holds it.
   mutable std::mutex historyMutex_;

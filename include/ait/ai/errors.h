@@ -31,5 +31,9 @@ inline constexpr ErrorCode kChatBadAnswer{"AIT-AI-0012", Category::Data, Severit
                                           "the chat provider's answer is not an OpenAI chat completion"};
 inline constexpr ErrorCode kChatConfig{"AIT-AI-0013", Category::Config, Severity::High,
                                        "the chat provider is misconfigured"};
+inline constexpr ErrorCode kInputDrift{"AIT-AI-0014", Category::Model, Severity::Medium,
+                                       "a model's live inputs drift from their training distribution"};
+inline constexpr ErrorCode kSeriesFull{"AIT-AI-0015", Category::Resource, Severity::High,
+                                       "every market data series of the service is taken"};
 
 }  // namespace ait::ai

@@ -56,6 +56,7 @@ struct MonitorSnapshot {
   std::array<std::uint64_t, kLatencyBuckets> latency{};  // bucket i: < 256 ns * 2^i (last: rest)
   std::uint64_t failures = 0;
   std::uint64_t driftAlerts = 0;  // times a feature started drifting
+  std::uint64_t driftEpisodes = 0;  // times the model went from no input drifting to some
   std::vector<FeatureDrift> drift;
 };
 
@@ -67,9 +68,19 @@ class ModelMonitor {
 
   /// Engine thread, once per decision: `inputs` in the model's feature order; `score` and
   /// `pUp` of a fresh answer (NaN when it gave none); `price` the reference price now (NaN:
-  /// outcomes are not tracked); latency of a call (negative: not called).
-  void onDecision(std::span<const double> inputs, double score, double pUp, double price,
+  /// outcomes are not tracked); latency of a call (negative: not called). Returns true when
+  /// this call started a drift episode: some input drifts and none did before (episodeStart()
+  /// names it).
+  bool onDecision(std::span<const double> inputs, double score, double pUp, double price,
                   std::int64_t latencyNs, bool failed) noexcept;
+
+  /// The input that started the latest drift episode (engine thread).
+  struct EpisodeStart {
+    const std::string* feature = nullptr;
+    double psi = 0;
+    double meanShift = 0;
+  };
+  const EpisodeStart& episodeStart() const noexcept { return episodeStart_; }
 
   MonitorSnapshot snapshot() const;
   /// Drift alerts not yet taken by takeNewAlerts (for logging off the decision path).
@@ -96,7 +107,7 @@ class ModelMonitor {
     std::atomic<bool> drifting{false};
   };
 
-  void observeDrift(std::span<const double> inputs) noexcept;
+  bool observeDrift(std::span<const double> inputs) noexcept;
   void resolve(double price) noexcept;
 
   std::string name_;
@@ -104,9 +115,11 @@ class ModelMonitor {
   std::vector<Pending> pending_;  // ring of `horizon` entries
   std::size_t pendingNext_ = 0;
   std::vector<std::unique_ptr<Feature>> features_;
+  int driftingInputs_ = 0;  // engine thread: inputs drifting now
+  EpisodeStart episodeStart_;
 
   std::atomic<std::uint64_t> predictions_{0}, evaluated_{0}, calls_{0}, hits_{0}, failures_{0},
-      alerts_{0}, alertsTaken_{0};
+      alerts_{0}, alertsTaken_{0}, episodes_{0};
   std::atomic<double> brierSum_{0};
   std::array<std::atomic<std::uint64_t>, kCalibrationBins> binCount_{};
   std::array<std::atomic<double>, kCalibrationBins> binPredicted_{}, binUp_{};

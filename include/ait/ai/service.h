@@ -1,10 +1,15 @@
 #pragma once
-// The ai-orchestration service (port 8003): owns the feature pipeline and the decision engine,
-// loads the configured models at start, and serves the model registry and decision history over
-// REST (list, load or swap, unload, stats, decisions).
+// The ai-orchestration service (port 8003): one series per (owner tenant, symbol, timeframe) of
+// market data, each with its own feature pipeline and decision engine (indicator state, cached
+// predictions, breakers and monitoring); loads the configured models at start into every series,
+// and serves the model registry and decision history over REST (list, load or swap, unload,
+// stats, decisions).
 //
-// Bars arrive on the engine thread through onBar(); everything REST does runs on HTTP threads
-// and never blocks a decision (see DecisionEngine).
+// Series are built up front (ai.max_series of them) and claimed by the engine thread on the
+// first bar or tick of a new (tenant, symbol, timeframe): nothing is allocated or locked per bar.
+// Bars arrive on the engine thread through onMarketBar(); everything REST does runs on HTTP
+// threads and never blocks a decision (see DecisionEngine). Every series runs on that one thread:
+// they share the model objects.
 
 #include <array>
 #include <atomic>
@@ -39,7 +44,9 @@ struct AiServiceConfig {
   std::string modelsDir = "models";      // manifests named over REST are read under this folder
   std::vector<std::string> models;       // manifests loaded at start, relative to modelsDir
   std::string strategyId = "ai-ensemble";  // names the ensemble in Decision events
-  std::string symbol;                    // the symbol whose bars feed the pipeline (notes)
+  std::vector<std::string> symbols;      // symbols whose bars are decided on; empty: every one
+  std::string timeframe;                 // timeframe of those bars ("1m"); empty: every one
+  std::size_t maxSeries = 16;            // series (tenant, symbol, timeframe) built up front
   std::string stackingModel;             // meta-model JSON under modelsDir (ensemble "stacking")
   std::int64_t watchIntervalMs = 1000;   // how often loaded manifests and files are checked for
                                          // changes (reloaded when changed); 0: never
@@ -54,7 +61,8 @@ using DecisionSink = std::function<Expected<std::uint64_t>(const model::Event&)>
 
 class AiService final : public hub::Service {
  public:
-  /// Builds the service; an invalid feature spec is an error naming it.
+  /// Builds the service and its maxSeries series; an invalid feature spec, symbol or timeframe
+  /// is an error naming it.
   static Expected<std::unique_ptr<AiService>> create(AiServiceConfig config, const Clock& clock,
                                                      metrics::Registry& metrics =
                                                          metrics::Registry::global(),
@@ -71,15 +79,33 @@ class AiService final : public hub::Service {
   /// Adds the REST routes under /api/v1 (models, decisions, ai stats).
   void addRoutes(http::Router& router);
 
-  /// On the engine thread: updates the features with one bar and decides once every feature
-  /// is ready (nullptr before: warming up). Never allocates.
+  /// On the engine thread: updates the features of the public series of the first configured
+  /// symbol (and timeframe) with one bar and decides once every feature is ready (nullptr
+  /// before: warming up). Never allocates.
   const Decision* onBar(const Bar& bar) noexcept;
-  /// As onBar, for a bar from the bus; the decision is also recorded through the sink as a
-  /// Decision event of the bar's tenant and instrument.
+  /// As onBar, for a bar from the bus, in the series of the bar's tenant (0: public feed),
+  /// symbol and timeframe; nullptr for a symbol or timeframe not configured and when every
+  /// series is taken (counted in ait_ai_series_refused_total). The decision is recorded through
+  /// the sink as a Decision event of the bar's tenant and instrument, and every drift episode it
+  /// started as an Alert event of that tenant.
   const Decision* onMarketBar(const model::Bar& bar) noexcept;
 
-  /// On the engine thread: feeds a quote to the tick features (spread, tick rate).
+  /// On the engine thread: feeds a quote to the tick features (spread, tick rate) of the
+  /// tick's series (every timeframe's when none is configured).
   void onMarketTick(const model::Tick& tick) noexcept;
+
+  /// A series as seen by the control plane.
+  struct SeriesInfo {
+    model::TenantId tenant;
+    std::string symbol;
+    std::uint32_t timeframeSeconds = 0;
+    std::uint64_t decisions = 0;
+  };
+  /// The series claimed so far, in order of their first bar.
+  std::vector<SeriesInfo> series() const;
+  /// The decision engine of a claimed series (nullptr when there is none): for tests and stats.
+  const DecisionEngine* engineOf(model::TenantId tenant, std::string_view symbol,
+                                 std::uint32_t timeframeSeconds) const;
 
   /// Wiring, before start: where decisions are recorded and the journal they are read back
   /// from (the runtime's trading stream). Without them decisions are only kept in memory.
@@ -114,19 +140,45 @@ class AiService final : public hub::Service {
   /// The latest regime note and when it was made (empty before the first).
   std::pair<std::string, std::int64_t> note() const;
 
-  DecisionEngine& engine() noexcept { return *engine_; }
-  const FeaturePipeline& pipeline() const noexcept { return pipeline_; }
+  /// The first series' engine and pipeline (the one onBar feeds when nothing else came first).
+  DecisionEngine& engine() noexcept { return *series_.front()->engine; }
+  const FeaturePipeline& pipeline() const noexcept { return series_.front()->pipeline; }
 
  private:
-  AiService(AiServiceConfig config, FeaturePipeline pipeline, const Clock& clock,
+  // One market data series: written by the engine thread only; tenant, symbol and timeframe
+  // are set once when the series is claimed, before seriesUsed_ publishes it.
+  struct Series {
+    model::TenantId tenant;
+    model::Symbol symbol;
+    model::Timeframe timeframe;
+    FeaturePipeline pipeline;
+    std::unique_ptr<DecisionEngine> engine;
+  };
+
+  AiService(AiServiceConfig config, std::vector<std::unique_ptr<Series>> series,
+            std::vector<model::Symbol> symbols, model::Timeframe timeframe, const Clock& clock,
             metrics::Registry& metrics, ModelKinds kinds);
   Expected<std::string> resolveManifest(const std::string& manifest) const;
+  Series* seriesFor(model::TenantId tenant, const model::Symbol& symbol,
+                    model::Timeframe timeframe) noexcept;
+  const Decision* decideOn(Series& series, const Bar& bar) noexcept;
+  void publishDriftAlerts(const Series& series, TimestampNs ts) noexcept;
+  // Claimed series the tenant may see (own and public).
+  std::vector<const Series*> visibleSeries(model::TenantId tenant) const;
+  std::vector<ModelStats> mergedStats(const std::vector<const Series*>& series) const;
 
   AiServiceConfig config_;
-  FeaturePipeline pipeline_;
   const Clock& clock_;
   ModelKinds kinds_;
-  std::unique_ptr<DecisionEngine> engine_;
+  std::vector<std::unique_ptr<Series>> series_;  // maxSeries, built at create
+  std::atomic<std::size_t> seriesUsed_{0};       // claimed ones: a prefix of series_
+  std::vector<model::Symbol> symbols_;           // empty: every symbol
+  model::Timeframe timeframe_;                   // 0: every timeframe
+  metrics::Counter& seriesRefused_;
+  metrics::Counter& alertsPublished_;
+  metrics::Counter& alertsUnjournaled_;
+  std::atomic<std::uint64_t> refused_{0};  // this service's share of seriesRefused_
+  std::atomic<bool> seriesFullLogged_{false};
   std::atomic<bool> running_{false};
   mutable std::mutex problemsMutex_;
   std::vector<std::string> loadProblems_;  // configured models that failed to load at start
@@ -155,7 +207,7 @@ class AiService final : public hub::Service {
   std::int64_t noteAtNs_ = 0;
   DecisionSink sink_;
   const journal::Journal* journal_ = nullptr;
-  DecisionContext context_;
+  DecisionContext context_;  // strategy and ensemble; tenant and instrument come with each bar
   mutable std::mutex knownMutex_;
   std::map<std::uint32_t, ModelInfo> known_;  // every model loaded here, by key
 };

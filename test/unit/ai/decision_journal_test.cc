@@ -184,13 +184,13 @@ TEST_F(DecisionJournalTest, DecideJournalReadBackExplain) {
 TEST_F(DecisionJournalTest, TenantsAndSymbolsAreKeptApart) {
   ASSERT_TRUE(service_->start());
   ASSERT_TRUE(runtime_->start());
-  // One pipeline per service: both symbols feed it, every decision is tagged with its bar.
+  // One series per tenant and symbol: each warms up on its own bars (RSI(3) from its fourth).
   std::vector<model::Bar> bars;
   for (int i = 0; i < 6; ++i) bars.push_back(bar(7, "EURUSD", i, 1.1 + 0.001 * i));
-  for (int i = 6; i < 9; ++i) bars.push_back(bar(9, "GBPUSD", i, 1.3 - 0.001 * i));
+  for (int i = 6; i < 12; ++i) bars.push_back(bar(9, "GBPUSD", i, 1.3 - 0.001 * i));
   // A public feed (tenant 0): its decisions are for everyone to see.
-  for (int i = 9; i < 11; ++i) bars.push_back(bar(0, "USDJPY", i, 150.0 + 0.1 * i));
-  expectedDecisions_ = 8;  // bars 3..10
+  for (int i = 12; i < 17; ++i) bars.push_back(bar(0, "USDJPY", i, 150.0 + 0.1 * i));
+  expectedDecisions_ = 8;  // 3 + 3 + 2
   publish(bars);
   auto eur = service_->decisionHistory(model::TenantId{7}, "EURUSD", 100);
   auto gbp = service_->decisionHistory(model::TenantId{9}, "GBPUSD", 100);

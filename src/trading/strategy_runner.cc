@@ -1,6 +1,8 @@
 #include "ait/trading/strategy_runner.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -67,6 +69,94 @@ std::string_view toString(LiveKind kind) noexcept {
     case LiveKind::AiSignal: return "ai_signal";
   }
   return "";
+}
+
+Expected<std::vector<LiveStrategyConfig>> liveStrategiesFrom(
+    const std::vector<LiveStrategySpec>& specs,
+    const std::vector<portfolio::TradableInstrument>& instruments) {
+  std::vector<std::string> problems;
+  std::vector<LiveStrategyConfig> out;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    const auto& spec = specs[i];
+    const std::string where = fmt::format("trading.strategies[{}] ('{}')", i, spec.id);
+    LiveStrategyConfig c;
+    if (auto id = model::StrategyId::from(spec.id); !id || spec.id.empty()) {
+      problems.push_back(fmt::format("{}: id must be 1 to {} printable characters", where,
+                                     model::StrategyId::kCapacity));
+    } else {
+      c.id = *id;
+    }
+    if (spec.kind == "sma_cross") {
+      c.kind = LiveKind::SmaCross;
+    } else if (spec.kind == "rsi") {
+      c.kind = LiveKind::Rsi;
+    } else if (spec.kind == "breakout") {
+      c.kind = LiveKind::Breakout;
+    } else if (spec.kind == "ai_signal") {
+      c.kind = LiveKind::AiSignal;
+    } else {
+      problems.push_back(fmt::format("{}: kind '{}': use sma_cross, rsi, breakout or ai_signal", where, spec.kind));
+    }
+    if (spec.tenant < 1 || spec.tenant > UINT32_MAX) {
+      problems.push_back(fmt::format("{}: tenant {} is not a tenant id (a positive integer)", where, spec.tenant));
+    } else {
+      c.tenant = model::TenantId{static_cast<std::uint32_t>(spec.tenant)};
+    }
+    if (auto account = model::AccountId::from(spec.account); !account || spec.account.empty()) {
+      problems.push_back(fmt::format("{}: account '{}' is not an account id", where, spec.account));
+    } else {
+      c.account = *account;
+    }
+    const portfolio::TradableInstrument* instrument = nullptr;
+    for (const auto& candidate : instruments) {
+      if (candidate.spec.id.symbol.view() == spec.symbol) instrument = &candidate;
+    }
+    if (instrument == nullptr) {
+      problems.push_back(fmt::format("{}: symbol '{}' is not among data.instruments", where, spec.symbol));
+    } else {
+      c.instrument = instrument->spec.id;
+      auto quantity = model::Quantity::fromDouble(spec.quantity, instrument->spec.quantityScale);
+      if (!quantity || !(spec.quantity > 0.0) ||
+          std::abs(quantity->toDouble() - spec.quantity) > 1e-9 * std::max(1.0, spec.quantity)) {
+        problems.push_back(fmt::format("{}: quantity {} is not a positive quantity at {} decimals",
+                                       where, spec.quantity, instrument->spec.quantityScale));
+      } else {
+        c.quantity = *quantity;
+      }
+    }
+    if (c.kind != LiveKind::AiSignal) {
+      if (auto tf = model::Timeframe::parse(spec.timeframe); !tf || tf->seconds == 0) {
+        problems.push_back(fmt::format("{}: timeframe '{}': use <n>s, <n>m, <n>h or <n>d", where, spec.timeframe));
+      } else {
+        c.timeframe = *tf;
+      }
+    }
+    auto inRange = [&](std::string_view key, std::int64_t value, std::int64_t lo, std::int64_t hi) {
+      if (value < lo || value > hi) problems.push_back(fmt::format("{}: {} = {} is outside {}..{}", where, key, value, lo, hi));
+      return static_cast<int>(std::clamp(value, lo, hi));
+    };
+    c.rule.fast = inRange("fast", spec.fast, 1, 10'000);
+    c.rule.slow = inRange("slow", spec.slow, 2, 10'000);
+    c.rule.rsiPeriod = inRange("rsi_period", spec.rsi_period, 2, 10'000);
+    c.rule.breakoutPeriod = inRange("breakout_period", spec.breakout_period, 1, 10'000);
+    if (!(spec.rsi_buy_below >= 0 && spec.rsi_buy_below < spec.rsi_sell_above && spec.rsi_sell_above <= 100)) {
+      problems.push_back(fmt::format("{}: rsi_buy_below ({}) must be below rsi_sell_above ({}), both in 0..100",
+                                     where, spec.rsi_buy_below, spec.rsi_sell_above));
+    }
+    c.rule.rsiBuyBelow = spec.rsi_buy_below;
+    c.rule.rsiSellAbove = spec.rsi_sell_above;
+    c.rule.allowShort = spec.allow_short;
+    c.allowShort = spec.allow_short;
+    c.minConfidence = spec.min_confidence;
+    c.start = spec.start;
+    out.push_back(c);
+  }
+  if (!problems.empty()) {
+    std::string all;
+    for (const auto& p : problems) all += (all.empty() ? "" : "; ") + p;
+    return fail(errors::kConfig, all);
+  }
+  return out;
 }
 
 Expected<StrategyRunner> StrategyRunner::create(std::vector<LiveStrategyConfig> configs,

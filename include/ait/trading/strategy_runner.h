@@ -54,6 +54,32 @@ struct LiveStrategyConfig {
   bool start = false;  // running at the first start (the journal decides after that)
 };
 
+/// One `[[trading.strategies]]` entry as the configuration spells it.
+struct LiveStrategySpec {
+  std::string id;
+  std::string kind = "sma_cross";  // sma_cross | rsi | breakout | ai_signal
+  std::int64_t tenant = 1;
+  std::string account = "PAPER";
+  std::string symbol = "EURUSD";
+  std::string timeframe = "1m";
+  double quantity = 0.01;  // lots
+  std::int64_t fast = 10;
+  std::int64_t slow = 20;
+  std::int64_t rsi_period = 14;
+  double rsi_buy_below = 30.0;
+  double rsi_sell_above = 70.0;
+  std::int64_t breakout_period = 20;
+  bool allow_short = false;
+  double min_confidence = 0.0;
+  bool start = false;
+};
+
+/// Turns configured entries into strategies on the traded instruments (found by symbol); reports
+/// every problem of every entry at once.
+Expected<std::vector<LiveStrategyConfig>> liveStrategiesFrom(
+    const std::vector<LiveStrategySpec>& specs,
+    const std::vector<portfolio::TradableInstrument>& instruments);
+
 /// What a strategy did last; for the REST listing.
 struct LiveStrategyState {
   bool running = false;

@@ -268,5 +268,40 @@ TEST(StrategyRunner, RefusesStrategiesThatDoNotFitTheEngineNamingEachProblem) {
   EXPECT_NE(message.find("the id repeats"), std::string::npos) << message;
 }
 
+TEST(StrategyRunner, ReadsConfiguredEntriesAndNamesEveryBadOne) {
+  std::vector<portfolio::TradableInstrument> instruments{presets::eurusd()};
+  LiveStrategySpec good;
+  good.id = "ai-eur";
+  good.kind = "ai_signal";
+  good.tenant = 7;
+  good.account = "ACC1";
+  good.quantity = 0.25;
+  good.min_confidence = 0.8;
+  good.start = true;
+  auto read = liveStrategiesFrom({good}, instruments);
+  ASSERT_TRUE(read) << read.error().describe();
+  ASSERT_EQ(read->size(), 1U);
+  EXPECT_EQ((*read)[0].kind, LiveKind::AiSignal);
+  EXPECT_EQ((*read)[0].instrument, eurusdId());
+  EXPECT_EQ((*read)[0].quantity.mantissa(), 25);
+  EXPECT_EQ((*read)[0].tenant, kTenant);
+  EXPECT_TRUE((*read)[0].start);
+
+  LiveStrategySpec bad;
+  bad.id = "x";
+  bad.kind = "macd";
+  bad.symbol = "GBPUSD";
+  bad.timeframe = "soon";
+  bad.tenant = 0;
+  auto refused = liveStrategiesFrom({good, bad}, instruments);
+  ASSERT_FALSE(refused);
+  const std::string message = refused.error().message();
+  EXPECT_NE(message.find("trading.strategies[1] ('x'): kind 'macd'"), std::string::npos) << message;
+  EXPECT_NE(message.find("symbol 'GBPUSD'"), std::string::npos) << message;
+  EXPECT_NE(message.find("timeframe 'soon'"), std::string::npos) << message;
+  EXPECT_NE(message.find("tenant 0"), std::string::npos) << message;
+  EXPECT_EQ(message.find("strategies[0]"), std::string::npos) << message;
+}
+
 }  // namespace
 }  // namespace ait::trading

@@ -164,6 +164,17 @@ Expected<void> validate(const SubmitOrder& order) {
   if (order.confidence && !(*order.confidence >= 0.0 && *order.confidence <= 1.0)) {
     v.add(fmt::format("confidence must be within [0, 1], is {}", *order.confidence));
   }
+  if (order.trailingOffset && order.type != OrderType::Stop) {
+    v.add(fmt::format("a trailing stop is a stop order, not {}", typeName));
+  }
+  if (order.trailingUnit && !order.trailingOffset) v.add("trailing_unit needs a trailing_offset");
+  if (order.trailingUnit && !isValidEnum(*order.trailingUnit)) v.add("trailing_unit is invalid");
+  requirePositive(v, "trailing_offset", order.trailingOffset);
+  if (order.trailingOffset && order.trailingUnit == TrailingUnit::Percent &&
+      *order.trailingOffset >= Price::fromRaw(100, 0)) {
+    v.add(fmt::format("a trailing_offset in percent must be below 100, is {}",
+                      *order.trailingOffset));
+  }
   return v.result();
 }
 

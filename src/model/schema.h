@@ -65,6 +65,8 @@ constexpr void fields(V& v, Like<SubmitOrder> auto& e) {
   v("oco_group", e.ocoGroup);
   v("strategy_id", e.strategyId);
   v("confidence", e.confidence, 2);
+  v("trailing_offset", e.trailingOffset, 3);
+  v("trailing_unit", e.trailingUnit, 3);
 }
 
 template <class V>
@@ -137,6 +139,7 @@ constexpr void fields(V& v, Like<OrderFilled> auto& e) {
   v("leaves_quantity", e.leavesQuantity);
   v("commission", e.commission);
   v("commission_currency", e.commissionCurrency);
+  v("fx_rate", e.fxRate, 2);
 }
 
 template <class V>

@@ -35,6 +35,10 @@ Expected<std::uint32_t> Portfolio::addAccount(model::TenantId tenant, model::Acc
                             startingBalance, kMoneyScale));
   }
   account.balance = account.startingBalance;
+  account.fx.reserve(catalog_.size());
+  for (std::uint32_t i = 0; i < catalog_.size(); ++i) {
+    account.fx.push_back(findLink(catalog_.at(i).spec.currency, currency.view(), i));
+  }
   account.positions.reserve(maxPositions_);
   accounts_.push_back(std::move(account));
   return static_cast<std::uint32_t>(accounts_.size() - 1);
@@ -55,6 +59,95 @@ bool Portfolio::pnlToMoney(std::uint32_t instrument, Int128 amount,
   return toMoney(value, spec.priceScale + spec.quantityScale + spec.contractSize.scale(), out);
 }
 
+FxLink Portfolio::findLink(std::string_view profit, std::string_view account,
+                           std::uint32_t instrument) const noexcept {
+  FxLink link;
+  if (profit.empty() || account.empty() || profit == account) return link;
+  link.kind = FxLink::Kind::Missing;
+  // A pair is a symbol that starts with its base currency followed by its quote currency (the
+  // instrument's currency): "GBPUSD", "USDJPY.m". The instrument itself is preferred.
+  auto linkOf = [&](std::uint32_t i) {
+    const auto& spec = catalog_.at(i).spec;
+    std::string_view symbol = spec.id.symbol.view();
+    if (symbol.size() < 6 || symbol.substr(3, 3) != spec.currency) return false;
+    std::string_view base = symbol.substr(0, 3);
+    if (base == profit && spec.currency == account) {
+      link.kind = FxLink::Kind::Multiply;
+    } else if (base == account && spec.currency == profit) {
+      link.kind = FxLink::Kind::Divide;
+    } else {
+      return false;
+    }
+    link.pair = i;
+    link.self = i == instrument;
+    return true;
+  };
+  if (instrument < catalog_.size() && linkOf(instrument)) return link;
+  for (std::uint32_t i = 0; i < catalog_.size(); ++i) {
+    if (linkOf(i)) return link;
+  }
+  return link;
+}
+
+FxLink Portfolio::fxLink(std::uint32_t accountIndex, std::uint32_t instrument) const noexcept {
+  const Account& account = accounts_[accountIndex];
+  if (instrument < account.fx.size()) return account.fx[instrument];
+  // An instrument added after the account: look it up (no allocation).
+  return findLink(catalog_.at(instrument).spec.currency, account.currency.view(), instrument);
+}
+
+std::optional<model::Price> Portfolio::fxRate(const FxLink& link, std::int64_t own) const noexcept {
+  if (link.kind == FxLink::Kind::Same || link.kind == FxLink::Kind::Missing) return std::nullopt;
+  const auto& spec = catalog_.at(link.pair).spec;
+  if (link.self && own > 0) return model::Price::fromRaw(own, spec.priceScale);
+  const Quote& q = catalog_.quote(link.pair);
+  if (!q.valid || q.bid <= 0 || q.ask <= 0) return std::nullopt;
+  // The exact mid: (bid + ask) / 2 is (bid + ask) x 5 at one more decimal.
+  if (spec.priceScale < model::kMaxScale && q.bid <= INT64_MAX / 10 && q.ask <= INT64_MAX / 10) {
+    return model::Price::fromRaw((q.bid + q.ask) * 5, static_cast<std::uint8_t>(spec.priceScale + 1));
+  }
+  return model::Price::fromRaw(static_cast<std::int64_t>(roundDiv(Int128(q.bid) + q.ask, 2)),
+                               spec.priceScale);
+}
+
+bool Portfolio::convert(Int128 amount, int scale, const FxLink& link,
+                        const std::optional<model::Price>& rate, std::int64_t& out) noexcept {
+  if (link.kind == FxLink::Kind::Same) return toMoney(amount, scale, out);
+  if (link.kind == FxLink::Kind::Missing || !rate || !rate->isPositive()) return false;
+  const Int128 r = rate->mantissa();
+  const int s = rate->scale();
+  constexpr Int128 kMax = ~(Int128(1) << 127);
+  if (link.kind == FxLink::Kind::Multiply) {
+    // amount x rate, at scale + s.
+    if (absolute(amount) > kMax / r) return false;
+    return toMoney(amount * r, scale + s, out);
+  }
+  // amount / rate = amount x 10^s / r, at `scale`; money = that x 10^(8 - scale).
+  int up = s + kMoneyScale - scale;
+  Int128 num = amount;
+  Int128 den = r;
+  if (up >= 0) {
+    if (up > 36 || absolute(num) > kMax / pow10(up)) return false;
+    num *= pow10(up);
+  } else {
+    if (-up > 36 || den > kMax / pow10(-up)) return false;
+    den *= pow10(-up);
+  }
+  Int128 q = roundDiv(num, den);
+  if (!fits(q)) return false;
+  out = static_cast<std::int64_t>(q);
+  return true;
+}
+
+bool Portfolio::pnlToAccount(std::uint32_t instrument, Int128 amount, const FxLink& link,
+                             const std::optional<model::Price>& rate,
+                             std::int64_t& out) const noexcept {
+  const auto& spec = catalog_.at(instrument).spec;
+  Int128 value = amount * spec.contractSize.mantissa();
+  return convert(value, spec.priceScale + spec.quantityScale + spec.contractSize.scale(), link,
+                 rate, out);
+}
+
 std::int32_t Portfolio::freeSlot(Account& account) noexcept {
   for (std::size_t i = 0; i < account.positions.size(); ++i) {
     if (!account.positions[i].isOpen()) return static_cast<std::int32_t>(i);
@@ -67,9 +160,11 @@ std::int32_t Portfolio::freeSlot(Account& account) noexcept {
 FillResult Portfolio::applyFill(std::uint32_t accountIndex, std::uint32_t instrument,
                                 model::Side side, std::int64_t quantity, std::int64_t price,
                                 std::int64_t commission, const model::PositionId& closes,
-                                const model::PositionId& opensAs, TimestampNs ts) noexcept {
+                                const model::PositionId& opensAs, TimestampNs ts,
+                                std::optional<model::Price> fxRate) noexcept {
   FillResult result;
   Account& account = accounts_[accountIndex];
+  const FxLink link = fxLink(accountIndex, instrument);
   const Int128 signedFill = side == model::Side::Buy ? quantity : -static_cast<Int128>(quantity);
 
   // The position this fill works on: the instrument's one (netting) or the named one (hedging).
@@ -103,9 +198,14 @@ FillResult Portfolio::applyFill(std::uint32_t accountIndex, std::uint32_t instru
   const Int128 remaining = signedFill + closeQty;
 
   std::int64_t realized = 0;
+  std::int64_t unconverted = 0;  // profit currency, when no rate converts it
   if (closeQty != 0) {
     Int128 proceeds = static_cast<Int128>(price) * closeQty;
-    if (!pnlToMoney(instrument, proceeds - costRemoved, realized)) return result;
+    if (link.kind == FxLink::Kind::Same || fxRate) {
+      if (!pnlToAccount(instrument, proceeds - costRemoved, link, fxRate, realized)) return result;
+    } else if (!pnlToMoney(instrument, proceeds - costRemoved, unconverted)) {
+      return result;
+    }
   }
 
   // The opening part: adds to the target, reuses the netting slot after a flip, or takes a slot.
@@ -126,6 +226,8 @@ FillResult Portfolio::applyFill(std::uint32_t accountIndex, std::uint32_t instru
 
   result.ok = true;
   result.realizedDelta = realized;
+  result.unconverted = closeQty != 0 && link.kind != FxLink::Kind::Same && !fxRate;
+  if (result.unconverted) ++account.unconvertedFills;
   account.balance = balance;
   account.realizedPnl += realized;
   account.commission += commission;
@@ -135,6 +237,7 @@ FillResult Portfolio::applyFill(std::uint32_t accountIndex, std::uint32_t instru
     p.quantity -= static_cast<std::int64_t>(closeQty);
     p.cost -= static_cast<std::int64_t>(costRemoved);
     p.realizedPnl += realized;
+    p.unconvertedPnl += unconverted;
     p.commission += commission;
     result.position = target;
     if (!p.isOpen()) {
@@ -148,6 +251,7 @@ FillResult Portfolio::applyFill(std::uint32_t accountIndex, std::uint32_t instru
     if (!p.isOpen()) {
       p = Position{};
       p.instrument = instrument;
+      p.fx = link;
       p.openedAt = ts;
       p.id = account.mode == PositionMode::Netting
                  ? model::PositionId(model::PositionId::Text::truncated(
@@ -164,13 +268,27 @@ FillResult Portfolio::applyFill(std::uint32_t accountIndex, std::uint32_t instru
   return result;
 }
 
-std::int64_t Portfolio::unrealizedPnl(const Position& position) const noexcept {
+bool Portfolio::unrealized(const Position& position, std::int64_t& out) const noexcept {
+  out = 0;
   const Quote& q = catalog_.quote(position.instrument);
-  if (!position.isOpen() || !q.valid) return 0;
-  Int128 value = static_cast<Int128>(q.closePrice(position.quantity)) * position.quantity -
-                 position.cost;
+  if (!position.isOpen() || !q.valid) return false;
+  const std::int64_t close = q.closePrice(position.quantity);
+  Int128 value = static_cast<Int128>(close) * position.quantity - position.cost;
+  // The instrument's own pair converts at the price the position is marked at.
+  return pnlToAccount(position.instrument, value, position.fx, fxRate(position.fx, close), out);
+}
+
+std::int64_t Portfolio::unrealizedPnl(const Position& position) const noexcept {
   std::int64_t out = 0;
-  return pnlToMoney(position.instrument, value, out) ? out : 0;
+  return unrealized(position, out) ? out : 0;
+}
+
+std::uint32_t Portfolio::unconvertedPositions(std::uint32_t accountIndex) const noexcept {
+  std::uint32_t count = 0;
+  for (const Position& p : accounts_[accountIndex].positions) {
+    if (p.isOpen() && p.fx.kind != FxLink::Kind::Same && !fxRate(p.fx, 0)) ++count;
+  }
+  return count;
 }
 
 std::int64_t Portfolio::equity(std::uint32_t accountIndex) const noexcept {
@@ -198,7 +316,8 @@ std::int64_t Portfolio::marginUsed(std::uint32_t accountIndex) const noexcept {
     if (!p.isOpen()) continue;
     Int128 margin = roundDiv(absolute(p.cost) * catalog_.at(p.instrument).terms.marginPpm, 1'000'000);
     std::int64_t m = 0;
-    if (!pnlToMoney(p.instrument, margin, m)) return INT64_MAX;
+    // At the pair's mid, also for the instrument's own pair (the margin is not marked to a side).
+    if (!pnlToAccount(p.instrument, margin, p.fx, fxRate(p.fx, 0), m)) return INT64_MAX;
     used += m;
   }
   return used;

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "ait/portfolio/errors.h"
+
 namespace ait::trading {
 
 namespace {
@@ -30,6 +32,25 @@ model::PositionId hedgePosition(std::uint32_t opener) noexcept {
 
 model::Side opposite(model::Side side) noexcept {
   return side == model::Side::Buy ? model::Side::Sell : model::Side::Buy;
+}
+
+/// Reads a command's trailing fields into the order; false when they do not fit (not a stop
+/// order, a unit without a distance, not positive, more decimals than the price scale or than
+/// kTrailPercentScale, a percent of 100 or more).
+bool trailingOf(const model::SubmitOrder& command, const model::Instrument& spec,
+                oms::Order& order) noexcept {
+  if (!command.trailingOffset) return !command.trailingUnit.has_value();
+  if (command.type != model::OrderType::Stop) return false;
+  if (command.trailingUnit.value_or(model::TrailingUnit::PriceUnits) == model::TrailingUnit::PriceUnits) {
+    return portfolio::mantissaAt(command.trailingOffset->decimal(), spec.priceScale,
+                                 order.trailOffset) &&
+           order.trailOffset > 0;
+  }
+  return command.trailingUnit == model::TrailingUnit::Percent &&
+         portfolio::mantissaAt(command.trailingOffset->decimal(), oms::kTrailPercentScale,
+                               order.trailPercent) &&
+         order.trailPercent > 0 &&
+         order.trailPercent < 100 * portfolio::pow10(oms::kTrailPercentScale);
 }
 
 }  // namespace
@@ -84,6 +105,9 @@ void TradingEngine::emit(model::Event event) noexcept {
     header.tsRecv = now_;
   }
   header.sequence = 0;
+  if (auto* fill = std::get_if<model::OrderFilled>(&event); fill != nullptr && !fill->fxRate) {
+    stampFxRate(*fill);
+  }
   if (!recorder_.record(event)) {
     // Without a journal nothing new may be promised: stop new orders everywhere.
     ++recordFailures_;
@@ -92,6 +116,23 @@ void TradingEngine::emit(model::Event event) noexcept {
     }
   }
   apply(event);
+}
+
+void TradingEngine::stampFxRate(model::OrderFilled& fill) const noexcept {
+  std::int32_t index = indexOf(fill.header.tenant, fill.clientOrderId);
+  if (index < 0) return;
+  const oms::Order& order = book_.at(static_cast<std::uint32_t>(index));
+  if (order.accountIndex >= portfolio_.accountCount() || order.instrumentIndex >= catalog_.size()) {
+    return;
+  }
+  const portfolio::FxLink link = portfolio_.fxLink(order.accountIndex, order.instrumentIndex);
+  std::int64_t price = 0;
+  if (!portfolio::mantissaAt(fill.fillPrice.decimal(),
+                             catalog_.at(order.instrumentIndex).spec.priceScale, price)) {
+    return;
+  }
+  // Journalled with the fill, so that a replay converts at the same rate without the quotes.
+  fill.fxRate = portfolio_.fxRate(link, price);
 }
 
 SubmitResult TradingEngine::submit(const model::SubmitOrder& command) noexcept {
@@ -140,6 +181,10 @@ SubmitResult TradingEngine::submit(const model::SubmitOrder& command) noexcept {
   if (reason == risk::DenyReason::None && command.clientOrderId.view().find(':') !=
                                               std::string_view::npos) {
     reason = risk::DenyReason::InvalidOrder;  // ':' is reserved for bracket legs
+  }
+  if (reason == risk::DenyReason::None &&
+      !trailingOf(command, catalog_.at(order.instrumentIndex).spec, scratch)) {
+    reason = risk::DenyReason::InvalidOrder;
   }
   if (reason != risk::DenyReason::None) {
     risk_.countDenial(reason);
@@ -239,6 +284,8 @@ void TradingEngine::onTick(const model::Tick& tick) noexcept {
   if (!catalog_.update(static_cast<std::uint32_t>(index), tick)) return;
   if (venue_ != nullptr) venue_->onTick(static_cast<std::uint32_t>(index), tick);
   drain();
+  // The stop in force when the quote came decided a trigger; survivors now follow the quote.
+  trail(static_cast<std::uint32_t>(index));
 }
 
 void TradingEngine::onBar(const model::Bar& bar) noexcept {
@@ -248,6 +295,45 @@ void TradingEngine::onBar(const model::Bar& bar) noexcept {
   if (venue_ != nullptr) venue_->onBar(static_cast<std::uint32_t>(index), bar);
   advanceClock(bar.header.tsEvent);
   catalog_.update(static_cast<std::uint32_t>(index), bar);
+  drain();
+  trail(static_cast<std::uint32_t>(index));
+}
+
+void TradingEngine::trail(std::uint32_t instrument) noexcept {
+  if (venue_ == nullptr || replaying_) return;
+  const portfolio::Quote& q = catalog_.quote(instrument);
+  if (!q.valid) return;
+  const auto& spec = catalog_.at(instrument).spec;
+  std::int64_t tick = 1;
+  if (!portfolio::mantissaAt(spec.tickSize.decimal(), spec.priceScale, tick) || tick <= 0) tick = 1;
+  // Moves only change states between working ones: the live list stays as it is meanwhile.
+  for (std::uint32_t i : book_.live()) {
+    const oms::Order& o = book_.at(i);
+    if (o.instrumentIndex != instrument || !o.isTrailing() ||
+        (o.status != oms::OrderStatus::Accepted && o.status != oms::OrderStatus::PartiallyFilled)) {
+      continue;
+    }
+    const bool sell = o.side == model::Side::Sell;
+    // A sell stop trails below the bid, a buy stop above the ask; a percent distance and the
+    // tick grid round away from the market, never towards it.
+    const std::int64_t reference = sell ? q.bid : q.ask;
+    std::int64_t distance = o.trailOffset;
+    if (distance == 0) {
+      const portfolio::Int128 den = 100 * portfolio::pow10(oms::kTrailPercentScale);
+      distance = static_cast<std::int64_t>(
+          (static_cast<portfolio::Int128>(reference) * o.trailPercent + den - 1) / den);
+    }
+    std::int64_t stop = sell ? reference - distance : reference + distance;
+    std::int64_t off = stop % tick;
+    if (off != 0) stop += sell ? -off : tick - off;
+    if (stop <= 0 || (sell ? stop <= o.stopPrice : stop >= o.stopPrice)) continue;
+    auto command = orderEvent<model::ModifyOrder>(o);
+    command.stopPrice = model::Price::fromRaw(stop, spec.priceScale);
+    emit(command);
+    venue::Amendment amendment;
+    amendment.stopPrice = stop;
+    venue_->modify(book_.at(i), amendment);
+  }
   drain();
 }
 
@@ -359,6 +445,13 @@ void TradingEngine::applySubmit(const model::SubmitOrder& command) noexcept {
   if (indexOf(command.header.tenant, command.clientOrderId) >= 0) return;  // idempotent
   oms::Order order;
   risk_.prepare(command, order);
+  if (std::int32_t instrument = catalog_.find(command.instrument); instrument >= 0) {
+    oms::Order trailing;
+    if (trailingOf(command, catalog_.at(static_cast<std::uint32_t>(instrument)).spec, trailing)) {
+      order.trailOffset = trailing.trailOffset;
+      order.trailPercent = trailing.trailPercent;
+    }
+  }
   // A bracket leg names its parent: "<parent id>:SL" or ":TP" in the parent's group.
   std::string_view id = command.clientOrderId.view();
   if (id.ends_with(kStopLossSuffix) || id.ends_with(kTakeProfitSuffix)) {
@@ -402,7 +495,7 @@ void TradingEngine::applyFill(const model::OrderFilled& fill) noexcept {
   // Money moved at the venue: the portfolio takes the fill even if the order's state refused it.
   lastFill_ = portfolio_.applyFill(order.accountIndex, order.instrumentIndex, fill.side, quantity,
                                    price, commission, fill.positionId, hedgePosition(i),
-                                   fill.header.tsEvent);
+                                   fill.header.tsEvent, fill.fxRate);
 }
 
 void TradingEngine::afterVenueEvent(const model::Event& event) noexcept {
@@ -456,6 +549,23 @@ void TradingEngine::afterVenueEvent(const model::Event& event) noexcept {
       state.margin = portfolio::money(margin);
       state.freeMargin = portfolio::money(equity - margin);
       emit(state);
+    }
+    if (result.unconverted) {
+      // Booked at the venue all the same: the PnL waits on the position, named, not guessed.
+      const auto& spec = catalog_.at(order.instrumentIndex).spec;
+      model::Alert a{};
+      a.header.tenant = order.tenant;
+      a.severity = model::AlertSeverity::Warning;
+      a.source = model::ServiceName("trading-engine");
+      a.code = model::ReasonCode::truncated(portfolio::errors::kNoFxRate.code);
+      std::array<char, model::Text::kCapacity> text{};
+      auto written = fmt::format_to_n(text.data(), text.size(),
+                                      "{}: no {}->{} rate for a fill of {}; PnL kept unconverted",
+                                      account.id.view(), spec.currency, account.currency.view(),
+                                      order.clientOrderId.view());
+      a.text = model::Text::truncated(
+          std::string_view(text.data(), std::min(written.size, text.size())));
+      emit(a);
     }
     const risk::TradingState before = risk_.accountRisk(order.accountIndex).state;
     risk_.observe(order.accountIndex, now_);

@@ -22,7 +22,7 @@ static_assert(std::is_trivially_copyable_v<risk::AccountRisk>);
 
 /// Changes whenever a snapshotted type changes size (the cheap part of a layout check).
 constexpr std::uint64_t kLayout = (sizeof(oms::Order) << 40) ^ (sizeof(portfolio::Position) << 20) ^
-                                  (sizeof(risk::AccountRisk) << 8) ^ 3;
+                                  (sizeof(risk::AccountRisk) << 8) ^ 4;
 
 struct Writer {
   std::vector<std::byte>& out;
@@ -73,6 +73,7 @@ std::vector<std::byte> TradingEngine::snapshot() const {
     w.put(account.commission);
     w.put(account.swap);
     w.put(account.openPositions);
+    w.put(account.unconvertedFills);
     w.put(static_cast<std::uint32_t>(account.positions.size()));
     for (const auto& p : account.positions) w.put(p);
     w.put(const_cast<risk::RiskEngine&>(risk_).accountRisk(a));
@@ -118,7 +119,8 @@ Expected<void> TradingEngine::restore(std::span<const std::byte> bytes) {
     if (!r.get(s.account.tenant) || !r.get(s.account.id) || !r.get(s.account.startingBalance) ||
         !r.get(s.account.balance) || !r.get(s.account.realizedPnl) ||
         !r.get(s.account.commission) || !r.get(s.account.swap) ||
-        !r.get(s.account.openPositions) || !r.get(positions)) {
+        !r.get(s.account.openPositions) || !r.get(s.account.unconvertedFills) ||
+        !r.get(positions)) {
       return bad("truncated account");
     }
     const auto& mine = portfolio_.account(a);
@@ -146,6 +148,7 @@ Expected<void> TradingEngine::restore(std::span<const std::byte> bytes) {
     account.commission = s.commission;
     account.swap = s.swap;
     account.openPositions = s.openPositions;
+    account.unconvertedFills = s.unconvertedFills;
     account.positions.assign(s.positions.begin(), s.positions.end());  // within the capacity
     risk_.restore(a, saved[a].risk);
   }

@@ -24,6 +24,8 @@ enum class Side : std::uint8_t { Buy = 1, Sell = 2 };
 enum class OrderType : std::uint8_t { Market = 1, Limit = 2, Stop = 3, StopLimit = 4 };
 enum class TimeInForce : std::uint8_t { Gtc = 1, Ioc = 2, Fok = 3, Day = 4, Gtd = 5 };
 enum class Liquidity : std::uint8_t { Unknown = 0, Maker = 1, Taker = 2 };
+/// A trailing stop's distance: in price units, or in percent of the quote.
+enum class TrailingUnit : std::uint8_t { PriceUnits = 1, Percent = 2 };
 enum class ServiceState : std::uint8_t { Up = 1, Degraded = 2, Down = 3 };
 enum class ReconciliationStatus : std::uint8_t { Matched = 1, Corrected = 2, Failed = 3 };
 enum class TradingMode : std::uint8_t { Active = 1, ReducingOnly = 2, Halted = 3 };
@@ -66,6 +68,11 @@ struct EnumNames<TimeInForce> {
        {TimeInForce::Fok, "fok"},
        {TimeInForce::Day, "day"},
        {TimeInForce::Gtd, "gtd"}}};
+};
+template <>
+struct EnumNames<TrailingUnit> {
+  static constexpr std::array<std::pair<TrailingUnit, std::string_view>, 2> kValues{
+      {{TrailingUnit::PriceUnits, "price"}, {TrailingUnit::Percent, "percent"}}};
 };
 template <>
 struct EnumNames<Liquidity> {
@@ -261,7 +268,7 @@ struct Bar {
 
 /// A new order. Repeating a client order id is idempotent: it is not a second order.
 struct SubmitOrder {
-  AIT_MODEL_EVENT(SubmitOrder, 2, "submit_order");
+  AIT_MODEL_EVENT(SubmitOrder, 3, "submit_order");
   ClientOrderId clientOrderId;
   AccountId account;
   InstrumentId instrument;
@@ -278,6 +285,12 @@ struct SubmitOrder {
   StrategyId strategyId;
   /// Since v2: the deciding model's confidence in [0, 1]; absent in v1 records.
   std::optional<double> confidence;
+  /// Since v3, stop orders only: a trailing stop. The stop price (stop_price is the first one)
+  /// follows the favourable side of the quote at this distance and never moves back; absent in
+  /// older records.
+  std::optional<Price> trailingOffset;
+  /// Since v3: the unit of trailingOffset; absent means price units.
+  std::optional<TrailingUnit> trailingUnit;
 };
 
 struct CancelOrder {
@@ -342,7 +355,7 @@ struct OrderRejected {
 
 /// A fill; a partial fill has leavesQuantity > 0.
 struct OrderFilled {
-  AIT_MODEL_EVENT(OrderFilled, 1, "order_filled");
+  AIT_MODEL_EVENT(OrderFilled, 2, "order_filled");
   ClientOrderId clientOrderId;
   VenueOrderId venueOrderId;
   TradeId tradeId;
@@ -356,6 +369,10 @@ struct OrderFilled {
   Quantity leavesQuantity;
   Money commission;
   Currency commissionCurrency;
+  /// Since v2: the price of the FX pair the fill's PnL was converted to the account currency at
+  /// (the instrument's profit currency differs from the account's); absent when no conversion
+  /// was needed, when no rate was known, and in v1 records.
+  std::optional<Price> fxRate;
 };
 
 struct OrderCancelled {

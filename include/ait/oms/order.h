@@ -70,6 +70,9 @@ constexpr bool isWorking(OrderStatus s) noexcept {
          s == OrderStatus::PendingCancel || s == OrderStatus::PendingModify;
 }
 
+/// Decimal places of Order::trailPercent (0.25 % is 250'000).
+inline constexpr std::uint8_t kTrailPercentScale = 6;
+
 /// An order: the command that created it plus what happened since. Prices and quantities are
 /// mantissas at the instrument's scales (0 when absent); trivially copyable, no heap.
 struct Order {
@@ -100,6 +103,10 @@ struct Order {
   TimestampNs expireTime = 0;
   TimestampNs createdAt = 0;
   TimestampNs updatedAt = 0;
+  /// A trailing stop (a stop order): the distance its stop price keeps from the quote, in
+  /// price mantissas, or in percent of the quote at kTrailPercentScale decimals; 0 when not.
+  std::int64_t trailOffset = 0;
+  std::int64_t trailPercent = 0;
   double confidence = -1.0;  // < 0: not an AI signal
   /// Index of the parent order of a bracket leg, or -1.
   std::int32_t parent = -1;
@@ -109,6 +116,7 @@ struct Order {
   std::int64_t leaves() const noexcept { return quantity - filled; }
   bool hasStopLoss() const noexcept { return stopLoss != 0; }
   bool hasTakeProfit() const noexcept { return takeProfit != 0; }
+  bool isTrailing() const noexcept { return trailOffset != 0 || trailPercent != 0; }
 };
 
 }  // namespace ait::oms

@@ -15,5 +15,7 @@ inline constexpr ErrorCode kUnknown{"AIT-PRT-0004", Category::Validation, Severi
                                     "unknown account, instrument or position"};
 inline constexpr ErrorCode kCapacity{"AIT-PRT-0005", Category::Resource, Severity::High,
                                      "too many accounts or positions"};
+inline constexpr ErrorCode kNoFxRate{"AIT-PRT-0006", Category::Validation, Severity::High,
+                                     "no FX rate converts the PnL to the account currency"};
 
 }  // namespace ait::portfolio::errors

@@ -6,6 +6,8 @@
 // derived from the cost for display. Owned by the engine thread; not synchronised.
 
 #include <cstdint>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "ait/core/error.h"
@@ -19,6 +21,20 @@ namespace ait::portfolio {
 /// fill is a position of its own, closed only by fills that name it.
 enum class PositionMode : std::uint8_t { Netting = 1, Hedging = 2 };
 
+/// How an amount in an instrument's profit currency becomes account money: through the quote of
+/// an FX pair in the catalog (base+quote symbol, e.g. "GBPUSD", whose currency is the quote).
+struct FxLink {
+  enum class Kind : std::uint8_t {
+    Same,      // the profit currency is the account's
+    Multiply,  // the pair is PROFIT/ACCOUNT (GBPUSD for GBP into USD)
+    Divide,    // the pair is ACCOUNT/PROFIT (USDJPY for JPY into USD)
+    Missing,   // no pair in the catalog links the two currencies
+  };
+  Kind kind = Kind::Same;
+  std::uint32_t pair = 0;  // catalog index of the pair
+  bool self = false;       // the pair is the instrument itself (USDJPY on a USD account)
+};
+
 struct Position {
   model::PositionId id;
   std::uint32_t instrument = 0;
@@ -29,6 +45,10 @@ struct Position {
   std::int64_t realizedPnl = 0;  // kMoneyScale, before commission and swap
   std::int64_t commission = 0;   // kMoneyScale, paid while this position lived
   std::int64_t swap = 0;         // kMoneyScale, credited (+) or charged (-)
+  /// Realized while no FX rate was known: in the profit currency (kMoneyScale), not in the
+  /// balance.
+  std::int64_t unconvertedPnl = 0;
+  FxLink fx;
   TimestampNs openedAt = 0;
   bool isOpen() const noexcept { return quantity != 0; }
 };
@@ -45,6 +65,10 @@ struct Account {
   std::int64_t commission = 0;
   std::int64_t swap = 0;
   std::uint32_t openPositions = 0;
+  /// Fills whose PnL could not be converted to the account currency (no FX rate yet).
+  std::uint32_t unconvertedFills = 0;
+  /// The FX link of each catalog instrument, by catalog index (built with the account).
+  std::vector<FxLink> fx;
   /// Open positions and closed ones whose slot was not reused yet; capacity fixed at creation.
   std::vector<Position> positions;
 };
@@ -58,6 +82,9 @@ struct FillResult {
   /// The closed position as it stood when it closed (its slot may now hold the flipped one).
   Position closedPosition;
   std::int64_t realizedDelta = 0;
+  /// The fill realized PnL that could not be converted (no FX rate): it is kept on the position
+  /// in the profit currency and left out of the balance.
+  bool unconverted = false;
 };
 
 class Portfolio {
@@ -77,18 +104,39 @@ class Portfolio {
   /// Applies a fill of `quantity` (> 0) at `price`, with `commission` paid. In netting mode the
   /// instrument's position moves; in hedging mode `closes` names the position to reduce (empty:
   /// open a new one called `opensAs`). Never allocates.
+  /// `fxRate` is the price of the account's FX pair for the instrument (fxLink) the realized
+  /// PnL converts at; without one, PnL in another currency than the account's stays unconverted.
   FillResult applyFill(std::uint32_t account, std::uint32_t instrument, model::Side side,
                        std::int64_t quantity, std::int64_t price, std::int64_t commission,
                        const model::PositionId& closes, const model::PositionId& opensAs,
-                       TimestampNs ts) noexcept;
+                       TimestampNs ts, std::optional<model::Price> fxRate = std::nullopt) noexcept;
 
-  /// Returns the position's PnL if closed at the current quote (kMoneyScale); 0 without a quote.
+  /// Returns how the instrument's PnL becomes the account's money.
+  FxLink fxLink(std::uint32_t account, std::uint32_t instrument) const noexcept;
+  /// Returns the rate of the link now: `own` (a price of the instrument itself) when the pair is
+  /// the instrument, else the pair's mid (one decimal more, exact); nullopt when the link is
+  /// Same or Missing or the pair has no quote yet.
+  std::optional<model::Price> fxRate(const FxLink& link, std::int64_t own) const noexcept;
+  /// Converts an amount of the profit currency at `scale` decimals to account money
+  /// (kMoneyScale) through the link at `rate` (ignored for Same), rounding half away from zero
+  /// once; false on overflow, or when the link needs a rate and has none.
+  static bool convert(Int128 amount, int scale, const FxLink& link,
+                      const std::optional<model::Price>& rate, std::int64_t& out) noexcept;
+
+  /// Returns the position's PnL if closed at the current quote, in account money (kMoneyScale);
+  /// 0 without a quote or without an FX rate (unrealized() tells which).
   std::int64_t unrealizedPnl(const Position& position) const noexcept;
+  /// Sets the unrealized PnL in account money; false without a quote or an FX rate.
+  bool unrealized(const Position& position, std::int64_t& out) const noexcept;
+  /// Returns the number of open positions whose PnL cannot be converted now (no FX rate).
+  std::uint32_t unconvertedPositions(std::uint32_t account) const noexcept;
   /// Returns balance + unrealized PnL of every open position.
   std::int64_t equity(std::uint32_t account) const noexcept;
-  /// Returns the margin the open positions hold: |cost| x contract size x margin rate.
+  /// Returns the margin the open positions hold: |cost| x contract size x margin rate, in
+  /// account money; INT64_MAX when one of them has no FX rate (no new risk is allowed then).
   std::int64_t marginUsed(std::uint32_t account) const noexcept;
-  /// Returns the margin an extra quantity at price would hold.
+  /// Returns the margin an extra quantity at price would hold, in the instrument's profit
+  /// currency.
   std::int64_t marginFor(std::uint32_t instrument, std::int64_t quantity,
                          std::int64_t price) const noexcept;
   /// Returns the signed sum of the open positions on the instrument.
@@ -107,6 +155,11 @@ class Portfolio {
   /// Converts an amount at price scale + quantity scale of the instrument, times its contract
   /// size, to kMoneyScale.
   bool pnlToMoney(std::uint32_t instrument, Int128 amount, std::int64_t& out) const noexcept;
+  /// As pnlToMoney, then converted to the account currency of the position's link at `rate`.
+  bool pnlToAccount(std::uint32_t instrument, Int128 amount, const FxLink& link,
+                    const std::optional<model::Price>& rate, std::int64_t& out) const noexcept;
+  FxLink findLink(std::string_view profit, std::string_view account,
+                  std::uint32_t instrument) const noexcept;
 
   const Catalog& catalog_;
   std::uint32_t maxPositions_;

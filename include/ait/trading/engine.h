@@ -152,6 +152,11 @@ class TradingEngine final : private venue::ExecutionSink {
   void adopt(const venue::OrderReport& report, const model::ClientOrderId& id);
   /// Emits a fill of `quantity` (instrument scale) at `price` on order i, then its consequences.
   void reconcileFill(std::uint32_t i, std::int64_t quantity, std::int64_t price, std::int64_t leaves);
+  /// Moves the trailing stops on the instrument after its quote moved (emulated: the venue
+  /// holds a plain stop order that the engine modifies; each move is journalled).
+  void trail(std::uint32_t instrument) noexcept;
+  /// Sets the FX rate a fill's PnL converts at (the account's pair for the instrument).
+  void stampFxRate(model::OrderFilled& fill) const noexcept;
   void advanceClock(TimestampNs ts) noexcept;
   void rollover(TimestampNs ts) noexcept;
   std::int32_t indexOf(model::TenantId tenant, const model::ClientOrderId& id) const noexcept {

@@ -1,6 +1,7 @@
 #include "ait/model/codec.h"
 
 #include <array>
+#include <bit>
 #include <cstring>
 #include <limits>
 #include <random>
@@ -10,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "ait/model/errors.h"
+#include "ait/model/json.h"
 #include "unit/model/samples.h"
 
 namespace ait::model {
@@ -152,7 +154,7 @@ TEST(CodecLayout, FrameHeaderExposesTypeVersionTenantAndTimes) {
   auto header = peekHeader(bytes);
   ASSERT_TRUE(header.has_value()) << header.error().describe();
   EXPECT_EQ(header->typeId, 204);
-  EXPECT_EQ(header->version, 1);
+  EXPECT_EQ(header->version, 2);
   EXPECT_EQ(header->tenant, TenantId{7});
   EXPECT_EQ(header->tsEvent, 1'704'164'645'123'456'789);
   EXPECT_EQ(header->tsRecv, 1'704'164'645'123'999'000);
@@ -169,10 +171,63 @@ TEST(CodecVersioning, ReadsAVersion1SubmitOrderWithoutConfidence) {
   EXPECT_EQ(order, expected);
   EXPECT_FALSE(order.confidence.has_value());
   EXPECT_EQ(peekHeader(v1)->version, 1);
-  // Written again, it becomes a current (v2) record.
+  // Written again, it becomes a current (v3) record: absent confidence and trailing fields.
   auto rewritten = encoded(order);
-  EXPECT_EQ(peekHeader(rewritten)->version, 2);
-  EXPECT_EQ(rewritten.size(), v1.size() + 1);
+  EXPECT_EQ(peekHeader(rewritten)->version, 3);
+  EXPECT_EQ(rewritten.size(), v1.size() + 3);
+}
+
+TEST(CodecVersioning, ReadsAVersion2SubmitOrderAsNotTrailing) {
+  // A v2 writer appended the confidence to the v1 fields and nothing after it.
+  auto v2 = submitOrderV1();
+  v2[2] = std::byte{2};
+  RecordBuilder confidence;
+  confidence.u8(1).i64(std::bit_cast<std::uint64_t>(0.8125));
+  v2.insert(v2.end(), confidence.bytes.begin(), confidence.bytes.end());
+  auto decoded = decode(v2);
+  ASSERT_TRUE(decoded.has_value()) << decoded.error().describe();
+  const auto& order = std::get<SubmitOrder>(*decoded);
+  EXPECT_EQ(order, test::sampleSubmitOrder());
+  EXPECT_FALSE(order.trailingOffset.has_value());
+  EXPECT_FALSE(order.trailingUnit.has_value());
+  auto rewritten = encoded(order);
+  EXPECT_EQ(peekHeader(rewritten)->version, 3);
+  EXPECT_EQ(rewritten.size(), v2.size() + 2);
+}
+
+TEST(CodecVersioning, ATrailingStopRoundTripsInBinaryAndJson) {
+  SubmitOrder order = test::sampleSubmitOrder();
+  order.type = OrderType::Stop;
+  order.price.reset();
+  order.trailingOffset = Price::fromRaw(25, 2);
+  order.trailingUnit = TrailingUnit::Percent;
+  auto decoded = decode(encoded(order));
+  ASSERT_TRUE(decoded.has_value()) << decoded.error().describe();
+  EXPECT_EQ(std::get<SubmitOrder>(*decoded), order);
+  nlohmann::json out = toJson(Event(order));
+  EXPECT_EQ(out["trailing_offset"], "0.25");
+  EXPECT_EQ(out["trailing_unit"], "percent");
+  auto back = fromJson(out);
+  ASSERT_TRUE(back.has_value()) << back.error().describe();
+  EXPECT_EQ(std::get<SubmitOrder>(*back), order);
+}
+
+TEST(CodecVersioning, ReadsAVersion1OrderFilledWithoutAnFxRate) {
+  // A v1 fill is the v2 one without the trailing fx_rate presence flag.
+  OrderFilled fill = test::sampleOrderFilled();
+  auto v1 = encoded(fill);
+  ASSERT_EQ(v1.back(), std::byte{0});
+  v1.pop_back();
+  v1[2] = std::byte{1};
+  auto decoded = decode(v1);
+  ASSERT_TRUE(decoded.has_value()) << decoded.error().describe();
+  EXPECT_EQ(std::get<OrderFilled>(*decoded), fill);
+  EXPECT_FALSE(std::get<OrderFilled>(*decoded).fxRate.has_value());
+  // A rate written now reads back exactly.
+  fill.fxRate = Price::fromRaw(1'280'010, 6);
+  decoded = decode(encoded(fill));
+  ASSERT_TRUE(decoded.has_value()) << decoded.error().describe();
+  EXPECT_EQ(std::get<OrderFilled>(*decoded).fxRate, Price::fromRaw(1'280'010, 6));
 }
 
 TEST(CodecVersioning, ReadsAVersion1BarAsRevisionZero) {
@@ -195,11 +250,11 @@ TEST(CodecVersioning, ReadsAVersion1BarAsRevisionZero) {
 
 TEST(CodecVersioning, RefusesAVersionNewerThanTheReader) {
   auto bytes = encoded(test::sampleSubmitOrder());
-  bytes[2] = std::byte{3};
+  bytes[2] = std::byte{4};
   auto decoded = decode(bytes);
   ASSERT_FALSE(decoded.has_value());
   EXPECT_EQ(decoded.error().codeString(), kUnsupportedVersion.code);
-  EXPECT_NE(decoded.error().message().find("submit_order: schema version 3 at offset 2"),
+  EXPECT_NE(decoded.error().message().find("submit_order: schema version 4 at offset 2"),
             std::string::npos)
       << decoded.error().message();
   bytes[2] = std::byte{0};
@@ -274,7 +329,7 @@ TEST(CodecErrors, RejectsFieldValuesNoWriterProduces) {
   auto decoded = decode(badEnum);
   ASSERT_FALSE(decoded.has_value());
   EXPECT_EQ(decoded.error().message(),
-            fmt::format("decode order_filled v1: field 'side' at offset {}: value 9 is not one of "
+            fmt::format("decode order_filled v2: field 'side' at offset {}: value 9 is not one of "
                         "the defined values",
                         side));
 
@@ -316,7 +371,8 @@ TEST(CodecErrors, RejectsBadPresenceFlagsAndNaN) {
 
   auto nan = bytes;
   std::uint64_t quietNaN = 0x7ff8000000000000ULL;
-  std::memcpy(nan.data() + nan.size() - 8, &quietNaN, 8);
+  // The confidence is followed by the two absent trailing fields' presence flags.
+  std::memcpy(nan.data() + nan.size() - 8 - 2, &quietNaN, 8);
   decoded = decode(nan);
   ASSERT_FALSE(decoded.has_value());
   EXPECT_NE(decoded.error().message().find("field 'confidence'"), std::string::npos);
@@ -389,8 +445,9 @@ TEST(CodecSizes, MaximumCoversTheLargestPossibleEvent) {
   fill.instrument = InstrumentId{*Symbol::from(std::string(16, 's')),
                                  *Venue::from(std::string(16, 'v'))};
   fill.commissionCurrency = *Currency::from("ABCDEFGH");
-  EXPECT_EQ(encodedSize(fill), 278U);
-  EXPECT_EQ(maxEncodedSize(EventType::OrderFilled), 278U);
+  fill.fxRate = Price::fromRaw(1, 18);
+  EXPECT_EQ(encodedSize(fill), 288U);
+  EXPECT_EQ(maxEncodedSize(EventType::OrderFilled), 288U);
 
   // The largest: a decision (fixed model arrays) with its ids at capacity.
   Decision decision = test::sampleDecision();

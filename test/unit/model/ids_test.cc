@@ -100,7 +100,8 @@ TEST(EventTypes, HaveUniqueIdsNamesAndKnownVersions) {
   }
   EXPECT_EQ(ids.size(), kEventTypeCount);
   EXPECT_EQ(nameOf(EventType::OrderFilled), "order_filled");
-  EXPECT_EQ(schemaVersionOf(EventType::SubmitOrder), 2);
+  EXPECT_EQ(schemaVersionOf(EventType::SubmitOrder), 3);
+  EXPECT_EQ(schemaVersionOf(EventType::OrderFilled), 2);
   EXPECT_FALSE(eventTypeFromId(999).has_value());
   EXPECT_FALSE(eventTypeFromName("fill").has_value());
 }

@@ -27,7 +27,8 @@ TEST(JsonRender, ShowsAFillWithExactDecimalStrings) {
   json out = toJson(test::sampleOrderFilled());
   EXPECT_EQ(out["type"], "order_filled");
   EXPECT_EQ(out["type_id"], 204);
-  EXPECT_EQ(out["version"], 1);
+  EXPECT_EQ(out["version"], 2);
+  EXPECT_FALSE(out.contains("fx_rate"));  // absent: no conversion
   EXPECT_EQ(out["tenant_id"], 7);
   EXPECT_EQ(out["fill_price"], "1.10235");
   EXPECT_EQ(out["fill_quantity"], "0.04");

@@ -219,7 +219,9 @@ Expected<void> BacktestJobs::load() {
         !std::ranges::all_of(tenantName, [](char c) { return c >= '0' && c <= '9'; })) {
       continue;
     }
-    const auto tenant = static_cast<std::uint32_t>(std::stoull(tenantName));
+    const auto number = std::stoull(tenantName);
+    if (number > UINT32_MAX) continue;
+    const auto tenant = static_cast<std::uint32_t>(number);
     std::error_code inner;
     for (const auto& jobDir : fs::directory_iterator(tenantDir.path(), inner)) {
       const auto id = jobDir.path().filename().string();

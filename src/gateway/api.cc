@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "ait/core/error_registry.h"
+#include "ait/gateway/admin_routes.h"
 #include "ait/gateway/errors.h"
 #include "ait/hub/health_json.h"
 
@@ -166,6 +167,15 @@ const std::vector<RouteDoc>& routeDocs() {
       {Method::Get, "/api/v1/backtests/files", Access::Viewer, Priority::Low, kAnalytics, "Bar files a backtest may name", ""},
       {Method::Get, "/api/v1/backtests/{id}", Access::Viewer, Priority::Low, kAnalytics, "One backtest job: state, progress, statistics or error", ""},
       {Method::Get, "/api/v1/backtests/{id}/report", Access::Viewer, Priority::Low, kAnalytics, "The HTML report of a finished backtest", ""},
+      {Method::Get, "/api/v1/strategies", Access::Viewer, Priority::Normal, kTrading, "The tenant's live strategies: state, target, orders sent, last signal", ""},
+      {Method::Post, "/api/v1/strategies/{id}/start", Access::Trader, Priority::Orders, kTrading, "Start a live strategy", ""},
+      {Method::Post, "/api/v1/strategies/{id}/stop", Access::Trader, Priority::Orders, kTrading, "Stop a live strategy (its open position stays)", ""},
+      {Method::Get, "/api/v1/tenants", Access::Admin, Priority::Normal, kGateway, "The admin's own tenant (tenants are created with `aitrading tenant add`)", ""},
+      {Method::Get, "/api/v1/users", Access::Admin, Priority::Normal, kGateway, "Users of the admin's tenant", ""},
+      {Method::Post, "/api/v1/users", Access::Admin, Priority::Normal, kGateway, "Add a user to the admin's tenant: username, password (12+ characters), role", ""},
+      {Method::Post, "/api/v1/users/{username}/disable", Access::Admin, Priority::Normal, kGateway, "Disable a user of the tenant", ""},
+      {Method::Post, "/api/v1/users/{username}/enable", Access::Admin, Priority::Normal, kGateway, "Enable a user of the tenant", ""},
+      {Method::Post, "/api/v1/users/{username}/reset-mfa", Access::Admin, Priority::Normal, kGateway, "Remove a user's TOTP secret", ""},
       {Method::Get, "/api/v1/ws", Access::WsToken, Priority::Normal, kGateway, "WebSocket streams (upgrade; ?token=<ws token>)", "token"},
   };
   return docs;
@@ -409,6 +419,17 @@ void addApiRoutes(http::Router& router, ApiContext& ctx) {
   route(Method::Get, "/api/v1/backtests/files", forward(ctx.analytics, kAnalytics, Priority::Low));
   route(Method::Get, "/api/v1/backtests/{id}", forward(ctx.analytics, kAnalytics, Priority::Low));
   route(Method::Get, "/api/v1/backtests/{id}/report", forward(ctx.analytics, kAnalytics, Priority::Low));
+  route(Method::Get, "/api/v1/strategies", forward(ctx.trading, kTrading, Priority::Normal));
+  route(Method::Post, "/api/v1/strategies/{id}/start", forward(ctx.trading, kTrading, Priority::Orders));
+  route(Method::Post, "/api/v1/strategies/{id}/stop", forward(ctx.trading, kTrading, Priority::Orders));
+  // Tenant administration answers from the identity store, within the admin's own tenant.
+  const AdminHandlers admin = adminHandlers(gate.authenticator(), gate.clock());
+  route(Method::Get, "/api/v1/tenants", admin.tenants);
+  route(Method::Get, "/api/v1/users", admin.users);
+  route(Method::Post, "/api/v1/users", admin.addUser);
+  route(Method::Post, "/api/v1/users/{username}/disable", admin.disable);
+  route(Method::Post, "/api/v1/users/{username}/enable", admin.enable);
+  route(Method::Post, "/api/v1/users/{username}/reset-mfa", admin.resetMfa);
 
   if (ctx.streams != nullptr) ctx.streams->addRoutes(router, gate, ctx.trading);
 }

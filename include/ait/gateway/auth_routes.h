@@ -51,6 +51,7 @@ class Gatekeeper {
 
   auth::Authenticator& authenticator() noexcept { return auth_; }
   std::int64_t unixNow() const noexcept { return clock_.now() / 1'000'000'000; }
+  const Clock& clock() const noexcept { return clock_; }
 
  private:
   auth::Authenticator& auth_;

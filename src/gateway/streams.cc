@@ -9,6 +9,7 @@
 #include "ait/gateway/auth_routes.h"
 #include "ait/gateway/backend.h"
 #include "ait/gateway/errors.h"
+#include "ait/data/visibility.h"
 #include "ait/http/websocket.h"
 #include "ait/log/log.h"
 #include "ait/metrics/metrics.h"
@@ -53,36 +54,42 @@ std::optional<Channel> parseChannel(std::string_view name) noexcept {
   return std::nullopt;
 }
 
-// One WebSocket client. I/O threads run its callbacks; the fan-out thread owns `pending` and
-// `kicked` (market data waiting for a slow client, and whether it was disconnected).
+// One WebSocket client. I/O threads run its callbacks; the fan-out thread owns `pending`,
+// `out` and `kicked` (market data waiting for a slow client, messages gathered for the next
+// frame of a batching client, and whether it was disconnected).
 class StreamSession final : public http::WebSocketSession,
                             public std::enable_shared_from_this<StreamSession> {
  public:
-  StreamSession(StreamHub& hub, Backend* trading, Expected<auth::Principal> principal)
-      : hub_(hub), trading_(trading), principal_(std::move(principal)) {}
+  StreamSession(StreamHub& hub, Backend* trading, Expected<auth::Principal> principal, bool batching,
+                std::string refusal)
+      : batch(batching), viewer(principal ? principal->tenant : 0), hub_(hub), trading_(trading),
+        principal_(std::move(principal)), refusal_(std::move(refusal)) {}
 
   void onOpen() override {
-    if (!principal_) {
-      close(http::close_code::kPolicyViolation, "invalid or used ws token");
+    if (!principal_ || !refusal_.empty()) {
+      close(http::close_code::kPolicyViolation, principal_ ? refusal_ : "invalid or used ws token");
       return;
     }
     hub_.attach(shared_from_this());
   }
 
+  /// Sends one message, as a one-element array to a batching client (every frame is an array).
+  bool reply(std::string text) { return send(batch ? "[" + text + "]" : std::move(text)); }
+
   void onText(std::string_view text) override {
     Json message = Json::parse(text, nullptr, false);
     Json id = message.is_object() && message.contains("id") ? message["id"] : Json();
     if (!message.is_object() || !message.contains("method") || !message["method"].is_string()) {
-      send(errorMessage(id, errors::kStreamRequest, "expected {\"method\": ..., \"params\": ..., \"id\": ...}"));
+      reply(errorMessage(id, errors::kStreamRequest, "expected {\"method\": ..., \"params\": ..., \"id\": ...}"));
       return;
     }
     const std::string method = message["method"].get<std::string>();
     if (method == "ping") {
-      send(Json{{"id", id}, {"result", "pong"}}.dump());
+      reply(Json{{"id", id}, {"result", "pong"}}.dump());
       return;
     }
     if (method != "subscribe" && method != "unsubscribe") {
-      send(errorMessage(id, errors::kStreamRequest, fmt::format("unknown method '{}'", method)));
+      reply(errorMessage(id, errors::kStreamRequest, fmt::format("unknown method '{}'", method)));
       return;
     }
     const Json params = message.contains("params") && message["params"].is_object() ? message["params"] : Json::object();
@@ -90,7 +97,7 @@ class StreamSession final : public http::WebSocketSession,
                            ? params["channel"].get<std::string>() : std::string();
     auto channel = parseChannel(channelName);
     if (!channel) {
-      send(errorMessage(id, errors::kStreamRequest,
+      reply(errorMessage(id, errors::kStreamRequest,
                         "params.channel: use ticks, bars, orders, fills, positions, account, decisions or alerts"));
       return;
     }
@@ -98,60 +105,70 @@ class StreamSession final : public http::WebSocketSession,
     if (!isPrivate(*channel)) {
       const Json list = params.contains("symbols") ? params["symbols"] : Json();
       if (!list.is_array() || list.empty() || list.size() > kMaxSymbols) {
-        send(errorMessage(id, errors::kStreamRequest, fmt::format("params.symbols: a list of 1..{} symbols", kMaxSymbols)));
+        reply(errorMessage(id, errors::kStreamRequest, fmt::format("params.symbols: a list of 1..{} symbols", kMaxSymbols)));
         return;
       }
       for (const auto& s : list) {
         if (!s.is_string() || !validSymbol(s.get<std::string>())) {
-          send(errorMessage(id, errors::kStreamRequest, "params.symbols: each symbol is 1..32 letters, digits, / _ - ."));
+          reply(errorMessage(id, errors::kStreamRequest, "params.symbols: each symbol is 1..32 letters, digits, / _ - ."));
           return;
         }
         symbols.push_back(s.get<std::string>());
       }
     }
-    const std::uint32_t tenant = isPrivate(*channel) ? principal_->tenant : 0;
+    const std::uint32_t tenant = principal_->tenant;
     if (method == "unsubscribe") {
       hub_.request({weak_from_this(), *channel, symbols, tenant, 0, true});
-      send(Json{{"id", id}, {"result", {{"channel", channelName}, {"unsubscribed", true}}}}.dump());
+      reply(Json{{"id", id}, {"result", {{"channel", channelName}, {"unsubscribed", true}}}}.dump());
       return;
     }
     std::optional<std::uint64_t> since;
     if (params.contains("since")) {
       if (!params["since"].is_number_unsigned()) {
-        send(errorMessage(id, errors::kStreamRequest, "params.since: the last sequence number received"));
+        reply(errorMessage(id, errors::kStreamRequest, "params.since: the last sequence number received"));
         return;
       }
       since = params["since"].get<std::uint64_t>();
     }
     Json ack{{"channel", channelName}};
     if (!symbols.empty()) ack["symbols"] = symbols;
-    send(Json{{"id", id}, {"result", ack}}.dump());
+    reply(Json{{"id", id}, {"result", ack}}.dump());
 
     if (isPrivate(*channel) && since && hub_.history(*channel, tenant, *since).has_value()) {
       // Resuming: the fan-out replays what came after `since`, then carries on live.
       hub_.request({weak_from_this(), *channel, {}, tenant, *since, false});
       return;
     }
-    const std::uint64_t seq = hub_.sequence(*channel, tenant);
+    // Market data: the public feeds' sequence (a tenant's private feeds are numbered apart).
+    const std::uint64_t seq = hub_.sequence(*channel, isPrivate(*channel) ? tenant : 0);
     Json snapshot{{"channel", channelName}, {"type", "snapshot"}, {"seq", seq}};
     if (since) snapshot["reset"] = true;
     snapshot["data"] = snapshotData(*channel, symbols);
-    send(snapshot.dump());
+    reply(snapshot.dump());
     hub_.request({weak_from_this(), *channel, std::move(symbols), tenant, seq, false});
   }
 
   void onClose(const http::WebSocketCloseInfo&) override { hub_.forget(this); }
 
+  const bool batch;              // every frame is a JSON array of messages
+  const std::uint32_t viewer;    // the client's tenant: which market data feeds it sees
+
   // Fan-out thread only.
-  std::map<std::pair<std::uint8_t, std::string>, std::shared_ptr<const std::string>> pending;
+  // (channel, symbol with timeframe, feed owner) -> the latest message a slow client waits for.
+  std::map<std::tuple<std::uint8_t, std::string, std::uint32_t>, std::shared_ptr<const std::string>> pending;
+  std::vector<std::shared_ptr<const std::string>> out;  // batching: the next frame's messages
+  bool inBatching = false;                             // listed in the hub's batching_
   bool kicked = false;
   std::int64_t kickedAtNs = 0;
+  std::uint64_t queuedRound = ~std::uint64_t{0};       // the round queuedCache was read in
+  std::size_t queuedCache = 0;
+  bool queuedFresh = false;                            // no send since it was read
 
  private:
   Json snapshotData(Channel channel, const std::vector<std::string>& symbols) {
     switch (channel) {
       case Channel::Ticks:
-      case Channel::Bars: return hub_.latest(channel, symbols);
+      case Channel::Bars: return hub_.latest(channel, symbols, principal_->tenant);
       case Channel::Fills: {
         Json fills = hub_.fills(principal_->tenant, "", "", "", kSnapshotFills, 0)["fills"];
         return fills;
@@ -177,6 +194,7 @@ class StreamSession final : public http::WebSocketSession,
   StreamHub& hub_;
   Backend* trading_;
   Expected<auth::Principal> principal_;
+  std::string refusal_;  // why the connection is refused when the token was fine
 };
 
 StreamHub::StreamHub(StreamSettings settings, const Clock& clock)
@@ -219,8 +237,10 @@ void StreamHub::kick(StreamSession& session, std::string_view message) {
   if (session.kicked) return;
   session.kicked = true;
   session.kickedAtNs = clock_.monotonicNs();
+  // Gathered messages go first: the client resumes from the last sequence it got.
+  while (!session.out.empty()) sendFrame(session, std::min(session.out.size(), settings_.batchFrameMessages));
   // Queued behind what the client has not read yet; closing now would drop it.
-  session.send(Json{{"type", "error"}, {"code", errors::kSlowClient.code}, {"message", message}}.dump());
+  session.reply(Json{{"type", "error"}, {"code", errors::kSlowClient.code}, {"message", message}}.dump());
   draining_.push_back(session.shared_from_this());
 }
 
@@ -299,11 +319,17 @@ std::optional<StreamHub::History> StreamHub::history(Channel channel, std::uint3
   return out;
 }
 
-Json StreamHub::latest(Channel channel, const std::vector<std::string>& symbols) const {
+Json StreamHub::latest(Channel channel, const std::vector<std::string>& symbols, std::uint32_t viewer) const {
   Json out = Json::array();
   std::lock_guard lock(stateMutex_);
   for (const auto& symbol : symbols) {
-    if (auto it = latest_.find({idx(channel), symbol}); it != latest_.end()) out.push_back(it->second);
+    // Every timeframe (bars) and every feed of the symbol that the viewer may see.
+    for (auto it = latest_.lower_bound({idx(channel), symbol, std::string(), 0});
+         it != latest_.end() && std::get<0>(it->first) == idx(channel) && std::get<1>(it->first) == symbol; ++it) {
+      if (data::visibleTo(model::TenantId{viewer}, model::TenantId{std::get<3>(it->first)})) {
+        out.push_back(model::toJson(it->second));
+      }
+    }
   }
   return out;
 }
@@ -336,12 +362,14 @@ std::optional<StreamHub::Rendered> StreamHub::render(const model::Event& event) 
   Rendered item{};
   const std::uint32_t tenant = model::tenantOf(event).value;
   bool streamed = true;
+  std::string base;  // market data: the symbol clients subscribe to
   std::visit(
       [&](const auto& e) {
         using T = std::remove_cvref_t<decltype(e)>;
         if constexpr (std::is_same_v<T, model::Tick> || std::is_same_v<T, model::Bar>) {
           item.channel = std::is_same_v<T, model::Tick> ? Channel::Ticks : Channel::Bars;
-          item.symbol = std::string(e.instrument.symbol.view());
+          base = std::string(e.instrument.symbol.view());
+          item.symbol = base;
           if constexpr (std::is_same_v<T, model::Bar>) item.symbol += "/" + e.timeframe.toString();
         } else if constexpr (std::is_same_v<T, model::PositionOpened> ||
                              std::is_same_v<T, model::PositionChanged> ||
@@ -364,9 +392,24 @@ std::optional<StreamHub::Rendered> StreamHub::render(const model::Event& event) 
       },
       event);
   if (!streamed) return std::nullopt;
-  Json data = model::toJson(event);
   const bool priv = isPrivate(item.channel);
-  item.tenant = priv ? tenant : 0;
+  // Market data keeps its feed's owner: visibility is decided per client when delivering.
+  item.tenant = tenant;
+  if (!priv) {
+    // Rendered once for all its subscribers, and not at all when nobody subscribes to it.
+    const bool wanted = marketSubscribers_.contains({idx(item.channel), base});
+    std::lock_guard lock(stateMutex_);
+    item.seq = ++sequences_[{idx(item.channel), item.tenant}];
+    // Bars are conflated per symbol and timeframe, so the snapshot keeps the same key.
+    latest_.insert_or_assign({idx(item.channel), base, item.symbol, item.tenant}, event);
+    if (wanted) {
+      item.message = std::make_shared<const std::string>(
+          fmt::format(R"({{"channel":"{}","type":"update","seq":{},"data":{}}})", toString(item.channel),
+                      item.seq, model::toJson(event).dump()));
+    }
+    return item;
+  }
+  Json data = model::toJson(event);
   auto message = [&](Channel channel, std::uint64_t seq) {
     return std::make_shared<const std::string>(fmt::format(R"({{"channel":"{}","type":"update","seq":{},"data":{}}})",
                                                            toString(channel), seq, data.dump()));
@@ -374,13 +417,10 @@ std::optional<StreamHub::Rendered> StreamHub::render(const model::Event& event) 
   std::lock_guard lock(stateMutex_);
   item.seq = ++sequences_[{idx(item.channel), item.tenant}];
   item.message = message(item.channel, item.seq);
-  if (priv) {
+  {
     auto& kept = history_[{idx(item.channel), item.tenant}];
     kept.emplace_back(item.seq, item.message);
     if (kept.size() > settings_.historyPerTenant) kept.pop_front();
-  } else {
-    // Bars are conflated per symbol and timeframe, so the snapshot keeps the same key.
-    latest_[{idx(item.channel), item.symbol}] = data;
   }
   if (const auto* fill = std::get_if<model::OrderFilled>(&event)) {
     // A fill is also an event of the fills channel, with its own sequence.
@@ -430,6 +470,7 @@ void StreamHub::applyCommands() {
       std::erase_if(marketSubscribers_, [](const auto& entry) { return entry.second.empty(); });
       std::erase_if(privateSubscribers_, [](const auto& entry) { return entry.second.empty(); });
       withPending_.erase(session);
+      session->out.clear();
       continue;
     }
     if (isPrivate(c.channel)) {
@@ -449,17 +490,78 @@ void StreamHub::applyCommands() {
   }
 }
 
+std::size_t StreamHub::queued(StreamSession& session, std::size_t limit) {
+  // Read once a round (it takes the connection's locks); sends of this round add to it, so it
+  // only overstates: read again before acting on a limit that the sends alone reached.
+  if (session.queuedRound != round_ || (!session.queuedFresh && session.queuedCache >= limit)) {
+    session.queuedRound = round_;
+    session.queuedCache = session.queuedMessages();
+    session.queuedFresh = true;
+  }
+  return session.queuedCache;
+}
+
+bool StreamHub::behind(StreamSession& session) {
+  const std::size_t limit = session.batch ? settings_.batchConflateAfter : settings_.conflateAfter;
+  return queued(session, limit) >= limit;
+}
+
 bool StreamHub::sendTo(StreamSession& session, const std::shared_ptr<const std::string>& message, bool priv) {
   if (session.kicked) return false;
-  if (priv && session.queuedMessages() >= settings_.privateQueueLimit) {
+  const std::size_t limit = session.batch ? settings_.batchQueueLimit : settings_.privateQueueLimit;
+  if (priv && queued(session, limit) >= limit) {
     // Never drop a private event: tell the client and let it resume from its last sequence.
     kick(session, "too far behind: reconnect and subscribe with since=<last seq>");
     streamCounter("ait_gateway_ws_slow_clients_total", "Stream clients disconnected for falling behind").inc();
     return false;
   }
+  if (session.batch) {
+    // Gathered into the client's next frame (flushBatches); counted when the frame is sent.
+    session.out.push_back(message);
+    if (!session.inBatching) {
+      session.inBatching = true;
+      batching_.push_back(session.shared_from_this());
+    }
+    return true;
+  }
   if (!session.send(*message)) return false;
+  ++session.queuedCache;
+  session.queuedFresh = false;
   delivered_.fetch_add(1, std::memory_order_relaxed);
   return true;
+}
+
+void StreamHub::sendFrame(StreamSession& session, std::size_t count) {
+  std::size_t bytes = 2 + count;
+  for (std::size_t i = 0; i < count; ++i) bytes += session.out[i]->size();
+  std::string frame;
+  frame.reserve(bytes);
+  frame += '[';
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i > 0) frame += ',';
+    frame += *session.out[i];
+  }
+  frame += ']';
+  session.out.erase(session.out.begin(), session.out.begin() + static_cast<std::ptrdiff_t>(count));
+  if (!session.send(std::move(frame))) return;
+  ++session.queuedCache;
+  session.queuedFresh = false;
+  delivered_.fetch_add(count, std::memory_order_relaxed);
+}
+
+void StreamHub::flushBatches() {
+  std::erase_if(batching_, [this](const std::shared_ptr<StreamSession>& s) {
+    StreamSession& session = *s;
+    if (session.kicked || !session.isOpen()) session.out.clear();
+    while (!session.out.empty()) {
+      // While a frame is on its way, gather more into the next one (up to a full frame): a busy
+      // client gets fewer, larger frames, an idle one gets each message at once.
+      if (queued(session) > 0 && session.out.size() < settings_.batchFrameMessages) break;
+      sendFrame(session, std::min(session.out.size(), settings_.batchFrameMessages));
+    }
+    session.inBatching = !session.out.empty();
+    return !session.inBatching;
+  });
 }
 
 void StreamHub::deliver(const Rendered& item) {
@@ -473,16 +575,17 @@ void StreamHub::deliver(const Rendered& item) {
     }
     return;
   }
-  std::string symbol = item.symbol;
-  if (item.channel == Channel::Bars) symbol = symbol.substr(0, symbol.find('/'));
-  auto it = marketSubscribers_.find({idx(item.channel), symbol});
+  if (!item.message) return;  // nobody subscribed when it was rendered
+  const std::string_view symbol = std::string_view(item.symbol).substr(0, item.symbol.find('/'));
+  auto it = marketSubscribers_.find({idx(item.channel), std::string(symbol)});
   if (it == marketSubscribers_.end()) return;
   for (auto& s : it->second) {
     StreamSession& session = *s.session;
-    if (session.kicked || item.seq <= s.after) continue;
-    if (session.queuedMessages() >= settings_.conflateAfter) {
-      // Behind: keep only the latest value per symbol (and timeframe) for this client.
-      if (session.pending.insert_or_assign({idx(item.channel), item.symbol}, item.message).second == false) {
+    // A private feed reaches its own tenant only; public feeds (tenant 0) reach everyone.
+    if (session.kicked || !data::visibleTo(model::TenantId{session.viewer}, model::TenantId{item.tenant})) continue;
+    if (behind(session)) {
+      // Behind: keep only the latest value per symbol (and timeframe) and feed for this client.
+      if (!session.pending.insert_or_assign({idx(item.channel), item.symbol, item.tenant}, item.message).second) {
         conflated_.fetch_add(1, std::memory_order_relaxed);
       }
       withPending_.insert(s.session);
@@ -504,11 +607,13 @@ void StreamHub::catchUp() {
         kick(*s.session, "the events after this sequence are no longer kept: subscribe without since for a snapshot");
         continue;
       }
+      StreamSession& session = *s.session;
+      const std::size_t limit = (session.batch ? settings_.batchQueueLimit : settings_.privateQueueLimit) / 2;
       std::size_t sent = 0;
       for (const auto& [seq, message] : *missed) {
-        if (s.session->queuedMessages() >= settings_.privateQueueLimit / 2) break;
-        if (!s.session->send(*message)) break;
-        delivered_.fetch_add(1, std::memory_order_relaxed);
+        if (queued(session, limit) >= limit) break;
+        if (session.batch && session.out.size() >= settings_.batchFrameMessages) break;  // a frame a round
+        if (!sendTo(session, message, true)) break;
         s.after = seq;
         ++sent;
       }
@@ -525,7 +630,7 @@ void StreamHub::flushConflated() {
       it = withPending_.erase(it);
       continue;
     }
-    if (session.queuedMessages() >= settings_.conflateAfter) {
+    if (behind(session)) {
       ++it;
       continue;
     }
@@ -546,13 +651,16 @@ void StreamHub::heartbeat() {
     sessions.assign(all_.begin(), all_.end());
   }
   for (const auto& session : sessions) {
-    if (!session->kicked && session->queuedMessages() < settings_.conflateAfter) session->send(beat);
+    // A client with data on its way needs no heartbeat (and one behind would only wait longer).
+    if (session->kicked) continue;
+    if (session->batch ? session->out.empty() && queued(*session) == 0 : !behind(*session)) session->reply(beat);
   }
 }
 
 std::size_t StreamHub::pump() {
   applyCommands();
-  std::size_t done = ring_.consume(256, [this](model::Event& event) {
+  ++round_;
+  std::size_t done = ring_.consume(1024, [this](model::Event& event) {
     if (auto item = render(event)) {
       deliver(*item);
       if (pendingFill_) {
@@ -580,6 +688,7 @@ std::size_t StreamHub::pump() {
   closeDrained();
   flushConflated();
   heartbeat();
+  flushBatches();
   return done;
 }
 
@@ -603,7 +712,10 @@ void StreamHub::addRoutes(http::Router& router, Gatekeeper& gate, Backend* tradi
                    {{"code", std::string(principal.error().code().code)}})
           .inc();
     }
-    return std::make_shared<StreamSession>(*this, trading, std::move(principal));
+    const std::string_view batch = request.query("batch").value_or("0");
+    std::string refusal;
+    if (batch != "0" && batch != "1") refusal = "batch: 1 (frames are arrays of messages) or 0";
+    return std::make_shared<StreamSession>(*this, trading, std::move(principal), batch == "1", std::move(refusal));
   });
 }
 

@@ -5,9 +5,14 @@
 // The engine thread only copies each event into a lock-free ring (it never touches a socket);
 // the fan-out thread renders it to JSON once, numbers it per channel (per tenant for private
 // channels), keeps recent private events for resumption, and queues it to every subscriber.
-// Market data for a client that falls behind is conflated: only the latest tick or bar per
-// symbol waits for it. Private events are never dropped: a client whose queue is full gets an
-// error and is disconnected, and resumes with `since` on its next connection.
+// Market data is seen by the feed's tenant only, or by everyone for a public feed (tenant 0,
+// data/visibility.h). Market data for a client that falls behind is conflated: only the latest
+// tick or bar per symbol and feed waits for it. Private events are never dropped: a client whose
+// queue is full gets an error and is disconnected, and resumes with `since` on its next connection.
+//
+// A client that connects with `batch=1` gets every frame as a JSON array of messages: while a
+// frame is being written to it, the fan-out gathers the next messages into the following frame,
+// so that a busy client costs one write per frame rather than one per message.
 
 #include <atomic>
 #include <chrono>
@@ -20,6 +25,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -49,6 +55,11 @@ struct StreamSettings {
   std::size_t historyPerTenant = 4096;    // private events kept per tenant and channel, to resume
   std::size_t conflateAfter = 64;         // queued messages from which market data is conflated
   std::size_t privateQueueLimit = 1000;   // queued messages at which a client is disconnected
+  // Batching clients: messages per frame at most, and the frames queued from which market data
+  // is conflated and at which a private subscriber is disconnected (a frame holds many messages).
+  std::size_t batchFrameMessages = 256;
+  std::size_t batchConflateAfter = 2;
+  std::size_t batchQueueLimit = 32;
   std::chrono::milliseconds heartbeat{1000};
 };
 
@@ -88,7 +99,7 @@ class StreamHub {
     std::weak_ptr<StreamSession> session;
     Channel channel;
     std::vector<std::string> symbols;  // market data
-    std::uint32_t tenant = 0;          // private
+    std::uint32_t tenant = 0;          // the client's tenant (private: whose events)
     std::uint64_t after = 0;           // deliver events with seq > after
     bool unsubscribe = false;
     bool all = false;                  // the session closed: drop every subscription
@@ -99,8 +110,9 @@ class StreamHub {
   /// Private history after `after` (sequence, message) if the hub still holds all of it.
   using History = std::vector<std::pair<std::uint64_t, std::shared_ptr<const std::string>>>;
   std::optional<History> history(Channel channel, std::uint32_t tenant, std::uint64_t after) const;
-  /// Latest market data message per symbol (JSON data), for a snapshot.
-  nlohmann::json latest(Channel channel, const std::vector<std::string>& symbols) const;
+  /// Latest market data per symbol (and timeframe) and feed that `viewer` may see (JSON data),
+  /// for a snapshot.
+  nlohmann::json latest(Channel channel, const std::vector<std::string>& symbols, std::uint32_t viewer) const;
   const StreamSettings& settings() const noexcept { return settings_; }
   const Clock& clock() const noexcept { return clock_; }
   void attach(std::shared_ptr<StreamSession> session);
@@ -113,8 +125,8 @@ class StreamHub {
  private:
   struct Rendered {
     Channel channel;
-    std::uint32_t tenant;
-    std::string symbol;
+    std::uint32_t tenant;  // private: whose events; market data: the feed's owner (0: public)
+    std::string symbol;    // market data: the symbol, "/timeframe" for bars
     std::uint64_t seq;
     std::shared_ptr<const std::string> message;
   };
@@ -124,6 +136,12 @@ class StreamHub {
   void deliver(const Rendered& item);
   void flushConflated();
   bool sendTo(StreamSession& session, const std::shared_ptr<const std::string>& message, bool priv);
+  /// Messages queued for a client, counted once per round (frames for a batching client).
+  std::size_t queued(StreamSession& session, std::size_t limit = ~std::size_t{0});
+  bool behind(StreamSession& session);
+  /// Writes the gathered messages of batching clients as frames.
+  void flushBatches();
+  void sendFrame(StreamSession& session, std::size_t count);
   void heartbeat();
 
   StreamSettings settings_;
@@ -137,7 +155,8 @@ class StreamHub {
   mutable std::mutex stateMutex_;
   std::map<std::pair<std::uint8_t, std::uint32_t>, std::uint64_t> sequences_;
   std::map<std::pair<std::uint8_t, std::uint32_t>, std::deque<std::pair<std::uint64_t, std::shared_ptr<const std::string>>>> history_;
-  std::map<std::pair<std::uint8_t, std::string>, nlohmann::json> latest_;
+  // (channel, symbol, symbol with timeframe, feed owner) -> the latest event, for snapshots.
+  std::map<std::tuple<std::uint8_t, std::string, std::string, std::uint32_t>, model::Event> latest_;
   std::map<std::uint32_t, std::deque<nlohmann::json>> tenantFills_;
 
   // Subscription changes from I/O threads, applied by the fan-out thread.
@@ -159,6 +178,8 @@ class StreamHub {
   std::set<std::shared_ptr<StreamSession>> all_;
   mutable std::mutex allMutex_;  // guards all_ for sessions() and forget()
   std::set<std::shared_ptr<StreamSession>> withPending_;  // sessions with conflated market data
+  std::vector<std::shared_ptr<StreamSession>> batching_;  // batching sessions with gathered messages
+  std::uint64_t round_ = 0;                                // pump() rounds, to cache queue lengths
   std::optional<Rendered> pendingFill_;  // the fills-channel copy of the fill just rendered
   std::int64_t lastHeartbeatNs_ = 0;
   std::int64_t lastOverflowLogNs_ = 0;

@@ -2,7 +2,7 @@
 """A WebSocket client of the gateway's streams, for the integration tests.
 
 Connects to URL, sends each --send JSON message, then prints every message received (one JSON
-object per line: {"message": ...}) for --seconds, and how the connection ended
+object per line: {"message": ...}, also for each message of a batched frame) for --seconds, and how the connection ended
 ({"closed": code, "reason": ...}). With --slow it does not read for --seconds first, so the
 server has to queue (and conflate) for it.
 """
@@ -38,7 +38,10 @@ async def run(args):
                     text = await asyncio.wait_for(ws.recv(), timeout=left)
                 except asyncio.TimeoutError:
                     break
-                emit({"message": json.loads(text)})
+                message = json.loads(text)
+                # With ?batch=1 every frame is an array of messages: one line per message.
+                for one in message if isinstance(message, list) else [message]:
+                    emit({"message": one})
             emit({"closed": None})
     except websockets.exceptions.ConnectionClosed as e:
         emit({"closed": e.rcvd.code if e.rcvd else None, "reason": e.rcvd.reason if e.rcvd else ""})

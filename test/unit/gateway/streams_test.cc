@@ -1,6 +1,7 @@
 // The stream fan-out against real WebSocket clients on loopback: acks, snapshots and sequences,
-// per-tenant private channels, conflation of market data for a client that stops reading, and
-// the error + disconnect of a private subscriber that falls too far behind.
+// per-tenant private channels, market data feeds seen only by their tenant (or by everyone when
+// public), conflation of market data for a client that stops reading, the error + disconnect of
+// a private subscriber that falls too far behind, and batched frames (arrays of messages).
 
 #include "ait/gateway/streams.h"
 
@@ -10,6 +11,8 @@
 
 #include <atomic>
 #include <filesystem>
+#include <map>
+#include <set>
 #include <thread>
 
 #include <boost/asio/connect.hpp>
@@ -62,7 +65,7 @@ class GatewayStreams : public ::testing::Test {
   }
 
   // A client of `tenant` with a small receive buffer, so that not reading fills the server's queue.
-  std::unique_ptr<WsClient> connect(std::uint32_t tenant, std::string token = {}) {
+  std::unique_ptr<WsClient> connect(std::uint32_t tenant, std::string token = {}, std::string query = {}) {
     if (token.empty()) {
       auth::Principal p;
       p.userId = 1;
@@ -77,7 +80,7 @@ class GatewayStreams : public ::testing::Test {
     timeval timeout{5, 0};
     ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     socket.connect({net::ip::make_address("127.0.0.1"), server_.port("gw")});
-    ws->handshake("127.0.0.1", "/api/v1/ws?token=" + token);
+    ws->handshake("127.0.0.1", "/api/v1/ws?token=" + token + query);
     return ws;
   }
   static Json next(WsClient& ws) {
@@ -104,13 +107,40 @@ class GatewayStreams : public ::testing::Test {
     if (++published_ % 1024 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     return hub_->publish(event);
   }
-  static model::Tick tick(int i, const char* symbol = "EURUSD") {
+  static model::Tick tick(int i, const char* symbol = "EURUSD", std::uint32_t tenant = 0) {
     model::Tick t{};
+    t.header.tenant = model::TenantId{tenant};
     t.instrument = *model::InstrumentId::parse(symbol);
     t.header.tsEvent = 1'000'000 + i;
     t.bid = model::Price::fromRaw(108500 + i, 5);
     t.ask = model::Price::fromRaw(108510 + i, 5);
     return t;
+  }
+  static model::Bar bar(int i, std::uint32_t tenant) {
+    model::Bar b{};
+    b.header.tenant = model::TenantId{tenant};
+    b.header.tsEvent = 2'000'000 + i;
+    b.instrument = *model::InstrumentId::parse("EURUSD");
+    b.timeframe = *model::Timeframe::parse("M1");
+    b.open = b.high = b.low = b.close = model::Price::fromRaw(108500 + i, 5);
+    return b;
+  }
+  void subscribe(WsClient& ws, std::string_view channel) {
+    ws.write(net::buffer(fmt::format(R"({{"method":"subscribe","params":{{"channel":"{}","symbols":["EURUSD"]}},"id":1}})", channel)));
+  }
+  // Reads a client's market data updates until it has the tick and the bar stamped `tickTs` and
+  // `barTs`; counts them per channel and feed owner.
+  static void updatesUntil(WsClient& ws, std::int64_t tickTs, std::int64_t barTs,
+                           std::map<std::pair<std::string, std::uint32_t>, int>& perFeed) {
+    bool tickSeen = false, barSeen = false;
+    while (!tickSeen || !barSeen) {
+      auto m = nextData(ws);
+      if (m.value("type", "") != "update") continue;
+      const std::string channel = m["channel"];
+      ++perFeed[{channel, m["data"]["tenant_id"].get<std::uint32_t>()}];
+      tickSeen = tickSeen || (channel == "ticks" && m["data"]["ts_event_ns"] == tickTs);
+      barSeen = barSeen || (channel == "bars" && m["data"]["ts_event_ns"] == barTs);
+    }
   }
   static model::OrderAccepted accepted(std::uint32_t tenant, int i) {
     model::OrderAccepted e{};
@@ -202,6 +232,91 @@ TEST_F(GatewayStreams, DecisionsAndAlertsReachOnlyTheirTenant) {
   EXPECT_EQ(alert["channel"], "alerts") << alert.dump();
   EXPECT_EQ(alert["data"]["tenant_id"], 1);
   EXPECT_EQ(alert["data"]["text"], "alert 3") << "tenant 2's alert 2 never reaches tenant 1";
+}
+
+TEST_F(GatewayStreams, MarketDataFeedsAreSeenByTheirTenantOrByEveryoneWhenPublic) {
+  // Feeds of EURUSD: public (tenant 0) and the private feeds of tenants 1 and 2 (their terminals).
+  const std::uint32_t owners[] = {0, 1, 2};
+  publishUntil([&](int n) -> model::Event { return tick(n, "EURUSD", owners[n % 3]); }, 3);
+  publishUntil([&](int n) -> model::Event { return bar(n, owners[n % 3]); }, 3);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // fanned out (kept for snapshots)
+  auto one = connect(1);
+  auto two = connect(2);
+  std::map<std::uint32_t, WsClient*> clients{{1, one.get()}, {2, two.get()}};
+  for (auto [tenant, ws] : clients) {
+    for (const char* channel : {"ticks", "bars"}) {
+      subscribe(*ws, channel);
+      EXPECT_EQ(nextData(*ws)["id"], 1);
+      auto snapshot = nextData(*ws);
+      ASSERT_EQ(snapshot["type"], "snapshot") << snapshot.dump();
+      std::set<std::uint32_t> feeds;
+      for (const auto& d : snapshot["data"]) feeds.insert(d["tenant_id"].get<std::uint32_t>());
+      EXPECT_EQ(feeds, (std::set<std::uint32_t>{0, tenant})) << channel << " snapshot of tenant " << tenant << ": " << snapshot.dump();
+    }
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // subscriptions applied
+  // Updates: rounds of one tick and one bar of each feed, the public ones last, which every
+  // client waits for (few enough per round that nothing is conflated).
+  const int rounds = 5;
+  std::map<std::uint32_t, std::map<std::pair<std::string, std::uint32_t>, int>> perFeed;
+  for (int r = 0; r < rounds; ++r) {
+    const int n = 100 + 3 * r;
+    publishUntil([&](int k) -> model::Event { return tick(n + k, "EURUSD", owners[(k + 1) % 3]); }, 3);
+    publishUntil([&](int k) -> model::Event { return bar(n + k, owners[(k + 1) % 3]); }, 3);
+    for (auto [tenant, ws] : clients) updatesUntil(*ws, 1'000'000 + n + 2, 2'000'000 + n + 2, perFeed[tenant]);
+  }
+  for (auto [tenant, ws] : clients) {
+    const std::uint32_t other = 3 - tenant;
+    for (std::string channel : {"ticks", "bars"}) {
+      auto& seen = perFeed[tenant];
+      const std::pair<std::string, std::uint32_t> publicFeed{channel, 0}, ownFeed{channel, tenant}, otherFeed{channel, other};
+      EXPECT_EQ(seen[publicFeed], rounds) << "every public " << channel << " reaches tenant " << tenant;
+      EXPECT_EQ(seen[ownFeed], rounds) << "tenant " << tenant << " gets all of its own " << channel;
+      EXPECT_EQ(seen.count(otherFeed), 0U) << "tenant " << other << "'s private " << channel
+                                           << " never reach tenant " << tenant;
+    }
+  }
+}
+
+TEST_F(GatewayStreams, ABatchingClientGetsArraysOfMessagesInOrderWithNothingDropped) {
+  auto ws = connect(1, {}, "&batch=1");
+  ws->write(net::buffer(std::string(R"({"method":"subscribe","params":{"channel":"orders"},"id":5})")));
+  // Every frame is an array, the ack and the snapshot too.
+  std::vector<Json> messages;
+  auto read = [&] {
+    auto frame = next(*ws);
+    ASSERT_TRUE(frame.is_array()) << frame.dump();
+    ASSERT_FALSE(frame.empty());
+    for (auto& m : frame) {
+      if (m.value("type", "") != "heartbeat") messages.push_back(std::move(m));
+    }
+  };
+  while (messages.size() < 2) read();
+  EXPECT_EQ(messages[0]["id"], 5);
+  EXPECT_EQ(messages[1]["type"], "snapshot");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // subscription applied
+  // A burst faster than one frame can be written: later frames gather several messages.
+  const int count = 40;
+  for (int i = 0; i < count; ++i) ASSERT_TRUE(hub_->publish(accepted(1, i)));
+  messages.clear();
+  std::size_t frames = 0;
+  while (messages.size() < count) {
+    read();
+    ++frames;
+  }
+  for (int i = 0; i < count; ++i) {
+    EXPECT_EQ(messages[i]["seq"], i + 1) << "in order, none dropped";
+    EXPECT_EQ(messages[i]["data"]["client_order_id"], fmt::format("t1-{}", i));
+  }
+  EXPECT_LT(frames, static_cast<std::size_t>(count)) << "several messages share a frame";
+
+  auto refused = connect(1, {}, "&batch=yes");
+  beast::flat_buffer buffer;
+  beast::error_code ec;
+  refused->read(buffer, ec);
+  EXPECT_EQ(ec, beast::websocket::error::closed);
+  EXPECT_EQ(refused->reason().code, 1008);
+  EXPECT_NE(std::string(refused->reason().reason.c_str()).find("batch"), std::string::npos);
 }
 
 TEST_F(GatewayStreams, ABadTokenClosesWith1008) {

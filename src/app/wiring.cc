@@ -315,6 +315,10 @@ store::DatabaseSettings databaseSettings(const config::Config& config) {
                             breaker.open_duration_ms,
                             breaker.half_open_calls};
   settings.projection.batch = static_cast<std::size_t>(db.projection_batch);
+  // PostgreSQL and ClickHouse get the same breaker settings as Redis, and a bulkhead each.
+  settings.guard.breaker = settings.redis.breaker;
+  const auto& bulkhead = config.resilience.bulkhead;
+  settings.guard.bulkhead = {bulkhead.max_concurrent, bulkhead.max_queue, bulkhead.queue_timeout_ms};
   return settings;
 }
 

@@ -1,7 +1,11 @@
 #include "ait/store/database_service.h"
 
+#include <charconv>
+#include <cmath>
+
 #include <fmt/format.h>
 
+#include "ait/http/caller.h"
 #include "ait/http/message.h"
 #include "ait/store/errors.h"
 #include "ait/store/postgres_store.h"
@@ -19,23 +23,31 @@ Expected<std::unique_ptr<DatabaseService>> DatabaseService::open(const DatabaseS
                                                                  std::vector<StreamSource> sources) {
   auto sqlite = SqliteEventStore::open(settings.sqlitePath);
   if (!sqlite) return Unexpected(sqlite.error());
-  std::unique_ptr<DatabaseService> service(new DatabaseService());
+  std::unique_ptr<DatabaseService> service(new DatabaseService(settings));
+  auto patterns = HnswPatternIndex::create(settings.patterns);
+  if (!patterns) return Unexpected(patterns.error());
+  service->patterns_ = std::move(*patterns);
   std::vector<std::pair<std::unique_ptr<EventStore>, std::vector<StreamSource>>> stores;
   stores.emplace_back(std::move(*sqlite), sources);
-  // Server backends connect lazily: one that is down at start-up degrades the service, nothing more.
+  // Server backends connect lazily: one that is down at start-up degrades the service, nothing
+  // more. Each sits behind its own breaker and bulkhead.
   if (!settings.postgres.conninfo.empty()) {
-    stores.emplace_back(PostgresEventStore::lazy(settings.postgres), sources);
+    auto guarded = std::make_unique<GuardedEventStore>(PostgresEventStore::lazy(settings.postgres), settings.guard);
+    service->postgresGuard_ = guarded.get();
+    stores.emplace_back(std::move(guarded), sources);
   }
   if (!settings.clickhouse.url.empty()) {
     auto clickhouse = ClickHouseStore::lazy(settings.clickhouse);
     if (!clickhouse) return Unexpected(clickhouse.error());
     service->clickhouse_ = clickhouse->get();
+    auto guarded = std::make_unique<GuardedEventStore>(std::move(*clickhouse), settings.guard);
+    service->clickhouseGuard_ = guarded.get();
     // Ticks and bars only: ClickHouse follows the market-data stream.
     std::vector<StreamSource> marketData;
     for (const auto& source : sources) {
       if (source.name == "md") marketData.push_back(source);
     }
-    stores.emplace_back(std::move(*clickhouse), std::move(marketData));
+    stores.emplace_back(std::move(guarded), std::move(marketData));
   }
   if (settings.redis.url.empty()) {
     service->sharedState_ = std::make_unique<MemoryState>();
@@ -46,7 +58,8 @@ Expected<std::unique_ptr<DatabaseService>> DatabaseService::open(const DatabaseS
   }
   for (auto& [store, streams] : stores) {
     auto projector = std::make_unique<Projector>(*store, std::move(streams), settings.projection);
-    service->backends_.push_back({std::move(store), std::move(projector)});
+    auto* guarded = dynamic_cast<GuardedEventStore*>(store.get());
+    service->backends_.push_back({std::move(store), std::move(projector), guarded});
   }
   return service;
 }
@@ -72,9 +85,12 @@ hub::Health DatabaseService::health() const {
   for (const auto& b : backends_) {
     const auto status = b.projector->status();
     hub::DependencyHealth backend{std::string(b.store->backend()), hub::HealthStatus::Healthy, {}};
-    if (!status.connected) {
+    const auto breaker = b.guarded != nullptr ? b.guarded->breaker().state() : resilience::CircuitState::Closed;
+    if (!status.connected || breaker != resilience::CircuitState::Closed) {
       backend.status = hub::HealthStatus::Degraded;
-      backend.reason = status.lastError;
+      backend.reason = breaker == resilience::CircuitState::Closed
+                           ? status.lastError
+                           : fmt::format("circuit {}: {}", resilience::toString(breaker), status.lastError);
       degrade(b.store->backend());
     }
     health.dependencies.push_back(std::move(backend));
@@ -91,27 +107,54 @@ hub::Health DatabaseService::health() const {
   return health;
 }
 
+namespace {
+
+nlohmann::json poolJson(const PoolStats& pool) {
+  return {{"in_use", pool.inUse}, {"idle", pool.idle}, {"max", pool.max}, {"waiting", pool.waiting}, {"waits", pool.waits}};
+}
+
+}  // namespace
+
 nlohmann::json DatabaseService::describe(const Backend& backend) {
   EventStore* store = backend.store.get();
+  // The probe first: through the breaker, so a dead server answers at once while it is open.
+  const auto started = std::chrono::steady_clock::now();
+  auto ping = store->ping();
+  const double probeMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   const auto status = backend.projector->status();
   nlohmann::json streams = nlohmann::json::array();
+  std::uint64_t lag = 0;
   for (const auto& s : status.streams) {
     streams.push_back({{"stream", s.stream}, {"checkpoint", s.checkpoint}, {"head", s.head}, {"lag", s.lag()}});
+    lag += s.lag();
   }
   nlohmann::json out{{"type", store->backend()},
                      {"connected", status.connected},
+                     {"answers", ping.has_value()},
+                     {"ping_ms", probeMs},
                      {"failures", status.failures},
+                     {"projection_lag", lag},
                      {"streams", streams}};
   if (!status.lastError.empty()) out["last_error"] = status.lastError;
-  if (const auto pool = store->poolStats()) out["pool"] = {{"idle", pool->idle}, {"in_use", pool->inUse}};
-  if (auto migrations = store->migrations()) {
-    out["schema_version"] = migrations->applied;
-    out["schema_version_known"] = migrations->known;
+  if (!ping) out["probe_error"] = ping.error().describe();
+  if (const auto pool = store->poolStats()) out["pool"] = poolJson(*pool);
+  if (backend.guarded != nullptr) {
+    out["breaker"] = resilience::toString(backend.guarded->breaker().state());
+    out["bulkhead"] = {{"in_use", backend.guarded->bulkhead().inUse()},
+                       {"queued", backend.guarded->bulkhead().queued()},
+                       {"max", backend.guarded->bulkhead().config().max_concurrent}};
   }
-  const auto started = std::chrono::steady_clock::now();
-  const bool answers = store->ping().has_value();
-  out["ping_ms"] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  out["answers"] = answers;
+  if (ping) {
+    if (auto migrations = store->migrations()) {
+      out["schema_version"] = migrations->applied;
+      out["schema_version_known"] = migrations->known;
+    }
+    if (auto replication = store->replication(); !replication) {
+      out["replication"] = {{"error", replication.error().describe()}};
+    } else if (!replication->is_null()) {
+      out["replication"] = std::move(*replication);
+    }
+  }
   return out;
 }
 
@@ -126,7 +169,7 @@ nlohmann::json DatabaseService::describeSharedState() const {
   if (!ping) out["last_error"] = ping.error().describe();
   if (auto* redis = dynamic_cast<RedisState*>(sharedState_.get())) {
     const auto pool = redis->pool().stats();
-    out["pool"] = {{"idle", pool.idle}, {"in_use", pool.inUse}};
+    out["pool"] = poolJson(pool);
     out["breaker"] = resilience::toString(redis->breaker().state());
   }
   return out;
@@ -157,6 +200,252 @@ void DatabaseService::addRoutes(http::Router& router) {
     return http::problem(404, kUnknownBackend,
                          fmt::format("no backend '{}' (configured: {})", request.param("type"), configured));
   });
+  addPatternRoutes(router);
+  addGraphRoutes(router);
+}
+
+namespace {
+
+using Json = nlohmann::json;
+
+http::Response badQuery(std::string detail) { return http::problem(400, errors::kBadQuery, detail); }
+
+// Returns the integer query parameter `name` in [low, high], fallback when absent.
+Expected<long long> integerParam(const http::Request& request, std::string_view name, long long fallback,
+                                 long long low, long long high) {
+  const auto text = request.query(name);
+  if (!text) return fallback;
+  long long value = 0;
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc() || end != text->data() + text->size() || value < low || value > high) {
+    return fail(errors::kBadQuery,
+                fmt::format("{} must be an integer from {} to {}, not '{}'", name, low, high, text->substr(0, 32)));
+  }
+  return value;
+}
+
+// Reads "0.1,2,-3e-2" into floats; every one must be finite.
+Expected<std::vector<float>> featureList(std::string_view text, std::size_t dimension) {
+  std::vector<float> out;
+  while (!text.empty() && out.size() <= dimension) {
+    const auto comma = text.find(',');
+    const auto item = text.substr(0, comma);
+    float value = 0;
+    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), value);
+    if (ec != std::errc() || end != item.data() + item.size() || !std::isfinite(value)) {
+      return fail(errors::kBadQuery, fmt::format("features: '{}' is not a finite number", item.substr(0, 32)));
+    }
+    out.push_back(value);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  if (out.size() != dimension) {
+    return fail(errors::kBadQuery, fmt::format("features must hold {} comma-separated numbers", dimension));
+  }
+  return out;
+}
+
+Expected<std::vector<float>> featureArray(const Json& value, std::size_t dimension) {
+  if (!value.is_array() || value.size() != dimension) {
+    return fail(errors::kBadQuery, fmt::format("features must be an array of {} numbers", dimension));
+  }
+  std::vector<float> out;
+  for (const auto& item : value) {
+    if (!item.is_number() || !std::isfinite(item.get<double>())) {
+      return fail(errors::kBadQuery, "features: every element must be a finite number");
+    }
+    out.push_back(item.get<float>());
+  }
+  return out;
+}
+
+Expected<Json> bodyObject(const http::Request& request) {
+  Json body = Json::parse(request.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) return fail(errors::kBadQuery, "the body is not a JSON object");
+  return body;
+}
+
+// "kind:name" (a name may hold ':' itself) or a {kind, name} object.
+Expected<GraphNode> nodeOf(std::string_view text) {
+  const auto colon = text.find(':');
+  if (colon == std::string_view::npos) return fail(errors::kBadQuery, "a node is written kind:name");
+  GraphNode node{std::string(text.substr(0, colon)), std::string(text.substr(colon + 1))};
+  if (!isGraphNodeKind(node.kind)) {
+    return fail(errors::kBadQuery, fmt::format("node kind '{}' is not one of strategy, model, instrument, account",
+                                               node.kind.substr(0, 32)));
+  }
+  if (node.name.empty() || node.name.size() > 200) return fail(errors::kBadQuery, "a node name is 1..200 characters");
+  return node;
+}
+
+Expected<GraphNode> nodeOf(const Json& value, std::string_view field) {
+  if (!value.is_object() || !value.contains("kind") || !value["kind"].is_string() || !value.contains("name") ||
+      !value["name"].is_string()) {
+    return fail(errors::kBadQuery, fmt::format("{} must be an object with string kind and name", field));
+  }
+  return nodeOf(value["kind"].get<std::string>() + ":" + value["name"].get<std::string>());
+}
+
+}  // namespace
+
+void DatabaseService::addPatternRoutes(http::Router& router) {
+  router.post("/api/v1/patterns", [this](const http::Request& request) {
+    auto caller = http::callerOf(request);
+    if (!caller) return http::callerRefused(caller.error());
+    auto body = bodyObject(request);
+    if (!body) return http::problem(body.error());
+    const auto& id = (*body)["id"];
+    if (!id.is_number_unsigned()) return badQuery("id must be a non-negative integer");
+    std::string symbol;
+    if (body->contains("symbol")) {
+      if (!(*body)["symbol"].is_string() || (*body)["symbol"].get<std::string>().empty() ||
+          (*body)["symbol"].get<std::string>().size() > 64) {
+        return badQuery("symbol must be a string of 1..64 characters");
+      }
+      symbol = (*body)["symbol"].get<std::string>();
+    }
+    auto features = featureArray((*body)["features"], settings_.patterns.dimension);
+    if (!features) return http::problem(features.error());
+    const model::TenantId tenant{caller->tenant};
+    const auto key = id.get<std::uint64_t>();
+    if (auto ok = patterns_->add(tenant, key, *features); !ok) return http::problem(ok.error());
+    if (!symbol.empty()) {
+      std::lock_guard lock(patternsMutex_);
+      auto& meta = patternMeta_[tenant.value];
+      meta.symbols[key] = symbol;
+      auto& latest = meta.latest[symbol];
+      if (latest.second.empty() || key >= latest.first) latest = {key, *features};
+    }
+    return http::Response::json(201, {{"id", key}, {"symbol", symbol}});
+  });
+
+  router.get("/api/v1/patterns/similar", [this](const http::Request& request) {
+    auto caller = http::callerOf(request);
+    if (!caller) return http::callerRefused(caller.error());
+    const model::TenantId tenant{caller->tenant};
+    auto k = integerParam(request, "k", 10, 1, static_cast<long long>(settings_.patternsMaxK));
+    if (!k) return http::problem(k.error());
+    const auto symbol = request.query("symbol");
+    const auto text = request.query("features");
+    if (symbol.has_value() == text.has_value()) return badQuery("give either symbol or features");
+    std::vector<float> query;
+    std::optional<std::uint64_t> self;
+    if (symbol) {
+      std::lock_guard lock(patternsMutex_);
+      const auto meta = patternMeta_.find(tenant.value);
+      const auto* latest = [&]() -> const std::pair<std::uint64_t, std::vector<float>>* {
+        if (meta == patternMeta_.end()) return nullptr;
+        const auto it = meta->second.latest.find(std::string(*symbol));
+        return it == meta->second.latest.end() ? nullptr : &it->second;
+      }();
+      if (latest == nullptr) {
+        return http::problem(404, errors::kNotFound,
+                             fmt::format("no situation of symbol '{}' is stored", symbol->substr(0, 64)));
+      }
+      self = latest->first;
+      query = latest->second;
+    } else {
+      auto parsed = featureList(*text, settings_.patterns.dimension);
+      if (!parsed) return http::problem(parsed.error());
+      query = std::move(*parsed);
+    }
+    // A query by symbol starts from the symbol's latest situation, which is not its own match.
+    const auto wanted = static_cast<std::size_t>(*k);
+    auto found = patterns_->nearest(tenant, query, wanted + (self ? 1 : 0));
+    if (!found) return http::problem(found.error());
+    Json matches = Json::array();
+    std::lock_guard lock(patternsMutex_);
+    const auto meta = patternMeta_.find(tenant.value);
+    for (const auto& match : *found) {
+      if (match.id == self || matches.size() == wanted) continue;
+      Json item{{"id", match.id}, {"distance", match.distance}};
+      if (meta != patternMeta_.end()) {
+        if (auto it = meta->second.symbols.find(match.id); it != meta->second.symbols.end()) item["symbol"] = it->second;
+      }
+      matches.push_back(std::move(item));
+    }
+    Json out{{"k", wanted}, {"matches", std::move(matches)}};
+    if (symbol) {
+      out["symbol"] = *symbol;
+      out["from_id"] = *self;
+    }
+    return http::Response::json(200, out);
+  });
+}
+
+Expected<PostgresGraph*> DatabaseService::graph() {
+  std::lock_guard lock(graphMutex_);
+  if (graph_ != nullptr) return graph_.get();
+  if (postgresGuard_ == nullptr) {
+    return fail(errors::kUnsupported, "graph queries need PostgreSQL: set database.postgres_url");
+  }
+  auto opened = postgresGuard_->guard([&] { return PostgresGraph::open(settings_.postgres); });
+  if (!opened) return Unexpected(opened.error());
+  graph_ = std::move(*opened);
+  return graph_.get();
+}
+
+void DatabaseService::addGraphRoutes(http::Router& router) {
+  const auto unavailable = [](const Error& error) {
+    return error.code().code == errors::kUnsupported.code ? http::problem(404, error.code(), error.message())
+                                                : http::problem(error);
+  };
+  router.post("/api/v1/graph/edges", [this, unavailable](const http::Request& request) {
+    auto caller = http::callerOf(request);
+    if (!caller) return http::callerRefused(caller.error());
+    auto body = bodyObject(request);
+    if (!body) return http::problem(body.error());
+    auto from = nodeOf((*body)["from"], "from");
+    if (!from) return http::problem(from.error());
+    auto to = nodeOf((*body)["to"], "to");
+    if (!to) return http::problem(to.error());
+    const auto& relation = (*body)["relation"];
+    if (!relation.is_string() || relation.get<std::string>().empty() || relation.get<std::string>().size() > 64) {
+      return badQuery("relation must be a string of 1..64 characters");
+    }
+    double weight = 1.0;
+    if (body->contains("weight")) {
+      if (!(*body)["weight"].is_number() || !std::isfinite((*body)["weight"].get<double>())) {
+        return badQuery("weight must be a finite number");
+      }
+      weight = (*body)["weight"].get<double>();
+    }
+    auto graph = this->graph();
+    if (!graph) return unavailable(graph.error());
+    const GraphEdge edge{*from, *to, relation.get<std::string>(), weight};
+    const model::TenantId tenant{caller->tenant};
+    if (auto ok = postgresGuard_->guard([&] { return (*graph)->link(tenant, edge); }); !ok) {
+      return http::problem(ok.error());
+    }
+    return http::Response::json(201, {{"from", from->kind + ":" + from->name},
+                                      {"to", to->kind + ":" + to->name},
+                                      {"relation", edge.relation},
+                                      {"weight", weight}});
+  });
+
+  router.get("/api/v1/graph/links", [this, unavailable](const http::Request& request) {
+    auto caller = http::callerOf(request);
+    if (!caller) return http::callerRefused(caller.error());
+    const auto fromText = request.query("from");
+    if (!fromText) return badQuery("from=kind:name is required");
+    auto from = nodeOf(*fromText);
+    if (!from) return http::problem(from.error());
+    auto depth = integerParam(request, "depth", 2, 1, settings_.graphMaxDepth);
+    if (!depth) return http::problem(depth.error());
+    auto graph = this->graph();
+    if (!graph) return unavailable(graph.error());
+    const model::TenantId tenant{caller->tenant};
+    auto linked = postgresGuard_->guard([&] { return (*graph)->linked(tenant, *from, static_cast<int>(*depth)); });
+    if (!linked) return http::problem(linked.error());
+    // A node without links is no node of this tenant's graph: another tenant's looks the same.
+    if (linked->empty()) {
+      return http::problem(404, errors::kNotFound,
+                           fmt::format("no node {}:{} in the graph", from->kind, from->name.substr(0, 64)));
+    }
+    Json links = Json::array();
+    for (const auto& n : *linked) links.push_back({{"kind", n.node.kind}, {"name", n.node.name}, {"depth", n.depth}});
+    return http::Response::json(200, {{"from", from->kind + ":" + from->name}, {"depth", *depth}, {"links", links}});
+  });
 }
 
 Expected<nlohmann::json> DatabaseService::orderHistory(model::TenantId tenant, std::size_t limit) {
@@ -177,12 +466,12 @@ Expected<nlohmann::json> DatabaseService::accountHistory(model::TenantId tenant,
 
 Expected<nlohmann::json> DatabaseService::tickRange(model::TenantId tenant, std::string_view symbol,
                                                     std::int64_t fromNs, std::int64_t toNs, std::size_t limit) {
-  EventStore& source = clickhouse_ != nullptr ? static_cast<EventStore&>(*clickhouse_) : store();
+  EventStore& source = clickhouseGuard_ != nullptr ? static_cast<EventStore&>(*clickhouseGuard_) : store();
   return source.ticks(tenant, symbol, fromNs, toNs, limit);
 }
 
 Expected<nlohmann::json> DatabaseService::bars(const OhlcQuery& query) {
-  if (clickhouse_ != nullptr) return clickhouse_->ohlc(query);
+  if (clickhouse_ != nullptr) return clickhouseGuard_->guard([&] { return clickhouse_->ohlc(query); });
   if (query.intervalNs <= 0) return fail(errors::kConfig, "ohlc: the interval must be positive");
   // Enough ticks for the asked-for bars is unknown up front; the relational store is the
   // small-desk default, so read the range (bounded) and aggregate here.

@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <array>
 #include <functional>
 
@@ -223,6 +224,38 @@ Expected<void> PostgresEventStore::ping() {
   return withConnection(pool_, [](pg_conn* conn) -> Expected<void> {
     if (auto r = run(conn, "SELECT 1"); !r) return Unexpected(r.error());
     return {};
+  });
+}
+
+Expected<nlohmann::json> PostgresEventStore::replication() {
+  return withConnection(pool_, [](pg_conn* conn) -> Expected<nlohmann::json> {
+    auto recovery = run(conn, "SELECT pg_is_in_recovery()");
+    if (!recovery) return Unexpected(recovery.error());
+    if (text(recovery->get(), 0, 0) == "t") {
+      // A standby: how far behind the primary its last replayed transaction is (NULL before the
+      // first one is replayed).
+      auto lag = run(conn, "SELECT EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())");
+      if (!lag) return Unexpected(lag.error());
+      const auto seconds = text(lag->get(), 0, 0);
+      return nlohmann::json{{"role", "standby"},
+                            {"lag_seconds", seconds.empty() ? nlohmann::json() : nlohmann::json(std::stod(seconds))}};
+    }
+    auto standbys = run(conn,
+                        "SELECT application_name, state, COALESCE(EXTRACT(EPOCH FROM replay_lag), 0) "
+                        "FROM pg_stat_replication ORDER BY application_name");
+    if (!standbys) return Unexpected(standbys.error());
+    nlohmann::json list = nlohmann::json::array();
+    double worst = 0.0;
+    for (int row = 0; row < PQntuples(standbys->get()); ++row) {
+      const double lag = std::stod(text(standbys->get(), row, 2));
+      worst = std::max(worst, lag);
+      list.push_back({{"name", text(standbys->get(), row, 0)},
+                      {"state", text(standbys->get(), row, 1)},
+                      {"lag_seconds", lag}});
+    }
+    // A primary with no standby has no replication lag to report: say so rather than 0.
+    if (list.empty()) return nlohmann::json{{"role", "primary"}, {"standbys", list}, {"lag_seconds", "none"}};
+    return nlohmann::json{{"role", "primary"}, {"standbys", list}, {"lag_seconds", worst}};
   });
 }
 

@@ -3,17 +3,31 @@
 // their health. A backend that is down makes the service degraded, never down: trading goes on
 // and the projection catches up from its checkpoint.
 //
-//   GET /api/v1/databases                 every backend: connected, lag per stream, migrations
+//   GET /api/v1/databases                 every backend: connected, probe latency, pool, breaker,
+//                                         lag per stream, migrations, replication (PostgreSQL)
 //   GET /api/v1/databases/{type}/health   one backend (200 when connected, 503 when not)
+//   POST /api/v1/patterns                 adds a situation {id, symbol, features} of the caller's tenant
+//   GET /api/v1/patterns/similar          k nearest situations (?symbol= or ?features=, &k=)
+//   POST /api/v1/graph/edges              links two nodes of the caller's tenant (PostgreSQL)
+//   GET /api/v1/graph/links               nodes linked to ?from=kind:name within &depth= hops
+//
+// PostgreSQL and ClickHouse sit behind a circuit breaker and a bulkhead each (GuardedEventStore).
+// The pattern and graph routes take the tenant only from the verified caller (401 without one).
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <mutex>
 
 #include "ait/http/router.h"
 #include "ait/hub/service.h"
 #include "ait/store/clickhouse_store.h"
 #include "ait/store/event_store.h"
+#include "ait/store/guarded_store.h"
+#include "ait/store/pattern_index.h"
+#include "ait/store/postgres_graph.h"
 #include "ait/store/postgres_store.h"
 #include "ait/store/projector.h"
 #include "ait/store/shared_state.h"
@@ -26,6 +40,10 @@ struct DatabaseSettings {
   ClickHouseSettings clickhouse;  // url empty: no ClickHouse backend
   RedisSettings redis;            // url empty: shared state in process
   ProjectionSettings projection{};
+  GuardSettings guard{};          // breaker and bulkhead of each server backend
+  HnswSettings patterns{};        // the in-process similar-pattern index
+  std::size_t patternsMaxK = 100;  // the largest k a similar-pattern query may ask for
+  int graphMaxDepth = 4;           // the most hops a graph query may ask for
 };
 
 class DatabaseService final : public hub::Service {
@@ -62,15 +80,34 @@ class DatabaseService final : public hub::Service {
   struct Backend {
     std::unique_ptr<EventStore> store;
     std::unique_ptr<Projector> projector;
+    GuardedEventStore* guarded = nullptr;  // store, when it is a server backend
   };
-  DatabaseService() = default;
+  // The latest situation added per symbol, and the symbol of every id, per tenant: a query by
+  // symbol starts from the symbol's latest situation.
+  struct TenantPatterns {
+    std::map<std::string, std::pair<std::uint64_t, std::vector<float>>> latest;
+    std::map<std::uint64_t, std::string> symbols;
+  };
+  explicit DatabaseService(const DatabaseSettings& settings) : settings_(settings) {}
   static nlohmann::json describe(const Backend& backend);
   nlohmann::json describeSharedState() const;
+  void addPatternRoutes(http::Router& router);
+  void addGraphRoutes(http::Router& router);
+  /// Returns the graph, opening it on first use; fails while PostgreSQL is unreachable.
+  Expected<PostgresGraph*> graph();
 
+  DatabaseSettings settings_;
   std::vector<Backend> backends_;
-  ClickHouseStore* clickhouse_ = nullptr;  // one of backends_, when configured
+  ClickHouseStore* clickhouse_ = nullptr;          // inside one of backends_, when configured
+  GuardedEventStore* clickhouseGuard_ = nullptr;   // that backend
+  GuardedEventStore* postgresGuard_ = nullptr;     // the PostgreSQL backend, when configured
   std::unique_ptr<SharedState> sharedState_;
   std::atomic<bool> running_{false};
+  std::unique_ptr<HnswPatternIndex> patterns_;
+  std::mutex patternsMutex_;
+  std::map<std::uint32_t, TenantPatterns> patternMeta_;
+  std::mutex graphMutex_;
+  std::unique_ptr<PostgresGraph> graph_;
 };
 
 /// Opens each configured backend, which applies its pending migrations (each in a transaction),

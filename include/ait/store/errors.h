@@ -15,4 +15,9 @@ inline constexpr ErrorCode kConfig{"AIT-STORE-0004", Category::Config, Severity:
 inline constexpr ErrorCode kUnsupported{"AIT-STORE-0005", Category::Validation, Severity::Low,
                                         "this backend does not keep the asked-for data"};
 
+inline constexpr ErrorCode kBadQuery{"AIT-STORE-0006", Category::Validation, Severity::Low,
+                                     "a database-service request has a missing or malformed parameter"};
+inline constexpr ErrorCode kNotFound{"AIT-STORE-0007", Category::Validation, Severity::Info,
+                                     "the caller's tenant has no such pattern or graph node"};
+
 }  // namespace ait::store::errors

@@ -42,6 +42,9 @@ class EventStore {
   virtual Expected<void> ping() = 0;
   /// The connection pool's state, for a server backend.
   virtual std::optional<PoolStats> poolStats() const { return std::nullopt; }
+  /// The server's replication as JSON (role, standbys, lag); null when the backend has none to
+  /// report.
+  virtual Expected<nlohmann::json> replication() { return nlohmann::json(); }
 
   /// Reads for the other services, newest first, never across tenants.
   virtual Expected<nlohmann::json> orders(model::TenantId tenant, std::size_t limit) = 0;

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -35,6 +36,9 @@ struct PoolSettings {
 struct PoolStats {
   std::size_t idle = 0;
   std::size_t inUse = 0;
+  std::size_t max = 0;      // the pool's max_size
+  std::size_t waiting = 0;  // acquires waiting for a connection now
+  std::uint64_t waits = 0;  // acquires that had to wait, since start
 };
 
 template <class Connection>
@@ -118,9 +122,13 @@ class Pool {
       }
       if (!waited) {
         waits_.inc();
+        ++waitsTotal_;
         waited = true;
       }
-      if (available_.wait_until(lock, started + settings_.acquireTimeout) == std::cv_status::timeout) {
+      ++waiting_;
+      const auto woke = available_.wait_until(lock, started + settings_.acquireTimeout);
+      --waiting_;
+      if (woke == std::cv_status::timeout) {
         return fail(errors::kBackend, fmt::format("{}: no connection free within {} ms ({} in use)", backend_,
                                                   settings_.acquireTimeout.count(), inUse_));
       }
@@ -144,7 +152,7 @@ class Pool {
 
   PoolStats stats() const {
     std::lock_guard lock(mutex_);
-    return {idle_.size(), inUse_};
+    return {idle_.size(), inUse_, settings_.maxSize, waiting_, waitsTotal_};
   }
   const PoolSettings& settings() const noexcept { return settings_; }
 
@@ -192,6 +200,8 @@ class Pool {
   std::condition_variable available_;
   std::vector<Idle> idle_;
   std::size_t inUse_ = 0;
+  std::size_t waiting_ = 0;
+  std::uint64_t waitsTotal_ = 0;
   metrics::Gauge& idleGauge_;
   metrics::Gauge& inUseGauge_;
   metrics::Counter& waits_;

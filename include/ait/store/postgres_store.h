@@ -37,6 +37,10 @@ class PostgresEventStore final : public EventStore {
   Expected<void> apply(std::string_view stream, std::span<const model::Event> events) override;
   Expected<void> ping() override;
   std::optional<PoolStats> poolStats() const override { return pool_.stats(); }
+  /// The role (primary or standby) and replication lag: on a standby the age of the last
+  /// replayed transaction, on a primary the worst replay_lag of pg_stat_replication ("none"
+  /// without a standby).
+  Expected<nlohmann::json> replication() override;
   Expected<nlohmann::json> orders(model::TenantId tenant, std::size_t limit) override;
   Expected<nlohmann::json> fills(model::TenantId tenant, std::size_t limit) override;
   Expected<nlohmann::json> ticks(model::TenantId tenant, std::string_view symbol, std::int64_t fromNs,

@@ -17,8 +17,10 @@
 #include "ait/journal/journal.h"
 #include "ait/model/codec.h"
 #include "ait/store/clickhouse_store.h"
+#include "ait/store/guarded_store.h"
 #include "ait/store/projector.h"
 #include "support/clickhouse_server.h"
+#include "support/require_server.h"
 
 namespace ait::store {
 namespace {
@@ -70,7 +72,7 @@ std::int64_t count(ClickHouseStore& store, std::string_view statement) {
 class ClickHouseStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (testing::findClickHouseServer().empty()) GTEST_SKIP() << "clickhouse-server is not installed";
+    if (testing::findClickHouseServer().empty()) AIT_SKIP_UNLESS_SERVERS_REQUIRED() << "clickhouse-server is not installed";
     static std::atomic<int> counter{0};
     dir_ = std::filesystem::temp_directory_path() / fmt::format("ait-ch-{}-{}", ::getpid(), counter++);
     std::filesystem::remove_all(dir_);
@@ -237,7 +239,13 @@ TEST_F(ClickHouseStoreTest, KilledMidStreamTheJournalGoesOnAndEveryTickLandsExac
   auto journal = journal::Journal::open(config, options).value();
   settings_.pool.validateIdleAfter = 0ms;  // a restarted server leaves broken idle connections
   auto store = ClickHouseStore::open(settings_).value();
-  Projector projector(*store, {{"md", journal.get()}},
+  ClickHouseStore& clickhouse = *store;
+  GuardSettings guard;
+  guard.breaker.window_size = 5;
+  guard.breaker.minimum_calls = 3;
+  guard.breaker.open_duration_ms = 300;
+  GuardedEventStore guarded(std::move(store), guard);
+  Projector projector(guarded, {{"md", journal.get()}},
                       {.batch = 100, .initialBackoff = 20ms, .maxBackoff = 200ms});
   projector.start();
 
@@ -247,6 +255,12 @@ TEST_F(ClickHouseStoreTest, KilledMidStreamTheJournalGoesOnAndEveryTickLandsExac
   for (int i = 0; i < kTicks; ++i) {
     if (i == kTicks / 3) server_->kill();
     if (i == 2 * kTicks / 3) {
+      // The failed attempts opened the breaker: the projection stops calling the dead server.
+      const auto openBy = std::chrono::steady_clock::now() + 10s;
+      while (guarded.breaker().state() != resilience::CircuitState::Open) {
+        ASSERT_LT(std::chrono::steady_clock::now(), openBy) << "the breaker never opened";
+        std::this_thread::sleep_for(2ms);
+      }
       ASSERT_TRUE(server_->start());
     }
     // Spread over two months, so batches straddle partitions.
@@ -269,12 +283,13 @@ TEST_F(ClickHouseStoreTest, KilledMidStreamTheJournalGoesOnAndEveryTickLandsExac
   }
   projector.stop();
   EXPECT_GT(projector.status().failures, 0u) << "the outage was seen";
-  EXPECT_EQ(count(*store, "SELECT count() FROM ticks FINAL"), kTicks);
-  EXPECT_EQ(count(*store, "SELECT uniqExact(seq) FROM ticks"), kTicks);
-  EXPECT_EQ(count(*store, "SELECT min(seq) FROM ticks"), 1);
-  EXPECT_EQ(count(*store, "SELECT max(seq) FROM ticks"), kTicks);
+  EXPECT_EQ(guarded.breaker().state(), resilience::CircuitState::Closed) << "trial calls closed it again";
+  EXPECT_EQ(count(clickhouse, "SELECT count() FROM ticks FINAL"), kTicks);
+  EXPECT_EQ(count(clickhouse, "SELECT uniqExact(seq) FROM ticks"), kTicks);
+  EXPECT_EQ(count(clickhouse, "SELECT min(seq) FROM ticks"), 1);
+  EXPECT_EQ(count(clickhouse, "SELECT max(seq) FROM ticks"), kTicks);
   // Counted as stored, before any merge: the replays after the outage skipped what was there.
-  EXPECT_EQ(count(*store, "SELECT count() FROM (SELECT seq FROM ticks GROUP BY seq HAVING count() > 1)"), 0)
+  EXPECT_EQ(count(clickhouse, "SELECT count() FROM (SELECT seq FROM ticks GROUP BY seq HAVING count() > 1)"), 0)
       << "no row is stored twice, merged or not";
 }
 

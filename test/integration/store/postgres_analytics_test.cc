@@ -11,7 +11,10 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
+#include "ait/http/router.h"
+#include "ait/store/database_service.h"
 #include "ait/store/pattern_index.h"
 #include "ait/store/postgres_graph.h"
 #include "support/postgres_server.h"
@@ -166,6 +169,59 @@ TEST_F(PostgresAnalyticsTest, CorrelationClustersAreConnectedGroupsOverTheThresh
   ASSERT_EQ(loose.size(), 2u) << "at 0.2 gold joins the euro cluster";
   EXPECT_EQ(loose[0].size(), 5u);
   EXPECT_EQ(g->clusters(kB, "instrument", "correlated", 0.7).value().size(), 1u);
+}
+
+// The graph routes of the database-service on a real PostgreSQL: each tenant walks its own
+// edges only, another tenant's node answers 404, a bare request 401, a bad depth 400.
+TEST_F(PostgresAnalyticsTest, GraphRoutesAnswerEachTenantFromItsOwnEdges) {
+  DatabaseSettings settings;
+  settings.sqlitePath = dir_ / "platform.db";
+  settings.postgres = settings_;
+  auto service = DatabaseService::open(settings, {}).value();
+  http::Router router;
+  service->addRoutes(router);
+  const auto call = [&](std::uint32_t tenant, http::Method method, const std::string& target, std::string body = {}) {
+    auto request = http::Request::make(method, target, std::move(body));
+    if (tenant != 0) request.caller = http::Caller{.tenant = tenant, .userId = 1, .role = "trader"};
+    return router.handle(request);
+  };
+  const auto link = [&](std::uint32_t tenant, const char* from, const char* to, const char* relation) {
+    auto r = call(tenant, http::Method::Post, "/api/v1/graph/edges",
+                  fmt::format(R"({{"from": {}, "to": {}, "relation": "{}"}})", from, to, relation));
+    EXPECT_EQ(r.status, 201) << r.body;
+  };
+  link(1, R"({"kind": "strategy", "name": "trend"})", R"({"kind": "model", "name": "xgb"})", "uses");
+  link(1, R"({"kind": "model", "name": "xgb"})", R"({"kind": "instrument", "name": "EURUSD"})", "trades");
+  link(2, R"({"kind": "strategy", "name": "carry"})", R"({"kind": "instrument", "name": "USDJPY"})", "trades");
+
+  auto walked = call(1, http::Method::Get, "/api/v1/graph/links?from=strategy:trend&depth=2");
+  ASSERT_EQ(walked.status, 200) << walked.body;
+  const auto links = nlohmann::json::parse(walked.body)["links"];
+  ASSERT_EQ(links.size(), 2u) << links.dump();
+  EXPECT_EQ(links[0], (nlohmann::json{{"kind", "model"}, {"name", "xgb"}, {"depth", 1}}));
+  EXPECT_EQ(links[1], (nlohmann::json{{"kind", "instrument"}, {"name", "EURUSD"}, {"depth", 2}}));
+  const auto near = nlohmann::json::parse(call(1, http::Method::Get, "/api/v1/graph/links?from=strategy:trend&depth=1").body);
+  EXPECT_EQ(near["links"].size(), 1u) << near.dump();
+
+  EXPECT_EQ(call(2, http::Method::Get, "/api/v1/graph/links?from=strategy:trend").status, 404) << "tenant 1's node";
+  EXPECT_EQ(call(1, http::Method::Get, "/api/v1/graph/links?from=strategy:carry").status, 404) << "tenant 2's node";
+  EXPECT_EQ(nlohmann::json::parse(call(2, http::Method::Get, "/api/v1/graph/links?from=instrument:USDJPY").body)["links"].size(), 1u);
+  EXPECT_EQ(call(0, http::Method::Get, "/api/v1/graph/links?from=strategy:trend").status, 401);
+  EXPECT_EQ(call(0, http::Method::Post, "/api/v1/graph/edges", "{}").status, 401);
+  for (const char* depth : {"0", "5", "x", "-2"}) {
+    EXPECT_EQ(call(1, http::Method::Get, fmt::format("/api/v1/graph/links?from=strategy:trend&depth={}", depth)).status, 400)
+        << "depth=" << depth;
+  }
+  EXPECT_EQ(call(1, http::Method::Get, "/api/v1/graph/links").status, 400) << "no from";
+  EXPECT_EQ(call(1, http::Method::Get, "/api/v1/graph/links?from=trend").status, 400) << "no kind";
+  EXPECT_EQ(call(1, http::Method::Post, "/api/v1/graph/edges",
+                 R"({"from": {"kind": "planet", "name": "x"}, "to": {"kind": "model", "name": "y"}, "relation": "r"})")
+                .status,
+            400);
+  EXPECT_EQ(call(1, http::Method::Post, "/api/v1/graph/edges",
+                 R"({"from": {"kind": "model", "name": "x"}, "to": {"kind": "model", "name": "y"}})")
+                .status,
+            400) << "no relation";
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // The PostgreSQL backend against a real server (Debian's postgresql 15) started by the test on
 // loopback with a throwaway data directory: rows, idempotence, tenant isolation, hostile
 // strings, the pool, and the fault test (the server is killed in the middle of a stream of
-// orders and restarted; trading never blocks and every journaled event lands exactly once).
+// orders and restarted; the breaker opens while it is down, trading never blocks and every
+// journaled event lands exactly once).
 
 #include <unistd.h>
 
@@ -15,9 +16,11 @@
 
 #include "ait/journal/journal.h"
 #include "ait/model/codec.h"
+#include "ait/store/guarded_store.h"
 #include "ait/store/postgres_store.h"
 #include "ait/store/projector.h"
 #include "support/postgres_server.h"
+#include "support/require_server.h"
 
 namespace ait::store {
 namespace {
@@ -48,7 +51,7 @@ model::Event order(std::uint32_t tenant, const std::string& cid, int i) {
 class PostgresStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (testing::findPostgresBin().empty()) GTEST_SKIP() << "postgresql is not installed";
+    if (testing::findPostgresBin().empty()) AIT_SKIP_UNLESS_SERVERS_REQUIRED() << "postgresql is not installed";
     static std::atomic<int> counter{0};
     dir_ = std::filesystem::temp_directory_path() / fmt::format("ait-pg-{}-{}", ::getpid(), counter++);
     std::filesystem::remove_all(dir_);
@@ -139,8 +142,13 @@ TEST_F(PostgresStoreTest, KilledMidStreamTradingGoesOnAndEveryEventLandsExactlyO
   journal::JournalOptions options;
   options.stream = "trading";
   auto journal = journal::Journal::open(config, options).value();
-  auto store = PostgresEventStore::open(settings_).value();
-  Projector projector(*store, {{"trading", journal.get()}},
+  GuardSettings guard;
+  guard.breaker.window_size = 5;
+  guard.breaker.minimum_calls = 3;
+  guard.breaker.open_duration_ms = 300;
+  GuardedEventStore guarded(PostgresEventStore::open(settings_).value(), guard);
+  auto* store = &guarded;
+  Projector projector(guarded, {{"trading", journal.get()}},
                       {.batch = 50, .initialBackoff = 20ms, .maxBackoff = 200ms});
   projector.start();
 
@@ -150,6 +158,13 @@ TEST_F(PostgresStoreTest, KilledMidStreamTradingGoesOnAndEveryEventLandsExactlyO
   for (int i = 0; i < kEvents; ++i) {
     if (i == kEvents / 3) server_->kill();
     if (i == 2 * kEvents / 3) {
+      // The failed attempts opened the breaker: the projection stops calling the dead server.
+      const auto openBy = std::chrono::steady_clock::now() + 10s;
+      while (guarded.breaker().state() != resilience::CircuitState::Open) {
+        ASSERT_LT(std::chrono::steady_clock::now(), openBy) << "the breaker never opened";
+        std::this_thread::sleep_for(2ms);
+      }
+      EXPECT_FALSE(guarded.ping().has_value()) << "calls fail fast while the breaker is open";
       ASSERT_TRUE(server_->start());
     }
     auto event = order(1 + (i / 2) % 2, fmt::format("c-{}", i / 2), i);  // a submit, then its fill
@@ -171,6 +186,7 @@ TEST_F(PostgresStoreTest, KilledMidStreamTradingGoesOnAndEveryEventLandsExactlyO
   }
   projector.stop();
   EXPECT_GT(projector.status().failures, 0u) << "the outage was seen";
+  EXPECT_EQ(guarded.breaker().state(), resilience::CircuitState::Closed) << "trial calls closed it again";
   const auto fills1 = store->fills(model::TenantId{1}, 10'000).value();
   const auto fills2 = store->fills(model::TenantId{2}, 10'000).value();
   EXPECT_EQ(fills1.size() + fills2.size(), kEvents / 2u);

@@ -309,6 +309,15 @@ std::int64_t Portfolio::marginFor(std::uint32_t instrument, std::int64_t quantit
   return pnlToMoney(instrument, margin, out) ? out : INT64_MAX;
 }
 
+std::int64_t Portfolio::marginFor(std::uint32_t account, std::uint32_t instrument,
+                                  std::int64_t quantity, std::int64_t price) const noexcept {
+  Int128 notional = absolute(static_cast<Int128>(quantity) * price);
+  Int128 margin = roundDiv(notional * catalog_.at(instrument).terms.marginPpm, 1'000'000);
+  const FxLink link = fxLink(account, instrument);
+  std::int64_t out = 0;
+  return pnlToAccount(instrument, margin, link, fxRate(link, 0), out) ? out : INT64_MAX;
+}
+
 std::int64_t Portfolio::marginUsed(std::uint32_t accountIndex) const noexcept {
   const Account& account = accounts_[accountIndex];
   std::int64_t used = 0;

@@ -139,6 +139,10 @@ class Portfolio {
   /// currency.
   std::int64_t marginFor(std::uint32_t instrument, std::int64_t quantity,
                          std::int64_t price) const noexcept;
+  /// Returns the same margin in the account's money at the FX pair's mid; INT64_MAX when no
+  /// rate is known (an order cannot be valued, so it cannot pass a margin check).
+  std::int64_t marginFor(std::uint32_t account, std::uint32_t instrument, std::int64_t quantity,
+                         std::int64_t price) const noexcept;
   /// Returns the signed sum of the open positions on the instrument.
   std::int64_t netQuantity(std::uint32_t account, std::uint32_t instrument) const noexcept;
   /// Returns the index of the open position with that id, or -1.

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "ait/model/json.h"
 #include "ait/portfolio/errors.h"
 #include "ait/risk/errors.h"
 #include "ait/trading/engine.h"
@@ -200,6 +201,34 @@ TEST(TrailingStop, BadTrailingFieldsAreDeniedAsInvalid) {
   EXPECT_EQ(rig.submit(unitAlone).denied, risk::DenyReason::InvalidOrder);
 }
 
+TEST(TrailingStop, TheRestBodyParsesIntoATrailingStopAndBadOnesNameTheProblem) {
+  // What POST /api/v1/orders reads (model::commandFromJson), with the event field names.
+  auto body = nlohmann::json::parse(R"({"type": "submit_order", "client_order_id": "rest-ts",
+      "account": "ACC1", "instrument": "EURUSD@SIM", "side": "sell", "order_type": "stop",
+      "time_in_force": "gtc", "quantity": "1.00", "stop_price": "1.09900",
+      "trailing_offset": "0.00050"})");
+  auto parsed = model::commandFromJson(body);
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().describe();
+  auto command = std::get<model::SubmitOrder>(*parsed);
+  command.header.tenant = kTenant;
+  ListRecorder recorder;
+  Rig rig(recorder);
+  rig.quote(110'000, 110'002);
+  ASSERT_EQ(rig.submit(command).denied, risk::DenyReason::None);
+  EXPECT_EQ(rig.get("rest-ts").trailOffset, 50);
+  rig.quote(110'100, 110'102);
+  EXPECT_EQ(rig.get("rest-ts").stopPrice, 110'050);
+
+  body["order_type"] = "limit";
+  body["price"] = "1.09000";
+  body.erase("stop_price");
+  auto refused = model::commandFromJson(body);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_NE(refused.error().message().find("a trailing stop is a stop order, not limit"),
+            std::string::npos)
+      << refused.error().message();
+}
+
 TEST(TrailingStop, SurvivesARestartWithItsCurrentTrail) {
   ListRecorder recorder;
   {
@@ -324,6 +353,8 @@ TEST(FxConversion, EurGbpPnlIsConvertedThroughTheGbpUsdMid) {
   // Margin: 1 % of 85'010 GBP = 850.10 GBP at 1.280010.
   const long double margin = 850.10L * 1.280010L;
   EXPECT_NEAR(static_cast<long double>(portfolio.marginUsed(0)) / 1e8L, margin, 1e-8L);
+  EXPECT_EQ(portfolio.marginFor(0, 1, 100, 85'010), portfolio.marginUsed(0));
+  EXPECT_EQ(portfolio.marginFor(1, 100, 85'010), 850'10000000LL);  // still in GBP
 
   rig.submit(order("s", Side::Sell, 100, OrderType::Market, 0, 0, eurgbp));  // at 0.85110
   EXPECT_EQ(portfolio.account(0).realizedPnl, 128'00100000LL);
@@ -355,6 +386,7 @@ TEST(FxConversion, WithoutARateThePnlStaysUnconvertedAndSaysSo) {
   EXPECT_FALSE(portfolio.unrealized(*p, unrealized));
   EXPECT_EQ(portfolio.unconvertedPositions(0), 1U);
   EXPECT_EQ(portfolio.equity(0), portfolio.account(0).balance);  // nothing guessed
+  EXPECT_EQ(portfolio.marginFor(0, 1, 100, 85'110), INT64_MAX);
   // No new risk while a margin cannot be valued.
   EXPECT_EQ(rig.submit(order("more", Side::Buy, 100, OrderType::Market, 0, 0, eurgbp)).denied,
             risk::DenyReason::InsufficientMargin);

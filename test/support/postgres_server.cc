@@ -80,6 +80,24 @@ bool PostgresServer::start() {
   return false;
 }
 
+bool PostgresServer::startStandbyOf(const PostgresServer& primary) {
+  const std::string bin = findPostgresBin();
+  if (bin.empty()) return false;
+  const auto data = dir_ / "pgdata";
+  if (!std::filesystem::exists(data / "PG_VERSION")) {
+    std::filesystem::create_directories(dir_);
+    giveToPostgres(dir_);
+    // The connection string, application name included, becomes the standby's primary_conninfo.
+    auto copy = spawnAsPostgres({bin + "/pg_basebackup", "-D", data.string(), "-R", "-X", "stream",
+                                 "--no-sync", "-c", "fast", "-d",
+                                 "host=127.0.0.1 port=" + std::to_string(primary.port()) +
+                                     " user=ait application_name=standby1"},
+                                dir_ / "basebackup.log");
+    if (copy->wait(std::chrono::seconds(120)) != 0) return false;
+  }
+  return start();
+}
+
 void PostgresServer::kill() {
   if (process_ == nullptr) return;
   process_->signal(SIGKILL);

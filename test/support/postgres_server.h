@@ -21,6 +21,9 @@ class PostgresServer {
 
   /// Initialises the cluster when needed, starts the server and waits until it accepts logins.
   bool start();
+  /// Copies primary's cluster with pg_basebackup (-R: a streaming standby of it) when this one
+  /// has none yet, then starts this server as that hot standby.
+  bool startStandbyOf(const PostgresServer& primary);
   /// SIGKILLs the server: a crash.
   void kill();
   int port() const noexcept { return port_; }

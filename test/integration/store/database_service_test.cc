@@ -19,6 +19,7 @@
 #include "support/clickhouse_server.h"
 #include "support/postgres_server.h"
 #include "support/redis_server.h"
+#include "support/require_server.h"
 
 namespace ait {
 namespace {
@@ -27,6 +28,9 @@ using namespace std::chrono_literals;
 using Json = nlohmann::json;
 
 const std::string kBinary = std::string(AIT_BINARY_DIR) + "/src/app/aitrading";
+// Breakers that open after a few failed calls and try again soon, so outages stay short here.
+constexpr const char* kQuickBreaker =
+    "[resilience.circuit_breaker]\nwindow_size = 5\nminimum_calls = 3\nopen_duration_ms = 300\n";
 
 class DatabaseServiceTest : public ::testing::Test {
  protected:
@@ -150,10 +154,11 @@ TEST_F(DatabaseServiceTest, MigrateStatusReportsTheSchema) {
 }
 
 TEST_F(DatabaseServiceTest, APostgresServerThatIsDownDegradesTheServiceUntilItCatchesUp) {
-  if (testing::findPostgresBin().empty()) GTEST_SKIP() << "postgresql is not installed";
+  if (testing::findPostgresBin().empty()) AIT_SKIP_UNLESS_SERVERS_REQUIRED() << "postgresql is not installed";
   testing::PostgresServer postgres(dir_ / "pg");
   // Its port is known before it runs: the platform starts while PostgreSQL is down.
-  writeConfig(fmt::format("postgres_url = \"{}\"\n", postgres.conninfo()));
+  writeConfig(fmt::format("postgres_url = \"{}\"\n[database.pool.postgres]\nmax_size = 3\n{}",
+                          postgres.conninfo(), kQuickBreaker));
   appendFills(0, 300);
   auto server = serve();
   auto sqlite = waitProjected(300, "sqlite");
@@ -162,11 +167,45 @@ TEST_F(DatabaseServiceTest, APostgresServerThatIsDownDegradesTheServiceUntilItCa
   EXPECT_EQ(down.status, 503) << down.body;
   auto health = Json::parse(testing::httpGet(port_, "/health").body);
   EXPECT_EQ(health["status"], "degraded") << health.dump();
+  // Failed calls open its breaker; health says so, and the probe is refused by the breaker
+  // instead of trying the server.
+  Json open;
+  const auto openBy = std::chrono::steady_clock::now() + 20s;
+  do {
+    ASSERT_LT(std::chrono::steady_clock::now(), openBy) << open.dump();
+    std::this_thread::sleep_for(10ms);
+    open = Json::parse(testing::httpGet(port_, "/api/v1/databases/postgresql/health").body);
+  } while (open.value("probe_error", "").find("circuit open") == std::string::npos);
+  EXPECT_EQ(open["breaker"], "open") << open.dump();
+  EXPECT_FALSE(open["answers"].get<bool>());
+  EXPECT_LT(open["ping_ms"].get<double>(), 100.0) << "an open breaker answers without a round trip";
+  EXPECT_GE(open["projection_lag"].get<int>(), 300) << "nothing reached PostgreSQL yet: " << open.dump();
+  health = Json::parse(testing::httpGet(port_, "/health").body);
+  bool listed = false;
+  for (const auto& dependency : health["dependencies"]) {
+    if (dependency["name"] != "postgresql") continue;
+    listed = true;
+    EXPECT_EQ(dependency["status"], "degraded");
+    EXPECT_NE(dependency["reason"].get<std::string>().find("circuit"), std::string::npos) << health.dump();
+  }
+  EXPECT_TRUE(listed) << health.dump();
 
   ASSERT_TRUE(postgres.start());
   auto caughtUp = waitProjected(300, "postgresql");
   ASSERT_FALSE(caughtUp.is_null());
   EXPECT_TRUE(caughtUp["connected"].get<bool>()) << caughtUp.dump();
+  EXPECT_TRUE(caughtUp["answers"].get<bool>()) << caughtUp.dump();
+  EXPECT_EQ(caughtUp["breaker"], "closed") << caughtUp.dump();
+  EXPECT_EQ(caughtUp["projection_lag"], 0) << caughtUp.dump();
+  EXPECT_GE(caughtUp["ping_ms"].get<double>(), 0.0);
+  const auto& pool = caughtUp["pool"];
+  EXPECT_GE(pool["in_use"].get<int>() + pool["idle"].get<int>(), 1) << pool.dump();
+  EXPECT_EQ(pool["max"], 3) << "database.pool.postgres.max_size: " << pool.dump();
+  EXPECT_TRUE(pool["waits"].is_number_unsigned()) << pool.dump();
+  // A primary without a standby: replication lag is not zero, it does not exist.
+  EXPECT_EQ(caughtUp["replication"]["role"], "primary") << caughtUp.dump();
+  EXPECT_EQ(caughtUp["replication"]["lag_seconds"], "none") << caughtUp.dump();
+  EXPECT_TRUE(caughtUp["replication"]["standbys"].empty()) << caughtUp.dump();
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   while (Json::parse(testing::httpGet(port_, "/health").body)["status"] != "healthy") {
     ASSERT_LT(std::chrono::steady_clock::now(), deadline);
@@ -178,13 +217,14 @@ TEST_F(DatabaseServiceTest, APostgresServerThatIsDownDegradesTheServiceUntilItCa
 
 TEST_F(DatabaseServiceTest, ClickHouseAndRedisFromConfigShowInHealthAndADownOneDegrades) {
   if (testing::findClickHouseServer().empty() || testing::findRedisServer().empty()) {
-    GTEST_SKIP() << "clickhouse-server or redis-server is not installed";
+    AIT_SKIP_UNLESS_SERVERS_REQUIRED() << "clickhouse-server or redis-server is not installed";
   }
   testing::ClickHouseServer clickhouse(dir_ / "ch");
   testing::RedisServer redis(dir_ / "redis");
   ASSERT_TRUE(redis.start());
   // ClickHouse's port is known before it runs: the platform starts while it is down.
-  writeConfig(fmt::format("clickhouse_url = \"{}\"\nredis_url = \"{}\"\n", clickhouse.url(), redis.url()));
+  writeConfig(fmt::format("clickhouse_url = \"{}\"\nredis_url = \"{}\"\n{}", clickhouse.url(), redis.url(),
+                          kQuickBreaker));
   auto server = serve();
   ASSERT_FALSE(waitProjected(0, "sqlite").is_null()) << "no answer from database-service";
   auto cache = testing::httpGet(port_, "/api/v1/databases/redis/health");

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "ait/journal/journal.h"
 #include "ait/model/codec.h"
@@ -196,6 +197,42 @@ TEST_F(PostgresStoreTest, KilledMidStreamTradingGoesOnAndEveryEventLandsExactlyO
   }
   EXPECT_EQ(store->orders(model::TenantId{1}, 10'000).value().size() + store->orders(model::TenantId{2}, 10'000).value().size(),
             kEvents / 2u);
+}
+
+TEST_F(PostgresStoreTest, ReplicationNamesTheRoleTheStandbysAndTheReplayLag) {
+  auto primary = PostgresEventStore::open(settings_).value();
+  auto alone = primary->replication();
+  ASSERT_TRUE(alone.has_value()) << alone.error().describe();
+  EXPECT_EQ((*alone)["role"], "primary");
+  EXPECT_EQ((*alone)["lag_seconds"], "none") << "no standby: no lag to report, not zero";
+
+  testing::PostgresServer standbyServer(dir_ / "standby");
+  ASSERT_TRUE(standbyServer.startStandbyOf(*server_)) << "see " << dir_ / "standby";
+  PostgresSettings standbySettings = settings_;
+  standbySettings.conninfo = standbyServer.conninfo();
+  // lazy: a standby is read-only, nothing is migrated there.
+  auto standby = PostgresEventStore::lazy(standbySettings);
+  ASSERT_TRUE(primary->apply("trading", sequenced({order(1, "c-1", 0)}, 1)).has_value());
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  nlohmann::json seen;
+  // Until the standby replayed the write: it then knows how old its last replayed transaction is.
+  while (true) {
+    auto r = standby->replication();
+    ASSERT_TRUE(r.has_value()) << r.error().describe();
+    seen = *r;
+    if (seen["lag_seconds"].is_number()) break;
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << seen.dump();
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(seen["role"], "standby");
+  EXPECT_GE(seen["lag_seconds"].get<double>(), 0.0);
+  EXPECT_LT(seen["lag_seconds"].get<double>(), 60.0);
+
+  auto withStandby = primary->replication().value();
+  ASSERT_EQ(withStandby["standbys"].size(), 1u) << withStandby.dump();
+  EXPECT_EQ(withStandby["standbys"][0]["name"], "standby1");
+  EXPECT_EQ(withStandby["standbys"][0]["state"], "streaming");
+  EXPECT_TRUE(withStandby["lag_seconds"].is_number()) << withStandby.dump();
 }
 
 }  // namespace

@@ -297,8 +297,24 @@ EngineReply TradingService::query(model::TenantId tenant, std::string_view what,
                                   std::string_view arg) {
   EngineReply reply;
   TradingEngine& engine = *laneOf(tenant).engine;
+  // Tenant 0 (the platform) sees every tenant: its views merge the lanes' lists.
+  auto view = [&](auto render, std::string_view list) {
+    if (!tenant.isSystem()) return render(engine);
+    json out = render(*lanes_.front()->engine);
+    for (std::size_t i = 1; i < lanes_.size(); ++i) {
+      json part = render(*lanes_[i]->engine);
+      for (auto& item : part[std::string(list)]) out[std::string(list)].push_back(std::move(item));
+      if (part.contains("decisions")) {
+        for (auto& [reason, count] : part["decisions"].items()) {
+          out["decisions"][reason] =
+              static_cast<std::uint64_t>(out["decisions"][reason]) + static_cast<std::uint64_t>(count);
+        }
+      }
+    }
+    return out;
+  };
   if (what == "orders") {
-    reply.body = render::orders(engine, tenant, arg == "open").dump();
+    reply.body = view([&](TradingEngine& e) { return render::orders(e, tenant, arg == "open"); }, "orders").dump();
   } else if (what == "order") {
     auto id = model::ClientOrderId::from(arg);
     std::int32_t index = id ? engine.orders().find(tenant, *id) : -1;
@@ -309,11 +325,11 @@ EngineReply TradingService::query(model::TenantId tenant, std::string_view what,
       reply.body = render::order(engine, engine.orders().at(static_cast<std::uint32_t>(index))).dump();
     }
   } else if (what == "positions") {
-    reply.body = render::positions(engine, tenant).dump();
+    reply.body = view([&](TradingEngine& e) { return render::positions(e, tenant); }, "positions").dump();
   } else if (what == "account") {
-    reply.body = render::accounts(engine, tenant).dump();
+    reply.body = view([&](TradingEngine& e) { return render::accounts(e, tenant); }, "accounts").dump();
   } else if (what == "risk") {
-    reply.body = render::risk(engine, tenant).dump();
+    reply.body = view([&](TradingEngine& e) { return render::risk(e, tenant); }, "accounts").dump();
   } else if (what == "halt") {
     engine.setTradingState(tenant, arg == "reducing_only" ? risk::TradingState::ReducingOnly
                                                             : risk::TradingState::Halted);

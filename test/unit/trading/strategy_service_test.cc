@@ -233,6 +233,15 @@ TEST(TradingMarketData, AnotherTenantsPrivateTicksDoNotMoveThisTenantsFills) {
     EXPECT_EQ(positions[0]["average_price"], "1.10002");
     const std::string unrealized = positions[0]["unrealized_pnl"];
     EXPECT_NEAR(std::stod(unrealized), -0.2, 1e-9) << unrealized;  // 10000 x (1.10000 - 1.10002)
+    // The platform (tenant 0) still sees every tenant's orders and accounts across the engines.
+    auto all = json::parse(p.as(model::TenantId{0}, http::Method::Get, "/api/v1/orders").body)["orders"];
+    EXPECT_EQ(all.size(), 3U);
+    auto accounts = json::parse(p.as(model::TenantId{0}, http::Method::Get, "/api/v1/account").body)["accounts"];
+    EXPECT_EQ(accounts.size(), 2U);
+    auto risk = json::parse(p.as(model::TenantId{0}, http::Method::Get, "/api/v1/risk").body);
+    EXPECT_EQ(risk["accounts"].size(), 2U);
+    EXPECT_EQ(risk["decisions"]["allowed"], 3);  // every tenant's allowed orders
+    EXPECT_EQ(json::parse(p.as(kTenant, http::Method::Get, "/api/v1/orders").body)["orders"].size(), 1U);
   }
   {
     // The per-tenant engines come back from the snapshot and journal with the same fills.

@@ -220,7 +220,8 @@ ai::AiServiceConfig aiServiceConfig(const config::Config& config) {
   c.strategyId = a.strategy_id;
   c.stackingModel = a.stacking_model;
   c.watchIntervalMs = a.watch_interval_ms;
-  c.symbols = {a.symbol};  // one series per tenant feeding it (0: the public feed)
+  c.symbols = a.symbols;
+  c.maxSeries = a.max_series;  // one series per symbol and tenant feeding it (0: the public feed)
   c.timeframe = a.timeframe;
   c.chatEnabled = a.chat_enabled;
   c.chat.baseUrl = a.chat_base_url;
@@ -511,8 +512,11 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
         }
         // Backtest bar files and results sit beside the journal, under the same data root.
         const auto root = std::filesystem::path(config.journal.data_dir).parent_path();
-        settings.backtests.dataDir = root / "data";
-        settings.backtests.resultsDir = root / "backtests";
+        const auto& b = config.backtest;
+        settings.backtests.dataDir = b.data_dir.empty() ? root / "data" : std::filesystem::path(b.data_dir);
+        settings.backtests.resultsDir = b.results_dir.empty() ? root / "backtests" : std::filesystem::path(b.results_dir);
+        settings.backtests.workers = b.workers;
+        settings.backtests.maxQueued = static_cast<std::size_t>(b.max_queued);
         auto performance = analytics::AnalyticsService::create(rt, router, std::move(settings));
         if (!performance) return Unexpected(performance.error());
         prebuilt[service.name] = std::move(*performance);

@@ -150,6 +150,20 @@ struct Symbol {
   }
 };
 
+/// A non-empty list of distinct symbols.
+struct Symbols {
+  Reason operator()(const std::vector<std::string>& v) const {
+    if (v.empty()) return "must name at least one symbol";
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (auto bad = Symbol{}(v[i])) return fmt::format("entry {} {}", i, *bad);
+      for (std::size_t j = 0; j < i; ++j) {
+        if (v[j] == v[i]) return fmt::format("lists {} twice", tomlString(v[i]));
+      }
+    }
+    return std::nullopt;
+  }
+};
+
 struct NonEmpty {
   Reason operator()(const std::string& v) const {
     if (v.empty()) return "must not be empty";

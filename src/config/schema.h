@@ -263,7 +263,8 @@ void visitConfig(V& v, C& c) {
   v.table("ai", [&] {
     auto& a = c.ai;
     v.value("features", a.features, NonEmpty{});
-    v.value("symbol", a.symbol, Symbol{});
+    v.value("symbols", a.symbols, Symbols{});
+    v.value("max_series", a.max_series, Between<int>{1, 4096});
     v.value("timeframe", a.timeframe, OneOf{{"1m", "5m", "15m", "30m", "1h", "4h", "1d"}});
     v.value("models_dir", a.models_dir, NonEmpty{});
     v.value("models", a.models, NoRule{});
@@ -339,6 +340,12 @@ void visitConfig(V& v, C& c) {
   v.table("web", [&] {
     v.value("enabled", c.web.enabled, NoRule{});
     v.value("root", c.web.root, NoRule{});
+  });
+  v.table("backtest", [&] {
+    v.value("data_dir", c.backtest.data_dir, NoRule{});
+    v.value("results_dir", c.backtest.results_dir, NoRule{});
+    v.value("workers", c.backtest.workers, Between<int>{1, 64});
+    v.value("max_queued", c.backtest.max_queued, Between<int>{0, 100'000});
   });
 }
 

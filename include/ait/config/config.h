@@ -388,7 +388,8 @@ struct TradingConfig {
 /// outputs become decisions (docs/ai.md).
 struct AiConfig {
   std::string features = "close,sma:10,ema:20,rsi:14,macd:12:26:9,bbands:20:2,atr:14,ret:1,vol:20";
-  std::string symbol = "EURUSD";   // bars of this symbol and timeframe feed the pipeline
+  std::vector<std::string> symbols{"EURUSD"};  // bars of these symbols and timeframe are decided on
+  int max_series = 16;             // (tenant feed, symbol) series kept, each its own pipeline
   std::string timeframe = "1m";
   std::string models_dir = "models";
   std::vector<std::string> models;  // manifests under models_dir, loaded at start
@@ -479,6 +480,15 @@ struct WebConfig {
   bool operator==(const WebConfig&) const = default;
 };
 
+/// performance-analytics backtest jobs (docs/analytics.md).
+struct BacktestConfig {
+  std::string data_dir;     // bar files a job may name; empty: <journal.data_dir>/../data
+  std::string results_dir;  // <tenant>/<id>/ per job; empty: <journal.data_dir>/../backtests
+  int workers = 1;
+  int max_queued = 16;
+  bool operator==(const BacktestConfig&) const = default;
+};
+
 struct Config {
   ServerConfig server;
   ServicesConfig services;
@@ -499,6 +509,7 @@ struct Config {
   TradingConfig trading;
   ReloadConfig reload;
   WebConfig web;
+  BacktestConfig backtest;
   bool operator==(const Config&) const = default;
 };
 

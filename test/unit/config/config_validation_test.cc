@@ -279,6 +279,15 @@ TEST(ConfigRules, BusQueueCapacityMustBeAPowerOfTwo) {
   expectValid("[bus]\nqueue_capacity = 1024\n");
 }
 
+TEST(ConfigRules, AiSymbolsMustBeDistinctSymbols) {
+  expectOnly("[ai]\nsymbols = []\n", "ai.symbols", "must name at least one symbol");
+  expectOnly("[ai]\nsymbols = [\"EURUSD\", \"EUR USD\"]\n", "ai.symbols", "entry 1 must be 1 to 32 letters");
+  expectOnly("[ai]\nsymbols = [\"EURUSD\", \"EURUSD\"]\n", "ai.symbols", "lists \"EURUSD\" twice");
+  expectOnly("[ai]\nsymbol = \"EURUSD\"\n", "ai.symbol", "symbols");  // the old key: renamed
+  EXPECT_EQ(loadWith("[ai]\nsymbols = [\"EURUSD\", \"GBPUSD\"]\nmax_series = 4\n").ai.symbols,
+            (std::vector<std::string>{"EURUSD", "GBPUSD"}));
+}
+
 TEST(ConfigRules, BusEnumsMustBeKnown) {
   expectOnly("[bus]\nbackpressure = \"drop-oldest\"\n", "bus.backpressure",
              "must be one of block, drop, fail");

@@ -4,21 +4,29 @@
 // load client is wrk (Debian package wrk): the same client, connections and duration for both.
 //
 // `aitrading bench ws`: messages per second delivered by the gateway's stream fan-out to
-// subscribed WebSocket clients (default 100) over loopback, fed as fast as the engine ring
-// takes ticks; market data that a client cannot take in time is conflated (counted).
+// subscribed WebSocket clients (default 100) over loopback, counted where the clients receive
+// them (asynchronous clients on client_threads threads, as a load generator), and the latency
+// from a tick's timestamp to its arrival at a client (p50, p99, sampled every 8th frame). Ticks are published at a fixed rate (default 20,000/s: 2 M messages/s to
+// deliver to 100 clients) or, with rate=0, as fast as the engine ring takes them; market data
+// that a client cannot take in time is conflated (counted).
 //
 // Parameters (--param key=value): gateway: connections (16), threads (wrk threads, 2),
 // seconds (5; 2 with --quick), io_threads (server, 2). ws: clients (100), seconds (3; 1 with
-// --quick), symbols (4).
+// --quick), symbols (4), rate (ticks/s, 20000; 0: unpaced), batch (1: frames are arrays of
+// messages, 0: one message per frame), io_threads (2), client_threads (1).
 
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <regex>
 #include <thread>
 #include <vector>
@@ -233,6 +241,8 @@ Json runWs(const Options& options) {
   const double seconds = param(options, "seconds", options.quick ? 1 : 3);
   const int clients = static_cast<int>(param(options, "clients", 100));
   const int symbols = std::max(1, static_cast<int>(param(options, "symbols", 4)));
+  const double rate = param(options, "rate", 20000);
+  const bool batch = param(options, "batch", 1) != 0;
   TempDir dir;
   BenchIdentity id(dir.path);
   if (!id.error.empty()) return {{"error", id.error}};
@@ -253,38 +263,72 @@ Json runWs(const Options& options) {
   principal.tenant = 1;
   principal.role = auth::Role::Trader;
   std::atomic<std::int64_t> received{0};
-  std::atomic<int> subscribed{0};
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> readers;
+  std::atomic<std::int64_t> frames{0};
+  std::atomic<bool> measuring{false};
   std::string subscribe = R"({"method":"subscribe","params":{"channel":"ticks","symbols":[)";
   for (int s = 0; s < symbols; ++s) subscribe += fmt::format("{}\"SYM{}\"", s == 0 ? "" : ",", s);
   subscribe += R"(]},"id":1})";
-  for (int c = 0; c < clients; ++c) {
-    auto token = id.identity->authenticator().issueWsToken(principal, id.gate->unixNow());
-    if (!token) return {{"error", token.error().describe()}};
-    readers.emplace_back([&, token = *token] {
-      namespace beast = boost::beast;
-      try {
-        boost::asio::io_context io;
-        beast::websocket::stream<beast::tcp_stream> ws(io);
-        beast::get_lowest_layer(ws).connect({boost::asio::ip::make_address("127.0.0.1"), port});
-        ws.handshake("127.0.0.1", "/api/v1/ws?token=" + token);
-        ws.write(boost::asio::buffer(subscribe));
-        ++subscribed;
-        beast::flat_buffer buffer;
-        std::int64_t mine = 0;
-        while (!stop.load(std::memory_order_relaxed)) {
-          ws.read(buffer);
-          buffer.consume(buffer.size());
-          if (++mine % 256 == 0) received.fetch_add(256, std::memory_order_relaxed);
-        }
-        received.fetch_add(mine % 256, std::memory_order_relaxed);
-        beast::get_lowest_layer(ws).socket().close();
-      } catch (const std::exception&) {
+
+  // The clients: WebSocket connections read asynchronously by a few threads (as a load
+  // generator does), so that the measure is the gateway's, not 100 client threads' switching.
+  namespace beast = boost::beast;
+  struct Reader {
+    beast::websocket::stream<beast::tcp_stream> ws;
+    beast::flat_buffer buffer;
+    std::vector<std::int64_t> samples;  // ns from a tick's timestamp to its arrival
+    std::int64_t sampled = 0;
+    explicit Reader(boost::asio::io_context& io) : ws(io) { samples.reserve(1 << 14); }
+  };
+  const int clientThreads = std::max(1, static_cast<int>(param(options, "client_threads", 1)));
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts;
+  for (int t = 0; t < clientThreads; ++t) contexts.push_back(std::make_unique<boost::asio::io_context>());
+  std::vector<std::unique_ptr<Reader>> readers;
+  std::function<void(Reader&)> read = [&](Reader& r) {
+    r.ws.async_read(r.buffer, [&, reader = &r](beast::error_code ec, std::size_t) {
+      if (ec) return;
+      // Every update in the frame counts (a batching client gets arrays of them).
+      const std::string_view frame(static_cast<const char*>(reader->buffer.data().data()), reader->buffer.size());
+      constexpr std::string_view kUpdate = R"("type":"update")";
+      constexpr std::string_view kTs = R"("ts_event_ns":)";
+      std::int64_t updates = 0;
+      for (const char* at = frame.data(), *end = frame.data() + frame.size();
+           (at = static_cast<const char*>(::memmem(at, static_cast<std::size_t>(end - at), kUpdate.data(), kUpdate.size()))) != nullptr;
+           at += kUpdate.size()) {
+        ++updates;
       }
+      if (updates > 0) {
+        received.fetch_add(updates, std::memory_order_relaxed);
+        frames.fetch_add(1, std::memory_order_relaxed);
+        auto& samples = reader->samples;
+        if (++reader->sampled % 8 == 0 && measuring.load(std::memory_order_relaxed) && samples.size() < samples.capacity()) {
+          // The newest tick of the frame: its timestamp is the wall clock when it was published.
+          if (auto at = frame.rfind(kTs); at != std::string_view::npos) {
+            const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch()).count();
+            samples.push_back(now - std::atoll(frame.data() + at + kTs.size()));
+          }
+        }
+      }
+      reader->buffer.consume(reader->buffer.size());
+      read(*reader);
     });
+  };
+  try {
+    for (int c = 0; c < clients; ++c) {
+      auto token = id.identity->authenticator().issueWsToken(principal, id.gate->unixNow());
+      if (!token) return {{"error", token.error().describe()}};
+      auto reader = std::make_unique<Reader>(*contexts[static_cast<std::size_t>(c % clientThreads)]);
+      beast::get_lowest_layer(reader->ws).connect({boost::asio::ip::make_address("127.0.0.1"), port});
+      reader->ws.handshake("127.0.0.1", fmt::format("/api/v1/ws?token={}&batch={}", *token, batch ? 1 : 0));
+      reader->ws.write(boost::asio::buffer(subscribe));
+      read(*reader);
+      readers.push_back(std::move(reader));
+    }
+  } catch (const std::exception& e) {
+    return {{"error", fmt::format("client connection: {}", e.what())}};
   }
-  while (subscribed.load() < clients) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::vector<std::thread> clientRunners;
+  for (auto& io : contexts) clientRunners.emplace_back([&io = *io] { io.run(); });
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // subscriptions applied
 
   std::atomic<bool> producing{true};
@@ -294,38 +338,65 @@ Json runWs(const Options& options) {
     std::int64_t n = 0;
     std::vector<model::InstrumentId> ids;
     for (int s = 0; s < symbols; ++s) ids.push_back(*model::InstrumentId::parse(fmt::format("SYM{}", s)));
+    const auto begin = std::chrono::steady_clock::now();
     while (producing.load(std::memory_order_relaxed)) {
+      if (rate > 0) {
+        // Paced: publish what is due, then sleep a little.
+        const double due = rate * std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+        if (static_cast<double>(n) >= due) {
+          std::this_thread::sleep_for(std::chrono::microseconds(100));
+          continue;
+        }
+      }
       tick.instrument = ids[static_cast<std::size_t>(n % symbols)];
       tick.header.tenant = model::TenantId{0};
-      tick.header.tsEvent = n;
+      tick.header.tsEvent = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                std::chrono::system_clock::now().time_since_epoch()).count();
       tick.bid = model::Price::fromRaw(108500 + n % 100, 5);
       tick.ask = model::Price::fromRaw(108510 + n % 100, 5);
       hub.publish(tick);
       ++n;
-      if (n % 64 == 0) std::this_thread::yield();
+      if (rate <= 0 && n % 64 == 0) std::this_thread::yield();
     }
     published = n;
   });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // warmed up
+  measuring = true;
   const auto startCount = received.load();
+  const auto frames0 = frames.load();
   const auto delivered0 = hub.delivered();
   const auto conflated0 = hub.conflated();
   const auto started = std::chrono::steady_clock::now();
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  measuring = false;
   const auto got = received.load() - startCount;
+  const auto gotFrames = frames.load() - frames0;
   const auto delivered = hub.delivered() - delivered0;
   const auto conflated = hub.conflated() - conflated0;
   producing = false;
   producer.join();
-  stop = true;
   hub.stop();
   server.stop();
-  for (auto& t : readers) t.join();
+  for (auto& io : contexts) io->stop();
+  for (auto& t : clientRunners) t.join();
+  std::vector<std::int64_t> all;
+  for (const auto& r : readers) all.insert(all.end(), r->samples.begin(), r->samples.end());
+  std::ranges::sort(all);
+  auto percentile = [&](double p) {
+    return all.empty() ? 0.0 : static_cast<double>(all[static_cast<std::size_t>(p * static_cast<double>(all.size() - 1))]) / 1e6;
+  };
   return {{"clients", clients},
           {"symbols", symbols},
+          {"framing", batch ? "batch (arrays of messages)" : "one message per frame"},
+          {"tick_rate_per_s", rate > 0 ? Json(rate) : Json("unpaced")},
           {"seconds", elapsed},
           {"messages_received_per_s", static_cast<double>(got) / elapsed},
+          {"frames_received_per_s", static_cast<double>(gotFrames) / elapsed},
           {"messages_queued_per_s", static_cast<double>(delivered) / elapsed},
+          {"latency_p50_ms", percentile(0.50)},
+          {"latency_p99_ms", percentile(0.99)},
+          {"latency_samples", all.size()},
           {"ticks_published", published.load()},
           {"conflated", conflated},
           {"goal_messages_per_s", 1'000'000}};

@@ -52,6 +52,8 @@ class GatewayStreams : public ::testing::Test {
     streams.ringCapacity = 1 << 12;
     streams.conflateAfter = 8;
     streams.privateQueueLimit = 64;
+    streams.batchFrameMessages = 16;
+    streams.batchQueueLimit = 4;
     hub_ = std::make_unique<StreamHub>(streams);
     auto& router = server_.addEndpoint({"gw", "127.0.0.1", 0});
     hub_->addRoutes(router, *gate_, nullptr);
@@ -380,6 +382,46 @@ TEST_F(GatewayStreams, APrivateSubscriberTooFarBehindGetsAnErrorAndIsDisconnecte
   again->write(net::buffer(fmt::format(R"({{"method":"subscribe","params":{{"channel":"orders","since":{}}},"id":2}})", last)));
   EXPECT_EQ(nextData(*again)["id"], 2);
   EXPECT_EQ(nextData(*again)["seq"], last + 1);
+}
+
+TEST_F(GatewayStreams, ABatchingPrivateSubscriberTooFarBehindGetsAnErrorAfterEverythingBefore) {
+  auto ws = connect(1, {}, "&batch=1");
+  ws->write(net::buffer(std::string(R"({"method":"subscribe","params":{"channel":"orders"},"id":1})")));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  publishUntil([](int i) -> model::Event { return accepted(1, i); }, 3000);  // the client reads nothing
+  bool error = false;
+  std::uint64_t last = 0;
+  beast::error_code ec;
+  for (;;) {
+    beast::flat_buffer buffer;
+    ws->read(buffer, ec);
+    if (ec) break;
+    auto frame = Json::parse(beast::buffers_to_string(buffer.data()));
+    ASSERT_TRUE(frame.is_array()) << frame.dump();
+    for (const auto& m : frame) {
+      if (m.value("type", "") == "error") {
+        EXPECT_EQ(m["code"], "AIT-GW-0008");
+        error = true;
+      } else if (m.value("type", "") == "update") {
+        EXPECT_FALSE(error) << "the error comes last";
+        EXPECT_EQ(m["seq"].get<std::uint64_t>(), last + 1) << "nothing is dropped before the error";
+        last = m["seq"];
+      }
+    }
+  }
+  EXPECT_TRUE(error);
+  EXPECT_EQ(ws->reason().code, 1008);
+  EXPECT_LT(last, 3000U);
+  auto again = connect(1, {}, "&batch=1");
+  again->write(net::buffer(fmt::format(R"({{"method":"subscribe","params":{{"channel":"orders","since":{}}},"id":2}})", last)));
+  std::vector<Json> messages;
+  while (messages.size() < 2) {
+    for (auto& m : next(*again)) {
+      if (m.value("type", "") != "heartbeat") messages.push_back(std::move(m));
+    }
+  }
+  EXPECT_EQ(messages[0]["id"], 2);
+  EXPECT_EQ(messages[1]["seq"], last + 1) << "it resumes where it stopped";
 }
 
 }  // namespace

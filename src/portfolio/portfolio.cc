@@ -318,6 +318,12 @@ std::int64_t Portfolio::marginFor(std::uint32_t account, std::uint32_t instrumen
   return pnlToAccount(instrument, margin, link, fxRate(link, 0), out) ? out : INT64_MAX;
 }
 
+bool Portfolio::valueInAccount(std::uint32_t account, std::uint32_t instrument,
+                               Int128 priceTimesQuantity, std::int64_t& out) const noexcept {
+  const FxLink link = fxLink(account, instrument);
+  return pnlToAccount(instrument, priceTimesQuantity, link, fxRate(link, 0), out);
+}
+
 std::int64_t Portfolio::marginUsed(std::uint32_t accountIndex) const noexcept {
   const Account& account = accounts_[accountIndex];
   std::int64_t used = 0;

@@ -359,11 +359,14 @@ DenyReason RiskEngine::run(const oms::Order& o, TimestampNs now) noexcept {
   if (o.type == model::OrderType::Limit || o.type == model::OrderType::StopLimit) entry = o.price;
   if (o.type == model::OrderType::Stop) entry = o.stopPrice;
 
-  // Notional in account money.
-  const int pnlScale = spec.priceScale + spec.quantityScale + spec.contractSize.scale();
-  Int128 notional = static_cast<Int128>(entry) * o.quantity * spec.contractSize.mantissa();
-  if (compareScaled(notional, pnlScale, limits.maxOrderNotional, portfolio::kMoneyScale) > 0) {
-    return DenyReason::MaxNotional;
+  // Notional in account money (FX-converted at the pair's mid); an order that would add risk
+  // and cannot be valued yet (no FX rate) is not taken, a reducing one is.
+  std::int64_t notional = 0;
+  if (portfolio_.valueInAccount(o.accountIndex, o.instrumentIndex,
+                                static_cast<Int128>(entry) * o.quantity, notional)) {
+    if (notional > limits.maxOrderNotional) return DenyReason::MaxNotional;
+  } else if (!reducing) {
+    return DenyReason::InsufficientMargin;
   }
 
   // Rate limits count every order that reaches this point, fixed one-second and one-minute
@@ -389,14 +392,23 @@ DenyReason RiskEngine::run(const oms::Order& o, TimestampNs now) noexcept {
     std::int64_t equity = portfolio_.equity(o.accountIndex);
     if (limits.maxRiskPerTradePpm < 1'000'000) {
       if (o.stopLoss == 0) return DenyReason::NoStopLoss;
-      Int128 risk = absolute(static_cast<Int128>(entry) - o.stopLoss) * o.quantity *
-                    spec.contractSize.mantissa();
-      // risk / equity <= ppm / 1e6, compared at the common scale.
-      Int128 left = risk * 1'000'000 * pow10(portfolio::kMoneyScale);
-      Int128 right = static_cast<Int128>(limits.maxRiskPerTradePpm) * equity * pow10(pnlScale);
-      if (equity <= 0 || left > right) return DenyReason::MaxRiskPerTrade;
+      // The loss at the stop, in the account's money (FX-converted when the instrument's profit
+      // currency differs); an order that cannot be valued yet cannot pass.
+      std::int64_t risk = 0;
+      if (!portfolio_.valueInAccount(o.accountIndex, o.instrumentIndex,
+                                     absolute(static_cast<Int128>(entry) - o.stopLoss) * o.quantity,
+                                     risk)) {
+        return DenyReason::InsufficientMargin;
+      }
+      // risk / equity <= ppm / 1e6, both in account money.
+      if (equity <= 0 || static_cast<Int128>(risk) * 1'000'000 >
+                             static_cast<Int128>(limits.maxRiskPerTradePpm) * equity) {
+        return DenyReason::MaxRiskPerTrade;
+      }
     }
-    std::int64_t margin = portfolio_.marginFor(o.instrumentIndex, o.quantity, entry);
+    // In the account's money; INT64_MAX while the FX rate it needs is unknown.
+    std::int64_t margin = portfolio_.marginFor(o.accountIndex, o.instrumentIndex, o.quantity, entry);
+    if (margin == INT64_MAX) return DenyReason::InsufficientMargin;
     Int128 used = static_cast<Int128>(portfolio_.marginUsed(o.accountIndex)) + margin;
     if (used > equity) return DenyReason::InsufficientMargin;
   }

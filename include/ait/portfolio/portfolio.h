@@ -143,6 +143,10 @@ class Portfolio {
   /// rate is known (an order cannot be valued, so it cannot pass a margin check).
   std::int64_t marginFor(std::uint32_t account, std::uint32_t instrument, std::int64_t quantity,
                          std::int64_t price) const noexcept;
+  /// Converts price x quantity of the instrument (at its price + quantity scale; the contract
+  /// size is applied here) to account money at the FX pair's mid; false without a rate.
+  bool valueInAccount(std::uint32_t account, std::uint32_t instrument, Int128 priceTimesQuantity,
+                      std::int64_t& out) const noexcept;
   /// Returns the signed sum of the open positions on the instrument.
   std::int64_t netQuantity(std::uint32_t account, std::uint32_t instrument) const noexcept;
   /// Returns the index of the open position with that id, or -1.

@@ -372,13 +372,29 @@ TEST(FxConversion, EurGbpPnlIsConvertedThroughTheGbpUsdMid) {
 }
 
 TEST(FxConversion, WithoutARateThePnlStaysUnconvertedAndSaysSo) {
+  // An order that cannot be valued in the account's money is not taken.
+  {
+    ListRecorder fresh;
+    Rig rig(fresh, {pair("EURGBP", "GBP", 5), pair("GBPUSD", "USD", 5)});
+    rig.quote(85'000, 85'010, idOf("EURGBP"));  // no GBPUSD quote yet
+    EXPECT_EQ(rig.submit(order("b", Side::Buy, 100, OrderType::Market, 0, 0, idOf("EURGBP"))).denied,
+              risk::DenyReason::InsufficientMargin);
+  }
+  // A position opened while the rate was known, then a restart: the journal rebuilds it, but no
+  // GBPUSD quote has arrived since.
+  ListRecorder before;
+  {
+    Rig opened(before, {pair("EURGBP", "GBP", 5), pair("GBPUSD", "USD", 5)});
+    opened.quote(128'000, 128'010, idOf("GBPUSD"));
+    opened.quote(85'000, 85'010, idOf("EURGBP"));
+    ASSERT_EQ(opened.submit(order("b", Side::Buy, 100, OrderType::Market, 0, 0, idOf("EURGBP"))).denied,
+              risk::DenyReason::None);
+  }
   ListRecorder recorder;
   Rig rig(recorder, {pair("EURGBP", "GBP", 5), pair("GBPUSD", "USD", 5)});
+  for (const auto& event : before.events) rig.engine.replay(event);
   const auto eurgbp = idOf("EURGBP");
   const auto& portfolio = rig.engine.portfolio();
-  rig.quote(85'000, 85'010, eurgbp);  // no GBPUSD quote yet
-  ASSERT_EQ(rig.submit(order("b", Side::Buy, 100, OrderType::Market, 0, 0, eurgbp)).denied,
-            risk::DenyReason::None);
   rig.quote(85'110, 85'120, eurgbp);
   const auto* p = rig.position("EURGBP");
   ASSERT_NE(p, nullptr);
@@ -400,8 +416,8 @@ TEST(FxConversion, WithoutARateThePnlStaysUnconvertedAndSaysSo) {
   EXPECT_EQ(account.realizedPnl, 0);
   EXPECT_EQ(account.unconvertedFills, 1U);
   auto fills = recorder.all<model::OrderFilled>();
-  ASSERT_EQ(fills.size(), 2U);
-  EXPECT_FALSE(fills[1].fxRate.has_value());
+  ASSERT_EQ(fills.size(), 1U) << "the closing fill, after the restart";
+  EXPECT_FALSE(fills[0].fxRate.has_value());
   const portfolio::Position& closed = account.positions[0];
   EXPECT_FALSE(closed.isOpen());
   EXPECT_EQ(closed.unconvertedPnl, 100'00000000LL);  // 100 GBP, in GBP

@@ -199,6 +199,15 @@ Expected<trading::TradingSettings> tradingSettings(const config::Config& config)
   settings.engine.maxOrders = static_cast<std::uint32_t>(t.max_orders);
   settings.ackTimeout = std::chrono::milliseconds(t.ack_timeout_ms);
   settings.snapshotEvery = static_cast<std::uint32_t>(t.snapshot_every);
+  std::vector<trading::LiveStrategySpec> specs;
+  for (const auto& s : t.strategies) {
+    specs.push_back({s.id, s.kind, s.tenant, s.account, s.symbol, s.timeframe, s.quantity, s.fast,
+                     s.slow, s.rsi_period, s.rsi_buy_below, s.rsi_sell_above, s.breakout_period,
+                     s.allow_short, s.min_confidence, s.start});
+  }
+  auto strategies = trading::liveStrategiesFrom(specs, settings.instruments);
+  if (!strategies) return Unexpected(strategies.error());
+  settings.strategies = std::move(*strategies);
   return settings;
 }
 

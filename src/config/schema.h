@@ -333,6 +333,24 @@ void visitConfig(V& v, C& c) {
     v.value("max_orders", t.max_orders, Between<int>{16, 1 << 24});
     v.duration("ack_timeout_ms", t.ack_timeout_ms, Duration{"ms", 1, kHourMs});
     v.value("snapshot_every", t.snapshot_every, Between<int>{0, 100'000'000});
+    v.tableArray("strategies", t.strategies, [&](auto& e) {
+      v.value("id", e.id, Name{24});
+      v.value("kind", e.kind, NonEmpty{});
+      v.value("tenant", e.tenant, Between<int>{1, 2'000'000'000});
+      v.value("account", e.account, Name{24});
+      v.value("symbol", e.symbol, Symbol{});
+      v.value("timeframe", e.timeframe, NonEmpty{});
+      v.value("quantity", e.quantity, PositiveUpTo{1e9});
+      v.value("fast", e.fast, Between<int>{1, 10'000});
+      v.value("slow", e.slow, Between<int>{2, 10'000});
+      v.value("rsi_period", e.rsi_period, Between<int>{2, 10'000});
+      v.value("rsi_buy_below", e.rsi_buy_below, Between<double>{0.0, 100.0});
+      v.value("rsi_sell_above", e.rsi_sell_above, Between<double>{0.0, 100.0});
+      v.value("breakout_period", e.breakout_period, Between<int>{1, 10'000});
+      v.value("allow_short", e.allow_short, NoRule{});
+      v.value("min_confidence", e.min_confidence, Between<double>{0.0, 1.0});
+      v.value("start", e.start, NoRule{});
+    });
   });
   v.table("reload", [&] {
     v.duration("watch_interval_ms", c.reload.watch_interval_ms, Duration{"ms", 0, kHourMs});

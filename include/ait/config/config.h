@@ -368,6 +368,27 @@ struct DataConfig {
 
 /// The trading engine's simulated (paper) venue and account; instruments come from
 /// data.instruments.
+/// A live strategy of the trading engine (docs/trading.md, "Live strategies").
+struct TradingStrategyConfig {
+  std::string id;
+  std::string kind = "sma_cross";  // sma_cross | rsi | breakout | ai_signal
+  int tenant = 1;
+  std::string account = "PAPER";
+  std::string symbol = "EURUSD";
+  std::string timeframe = "1m";    // rule kinds: the bars they read
+  double quantity = 0.01;          // lots of each position
+  int fast = 10;
+  int slow = 20;
+  int rsi_period = 14;
+  double rsi_buy_below = 30.0;
+  double rsi_sell_above = 70.0;
+  int breakout_period = 20;
+  bool allow_short = false;
+  double min_confidence = 0.0;     // ai_signal: weaker decisions are ignored
+  bool start = false;              // running at the first start; the journal decides after that
+  bool operator==(const TradingStrategyConfig&) const = default;
+};
+
 struct TradingConfig {
   int tenant = 1;
   std::vector<std::string> extra_tenants;  // more tenant ids ("2") with the same paper account
@@ -381,6 +402,7 @@ struct TradingConfig {
   int max_orders = 65536;
   std::int64_t ack_timeout_ms = 5000;
   int snapshot_every = 10000;  // journalled events between engine snapshots; 0: none
+  std::vector<TradingStrategyConfig> strategies;  // live strategies; none by default
   bool operator==(const TradingConfig&) const = default;
 };
 

@@ -416,6 +416,9 @@ class WsConnection final : public Connection {
     timeouts.keep_alive_pings = true;
     ws_.set_option(timeouts);
     ws_.read_message_max(config.webSocketMaxMessageBytes);
+    // One frame per message, written in one call: Beast's default cuts outgoing messages into
+    // 4 KiB frames, a system call each, which dominated stream fan-out.
+    ws_.auto_fragment(false);
     ws_.async_accept(upgradeRequest_,
                      [self = self()](beast::error_code ec) { self->onAccept(ec); });
   }

@@ -372,7 +372,8 @@ Expected<void> wireGateway(const config::Config& config, engine::Runtime& rt, hu
   auto data = backendFor("data-bridge", s.data_bridge);
   auto ai = backendFor("ai-orchestration", s.ai_orchestration);
   auto analytics = backendFor("performance-analytics", s.performance_analytics);
-  for (auto* made : {&trading, &data, &ai, &analytics}) {
+  auto database = backendFor("database-service", s.database_service);
+  for (auto* made : {&trading, &data, &ai, &analytics, &database}) {
     if (!*made) return Unexpected(made->error());
   }
   gateway::StreamSettings streamSettings;
@@ -389,6 +390,7 @@ Expected<void> wireGateway(const config::Config& config, engine::Runtime& rt, hu
   api->data = *data;
   api->ai = *ai;
   api->analytics = *analytics;
+  api->database = *database;
   api->hub = &hub;
   api->streams = streams.get();
   api->version = version();

@@ -25,6 +25,7 @@ constexpr std::string_view kTrading = "trading-engine";
 constexpr std::string_view kData = "data-bridge";
 constexpr std::string_view kAi = "ai-orchestration";
 constexpr std::string_view kAnalytics = "performance-analytics";
+constexpr std::string_view kDatabase = "database-service";
 constexpr std::string_view kGateway = "gateway";
 constexpr std::size_t kMaxLimit = 500;
 
@@ -167,6 +168,10 @@ const std::vector<RouteDoc>& routeDocs() {
       {Method::Get, "/api/v1/backtests/files", Access::Viewer, Priority::Low, kAnalytics, "Bar files a backtest may name", ""},
       {Method::Get, "/api/v1/backtests/{id}", Access::Viewer, Priority::Low, kAnalytics, "One backtest job: state, progress, statistics or error", ""},
       {Method::Get, "/api/v1/backtests/{id}/report", Access::Viewer, Priority::Low, kAnalytics, "The HTML report of a finished backtest", ""},
+      {Method::Post, "/api/v1/patterns", Access::Trader, Priority::Low, kDatabase, "Record a market situation (symbol, features vector) for similarity search", ""},
+      {Method::Get, "/api/v1/patterns/similar", Access::Viewer, Priority::Low, kDatabase, "The k nearest past situations of the tenant, by a symbol's latest or a given vector", "symbol,features,k"},
+      {Method::Post, "/api/v1/graph/edges", Access::Trader, Priority::Low, kDatabase, "Link two nodes (kind:name) of the tenant's graph: strategies, models, instruments", ""},
+      {Method::Get, "/api/v1/graph/links", Access::Viewer, Priority::Low, kDatabase, "Nodes reachable from a node of the tenant's graph", "from,depth"},
       {Method::Get, "/api/v1/strategies", Access::Viewer, Priority::Normal, kTrading, "The tenant's live strategies: state, target, orders sent, last signal", ""},
       {Method::Post, "/api/v1/strategies/{id}/start", Access::Trader, Priority::Orders, kTrading, "Start a live strategy", ""},
       {Method::Post, "/api/v1/strategies/{id}/stop", Access::Trader, Priority::Orders, kTrading, "Stop a live strategy (its open position stays)", ""},
@@ -419,6 +424,10 @@ void addApiRoutes(http::Router& router, ApiContext& ctx) {
   route(Method::Get, "/api/v1/backtests/files", forward(ctx.analytics, kAnalytics, Priority::Low));
   route(Method::Get, "/api/v1/backtests/{id}", forward(ctx.analytics, kAnalytics, Priority::Low));
   route(Method::Get, "/api/v1/backtests/{id}/report", forward(ctx.analytics, kAnalytics, Priority::Low));
+  route(Method::Post, "/api/v1/patterns", forward(ctx.database, kDatabase, Priority::Low));
+  route(Method::Get, "/api/v1/patterns/similar", forward(ctx.database, kDatabase, Priority::Low));
+  route(Method::Post, "/api/v1/graph/edges", forward(ctx.database, kDatabase, Priority::Low));
+  route(Method::Get, "/api/v1/graph/links", forward(ctx.database, kDatabase, Priority::Low));
   route(Method::Get, "/api/v1/strategies", forward(ctx.trading, kTrading, Priority::Normal));
   route(Method::Post, "/api/v1/strategies/{id}/start", forward(ctx.trading, kTrading, Priority::Orders));
   route(Method::Post, "/api/v1/strategies/{id}/stop", forward(ctx.trading, kTrading, Priority::Orders));

@@ -44,6 +44,7 @@ struct ApiContext {
   Backend* data = nullptr;
   Backend* ai = nullptr;
   Backend* analytics = nullptr;
+  Backend* database = nullptr;
   const hub::Hub* hub = nullptr;
   StreamHub* streams = nullptr;
   nlohmann::json instruments = nlohmann::json::array();

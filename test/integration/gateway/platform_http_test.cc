@@ -328,6 +328,32 @@ TEST_F(GatewayPlatform, HostileStringsInEveryParameterChangeNothing) {
   EXPECT_LE(getJson(ann_, "/api/v1/orders?limit=500")["orders"].size(), annBefore + hostile.size());
 }
 
+TEST_F(GatewayPlatform, SimilarSituationsAreSearchedWithinTheTenant) {
+  auto vector = [](float base) {
+    Json v = Json::array();
+    for (int i = 0; i < 16; ++i) v.push_back(base + 0.01F * static_cast<float>(i));
+    return v;
+  };
+  for (int id = 1; id <= 3; ++id) {
+    auto added = call(ann_, "POST", "/api/v1/patterns",
+                      Json{{"id", id}, {"symbol", "EURUSD"}, {"features", vector(static_cast<float>(id))}}.dump());
+    ASSERT_EQ(added.status, 201) << added.body;
+  }
+  const std::string near1 = "/api/v1/patterns/similar?k=2&features=" + [&] {
+    std::string text;
+    for (const auto& x : vector(1.1F)) text += (text.empty() ? "" : ",") + fmt::format("{}", x.get<float>());
+    return text;
+  }();
+  auto mine = getJson(ann_, near1);
+  ASSERT_EQ(mine["matches"].size(), 2U) << mine.dump();
+  EXPECT_EQ(mine["matches"][0]["id"], 1) << "the nearest is situation 1";
+  EXPECT_EQ(mine["matches"][1]["id"], 2);
+  EXPECT_TRUE(getJson(bob_, near1)["matches"].empty()) << "bob sees none of ann's situations";
+  EXPECT_EQ(get(vic_, "/api/v1/patterns/similar?symbol=EURUSD&k=1").status, 200) << "viewers search";
+  EXPECT_EQ(call(vic_, "POST", "/api/v1/patterns", Json{{"id", 9}, {"features", vector(9)}}.dump()).status, 403);
+  EXPECT_EQ(get(ann_, "/api/v1/patterns/similar?k=0&symbol=EURUSD").status, 400);
+}
+
 TEST_F(GatewayPlatform, TheOpenApiDocumentIsServed) {
   auto reply = httpRequest(port_, "GET", "/api/v1/openapi.json");
   ASSERT_EQ(reply.status, 200);

@@ -41,6 +41,14 @@ json order(const TradingEngine& engine, const oms::Order& o) {
     if (o.stopPrice != 0) out["stop_price"] = px(o.stopPrice);
     if (o.stopLoss != 0) out["stop_loss"] = px(o.stopLoss);
     if (o.takeProfit != 0) out["take_profit"] = px(o.takeProfit);
+    // A trailing stop shows its distance as submitted; stop_price is where the stop is now.
+    if (o.trailOffset != 0) {
+      out["trailing_offset"] = px(o.trailOffset);
+      out["trailing_unit"] = "price";
+    } else if (o.trailPercent != 0) {
+      out["trailing_offset"] = model::Price::fromRaw(o.trailPercent, oms::kTrailPercentScale).toString();
+      out["trailing_unit"] = "percent";
+    }
     if (o.filled > 0) {
       auto avg = portfolio::roundDiv(o.filledCost, o.filled);
       out["average_fill_price"] = px(static_cast<std::int64_t>(avg));
@@ -76,6 +84,9 @@ json positions(const TradingEngine& engine, model::TenantId tenant) {
     for (const auto& p : account.positions) {
       if (!p.isOpen()) continue;
       const auto& spec = engine.catalog().at(p.instrument).spec;
+      // Without an FX rate into the account currency the PnL is unknown, not 0.
+      std::int64_t unrealized = 0;
+      const bool converted = portfolio.unrealized(p, unrealized);
       list.push_back({{"position_id", p.id.view()},
                       {"tenant_id", account.tenant.value},
                       {"account", account.id.view()},
@@ -83,7 +94,7 @@ json positions(const TradingEngine& engine, model::TenantId tenant) {
                       {"quantity", model::Quantity::fromRaw(p.quantity, spec.quantityScale).toString()},
                       {"average_price", portfolio.averagePrice(p).toString()},
                       {"realized_pnl", money(p.realizedPnl)},
-                      {"unrealized_pnl", money(portfolio.unrealizedPnl(p))},
+                      {"unrealized_pnl", converted ? json(money(unrealized)) : json(nullptr)},
                       {"commission", money(p.commission)},
                       {"swap", money(p.swap)},
                       {"opened_at", model::toIso8601(p.openedAt)}});
@@ -100,6 +111,8 @@ json accounts(const TradingEngine& engine, model::TenantId tenant) {
     if (!visible(tenant, account.tenant)) continue;
     std::int64_t equity = portfolio.equity(a);
     std::int64_t margin = portfolio.marginUsed(a);
+    // INT64_MAX: a position's margin cannot be valued in the account currency yet (no FX rate).
+    const bool valued = margin != INT64_MAX;
     list.push_back({{"tenant_id", account.tenant.value},
                     {"account", account.id.view()},
                     {"currency", account.currency.view()},
@@ -107,8 +120,9 @@ json accounts(const TradingEngine& engine, model::TenantId tenant) {
                     {"starting_balance", money(account.startingBalance)},
                     {"balance", money(account.balance)},
                     {"equity", money(equity)},
-                    {"margin", money(margin)},
-                    {"free_margin", money(equity - margin)},
+                    {"margin", valued ? json(money(margin)) : json(nullptr)},
+                    {"free_margin", valued ? json(money(equity - margin)) : json(nullptr)},
+                    {"unconverted_positions", portfolio.unconvertedPositions(a)},
                     {"realized_pnl", money(account.realizedPnl)},
                     {"commission", money(account.commission)},
                     {"swap", money(account.swap)},

@@ -9,6 +9,7 @@
 #include "ait/risk/errors.h"
 #include "ait/trading/engine.h"
 #include "ait/venue/sim_venue.h"
+#include "trading/render.h"
 #include "unit/trading/fixtures.h"
 
 namespace ait::trading {
@@ -126,6 +127,11 @@ TEST(TrailingStop, SellStopFollowsTheBidUpNeverDownAndFillsAtTheMarketWhenCrosse
     EXPECT_EQ(rig.get("ts").stopPrice, highest - 50) << "after bid " << bid;
     EXPECT_EQ(rig.get("ts").status, oms::OrderStatus::Accepted);
   }
+  // The REST view shows the distance as submitted and where the stop is now.
+  const auto shown = render::order(rig.engine, rig.get("ts"));
+  EXPECT_EQ(shown["trailing_offset"], "0.00050");
+  EXPECT_EQ(shown["trailing_unit"], "price");
+  EXPECT_EQ(shown["stop_price"], model::Price::fromRaw(highest - 50, 5).toString());
   auto moves = stopMoves(recorder, "ts");
   ASSERT_EQ(moves.size(), 3U);  // up at 110020, 110100 and 110130 only
   EXPECT_TRUE(std::is_sorted(moves.begin(), moves.end()));
@@ -403,6 +409,14 @@ TEST(FxConversion, WithoutARateThePnlStaysUnconvertedAndSaysSo) {
   EXPECT_EQ(portfolio.unconvertedPositions(0), 1U);
   EXPECT_EQ(portfolio.equity(0), portfolio.account(0).balance);  // nothing guessed
   EXPECT_EQ(portfolio.marginFor(0, 1, 100, 85'110), INT64_MAX);
+  // The REST views say the figures are unknown rather than show 0 or an absurd margin.
+  const auto shown = render::positions(rig.engine, kTenant)["positions"];
+  ASSERT_EQ(shown.size(), 1U);
+  EXPECT_TRUE(shown[0]["unrealized_pnl"].is_null()) << shown.dump();
+  const auto views = render::accounts(rig.engine, kTenant)["accounts"];
+  ASSERT_EQ(views.size(), 1U);
+  EXPECT_TRUE(views[0]["margin"].is_null()) << views.dump();
+  EXPECT_EQ(views[0]["unconverted_positions"], 1);
   // No new risk while a margin cannot be valued.
   EXPECT_EQ(rig.submit(order("more", Side::Buy, 100, OrderType::Market, 0, 0, eurgbp)).denied,
             risk::DenyReason::InsufficientMargin);

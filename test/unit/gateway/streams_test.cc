@@ -52,6 +52,9 @@ class GatewayStreams : public ::testing::Test {
     streams.ringCapacity = 1 << 12;
     streams.conflateAfter = 8;
     streams.privateQueueLimit = 64;
+    // Loopback socket buffers take tens of thousands of events before a client that reads
+    // nothing is behind: the history must reach back past them for the resume tests.
+    streams.historyPerTenant = 1 << 17;
     streams.batchFrameMessages = 16;
     streams.batchQueueLimit = 4;
     hub_ = std::make_unique<StreamHub>(streams);
@@ -103,6 +106,21 @@ class GatewayStreams : public ::testing::Test {
       // The ring is small in this test: wait for room rather than overflow it.
       while (!tryPublish(event)) std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
+  }
+  // Publishes private events to a subscriber that reads nothing until the hub disconnects it
+  // (its socket buffers fill first, then its queue: how long depends on the machine's speed, so
+  // no fixed count is right everywhere); returns how many were published.
+  int publishUntilKicked(const std::function<model::Event(int)>& make, int cap = 200'000) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    int i = 0;
+    while (i < cap && hub_->sessions() > 0 && std::chrono::steady_clock::now() < deadline) {
+      for (int n = 0; n < 32; ++n, ++i) {
+        auto event = make(i);
+        while (!tryPublish(event)) std::this_thread::sleep_for(std::chrono::microseconds(200));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the fan-out keeps up: no ring overflow
+    }
+    return i;
   }
   bool tryPublish(const model::Event& event) {
     // publish() never blocks; pace it so the ring (4096) rarely fills, and retry when it did.
@@ -357,7 +375,8 @@ TEST_F(GatewayStreams, APrivateSubscriberTooFarBehindGetsAnErrorAndIsDisconnecte
   ws->write(net::buffer(std::string(R"({"method":"subscribe","params":{"channel":"orders"},"id":1})")));
   EXPECT_EQ(nextData(*ws)["id"], 1);
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  publishUntil([](int i) -> model::Event { return accepted(1, i); }, 3000);
+  const int published = publishUntilKicked([](int i) -> model::Event { return accepted(1, i); });
+  ASSERT_EQ(hub_->sessions(), 0U) << "never disconnected after " << published << " events";
   bool error = false;
   std::uint64_t last = 0;
   beast::error_code ec;
@@ -376,7 +395,7 @@ TEST_F(GatewayStreams, APrivateSubscriberTooFarBehindGetsAnErrorAndIsDisconnecte
   }
   EXPECT_TRUE(error);
   EXPECT_EQ(ws->reason().code, 1008);
-  EXPECT_LT(last, 3000U);
+  EXPECT_LT(last, static_cast<std::uint64_t>(published));
   // It resumes from its last sequence on a new connection and gets the rest.
   auto again = connect(1);
   again->write(net::buffer(fmt::format(R"({{"method":"subscribe","params":{{"channel":"orders","since":{}}},"id":2}})", last)));
@@ -388,7 +407,8 @@ TEST_F(GatewayStreams, ABatchingPrivateSubscriberTooFarBehindGetsAnErrorAfterEve
   auto ws = connect(1, {}, "&batch=1");
   ws->write(net::buffer(std::string(R"({"method":"subscribe","params":{"channel":"orders"},"id":1})")));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  publishUntil([](int i) -> model::Event { return accepted(1, i); }, 3000);  // the client reads nothing
+  const int published = publishUntilKicked([](int i) -> model::Event { return accepted(1, i); });
+  ASSERT_EQ(hub_->sessions(), 0U) << "never disconnected after " << published << " events";
   bool error = false;
   std::uint64_t last = 0;
   beast::error_code ec;
@@ -411,7 +431,7 @@ TEST_F(GatewayStreams, ABatchingPrivateSubscriberTooFarBehindGetsAnErrorAfterEve
   }
   EXPECT_TRUE(error);
   EXPECT_EQ(ws->reason().code, 1008);
-  EXPECT_LT(last, 3000U);
+  EXPECT_LT(last, static_cast<std::uint64_t>(published));
   auto again = connect(1, {}, "&batch=1");
   again->write(net::buffer(fmt::format(R"({{"method":"subscribe","params":{{"channel":"orders","since":{}}},"id":2}})", last)));
   std::vector<Json> messages;

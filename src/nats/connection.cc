@@ -36,6 +36,7 @@ Expected<std::unique_ptr<Connection>> Connection::open(const NatsConfig& config,
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(conn->opts_, -1);
   if (s == NATS_OK) s = natsOptions_SetReconnectWait(conn->opts_, config.reconnect_wait_ms);
   if (s == NATS_OK) s = natsOptions_SetReconnectedCB(conn->opts_, &Connection::onReconnected, conn.get());
+  if (s == NATS_OK) s = natsOptions_SetClosedCB(conn->opts_, &Connection::onClosed, conn.get());
   if (s != NATS_OK) return fail(errors::kConnect, describeStatus("cannot set NATS client options", s));
   s = natsConnection_Connect(&conn->nc_, conn->opts_);
   if (s != NATS_OK) {
@@ -51,6 +52,12 @@ Connection::~Connection() {
   if (js_ != nullptr) jsCtx_Destroy(js_);
   if (nc_ != nullptr) {
     natsConnection_Close(nc_);
+    // A reconnected callback queued before the close would otherwise run on libnats's thread
+    // after this object is freed (seen as heap corruption after a server restart). Callbacks
+    // run in order, so once the closed one has, none is left.
+    std::unique_lock lock(closedMutex_);
+    closedCv_.wait_for(lock, std::chrono::seconds(5), [this] { return closed_; });
+    lock.unlock();
     natsConnection_Destroy(nc_);
   }
   if (opts_ != nullptr) natsOptions_Destroy(opts_);
@@ -60,6 +67,13 @@ void Connection::onReconnected(natsConnection* /*nc*/, void* closure) {
   auto* self = static_cast<Connection*>(closure);
   self->reconnects_->inc();
   self->reconnectCount_->fetch_add(1, std::memory_order_relaxed);
+}
+
+void Connection::onClosed(natsConnection* /*nc*/, void* closure) {
+  auto* self = static_cast<Connection*>(closure);
+  std::lock_guard lock(self->closedMutex_);
+  self->closed_ = true;
+  self->closedCv_.notify_all();
 }
 
 bool Connection::connected() const {

@@ -6,7 +6,9 @@
 #include <nats/nats.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "ait/core/error.h"
@@ -40,12 +42,18 @@ class Connection {
  private:
   Connection() = default;
   static void onReconnected(natsConnection* nc, void* closure);
+  static void onClosed(natsConnection* nc, void* closure);
 
   natsOptions* opts_ = nullptr;
   natsConnection* nc_ = nullptr;
   jsCtx* js_ = nullptr;
   metrics::Counter* reconnects_ = nullptr;
   std::atomic<std::uint64_t>* reconnectCount_ = nullptr;
+  // libnats calls back on its own thread: the destructor waits for the closed callback, after
+  // which no callback of this connection can still reach the object.
+  std::mutex closedMutex_;
+  std::condition_variable closedCv_;
+  bool closed_ = false;
 };
 
 }  // namespace ait::nats::detail

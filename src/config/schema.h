@@ -203,6 +203,7 @@ void visitConfig(V& v, C& c) {
       v.value("contract_size", e.contract_size, PositiveUpTo{1e12});
       v.value("currency", e.currency, NonEmpty{});
       v.duration("gap_threshold_ms", e.gap_threshold_ms, Duration{"ms", 0, kDayMs});
+      v.value("session", e.session, NonEmpty{});  // its form is checked by data::TradingSession
     });
     v.table("validation", [&] {
       auto& x = c.data.validation;

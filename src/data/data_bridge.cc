@@ -380,15 +380,7 @@ void DataBridge::process(Source& source, const RawQuote& quote) {
     }
     return;
   }
-  if (outcome.gap) {
-    source.gaps.fetch_add(1, std::memory_order_relaxed);
-    {
-      std::lock_guard lock(source.detailMutex);
-      source.recentGaps.push_back(source.gap);
-      if (source.recentGaps.size() > kRecentGaps) source.recentGaps.pop_front();
-    }
-    publish(source, model::Event{source.gap});
-  }
+  if (outcome.gap) reportGap(source, source.gap);
   publish(source, model::Event{source.tick});
   if (source.live) source.latency->observeNs(clock_.now() - source.tick.header.tsEvent);
   source.accepted.fetch_add(1, std::memory_order_relaxed);
@@ -397,6 +389,16 @@ void DataBridge::process(Source& source, const RawQuote& quote) {
     source.outOfOrder.fetch_add(1, std::memory_order_relaxed);
   }
   source.bars->onTick(source.tick);
+}
+
+void DataBridge::reportGap(Source& source, const model::GapDetected& gap) {
+  source.gaps.fetch_add(1, std::memory_order_relaxed);
+  {
+    std::lock_guard lock(source.detailMutex);
+    source.recentGaps.push_back(gap);
+    if (source.recentGaps.size() > kRecentGaps) source.recentGaps.pop_front();
+  }
+  publish(source, model::Event{gap});
 }
 
 bool DataBridge::pause(Source& source, std::int64_t ns) {
@@ -408,6 +410,12 @@ bool DataBridge::pause(Source& source, std::int64_t ns) {
     if (now - source.lastBarClock >= interval) {
       source.lastBarClock = now;
       source.reorder->release(now, [&](const RawQuote& q) { process(source, q); });
+      // A live source's silence is a gap by the clock; a replay's times are the file's, so its
+      // gaps show between ticks only.
+      if (source.live) {
+        source.normaliser->checkGaps(
+            clock_.now(), [&](const model::GapDetected& gap) { reportGap(source, gap); });
+      }
       source.bars->onClock();
     }
     if (now >= until) return true;

@@ -80,6 +80,12 @@ Expected<std::vector<InstrumentSpec>> instrumentsFromConfig(
       continue;
     }
     spec.gapThresholdNs = e.gap_threshold_ms * 1'000'000;
+    auto session = TradingSession::parse(e.session);
+    if (!session) {
+      note(session.error());
+      continue;
+    }
+    spec.session = std::move(*session);
     specs.push_back(std::move(spec));
   }
   if (!problems.empty()) {

@@ -161,6 +161,20 @@ Outcome Normaliser::reject(RejectReason reason, std::string_view field) noexcept
   return {.accepted = false, .gap = false, .reason = reason, .field = field};
 }
 
+void Normaliser::fillGap(SymbolState& state, TimestampNs end, TimestampNs recv,
+                         model::GapDetected& gap) noexcept {
+  gap = model::GapDetected{};
+  gap.header.tenant = state.lastTenant;
+  gap.header.tsEvent = end;
+  gap.header.tsRecv = recv;
+  gap.instrument = state.spec.instrument.id;
+  gap.gapStart = state.lastTs;
+  gap.gapEnd = end;
+  state.gapReported = true;
+  ++gaps_;
+  state.gaps->inc();
+}
+
 Outcome Normaliser::normalise(const RawQuote& quote, model::Tick& tick,
                               model::GapDetected& gap) noexcept {
   SymbolState* state = find(quote.symbol);
@@ -222,20 +236,18 @@ Outcome Normaliser::normalise(const RawQuote& quote, model::Tick& tick,
     outOfOrderMetric_->inc();
   } else {
     const auto threshold = state->spec.gapThresholdNs;
-    if (state->seen && threshold > 0 && quote.sourceTime - state->lastTs > threshold) {
-      gap = model::GapDetected{};
-      gap.header.tenant = quote.tenant;
-      gap.header.tsEvent = quote.sourceTime;
-      gap.header.tsRecv = quote.recvTime != 0 ? quote.recvTime : now;
-      gap.instrument = instrument.id;
-      gap.gapStart = state->lastTs;
-      gap.gapEnd = quote.sourceTime;
+    // The session is looked at only when the plain distance is already past the threshold.
+    if (state->seen && !state->gapReported && threshold > 0 &&
+        quote.sourceTime - state->lastTs > threshold &&
+        state->spec.session.openNs(state->lastTs, quote.sourceTime, threshold + 1) > threshold) {
+      state->lastTenant = quote.tenant;
+      fillGap(*state, quote.sourceTime, quote.recvTime != 0 ? quote.recvTime : now, gap);
       outcome.gap = true;
-      ++gaps_;
-      state->gaps->inc();
     }
     state->lastTs = quote.sourceTime;
+    state->lastTenant = quote.tenant;
     state->seen = true;
+    state->gapReported = false;
   }
 
   out.header.tenant = quote.tenant;

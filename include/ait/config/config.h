@@ -296,7 +296,8 @@ struct InstrumentConfig {
   double max_quantity = 100.0;
   double contract_size = 100000.0;
   std::string currency = "USD";
-  std::int64_t gap_threshold_ms = 0;  // no tick for longer is a gap; 0: not checked
+  std::int64_t gap_threshold_ms = 0;  // no tick for longer in session is a gap; 0: not checked
+  std::string session = "24x7";       // when it trades: "24x7", "fx" or weekly windows and a zone
   bool operator==(const InstrumentConfig&) const = default;
 };
 
@@ -353,9 +354,9 @@ struct IndexConfig {
 
 struct DataConfig {
   std::vector<InstrumentConfig> instruments{
-      {"EURUSD", "", 5, 2, 0.00001, 0.01, 0.01, 100.0, 100000.0, "USD", 60000},
-      {"GBPUSD", "", 5, 2, 0.00001, 0.01, 0.01, 100.0, 100000.0, "USD", 60000},
-      {"USDJPY", "", 3, 2, 0.001, 0.01, 0.01, 100.0, 100000.0, "JPY", 60000},
+      {"EURUSD", "", 5, 2, 0.00001, 0.01, 0.01, 100.0, 100000.0, "USD", 60000, "fx"},
+      {"GBPUSD", "", 5, 2, 0.00001, 0.01, 0.01, 100.0, 100000.0, "USD", 60000, "fx"},
+      {"USDJPY", "", 3, 2, 0.001, 0.01, 0.01, 100.0, 100000.0, "JPY", 60000, "fx"},
   };
   ValidationConfig validation;
   BarsConfig bars;

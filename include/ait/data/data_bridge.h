@@ -111,6 +111,7 @@ class DataBridge final : public hub::Service {
   void handle(Source& source, const RawQuote& quote);
   void process(Source& source, const RawQuote& quote);
   void publish(Source& source, const model::Event& event);
+  void reportGap(Source& source, const model::GapDetected& gap);
   /// Sleeps up to `ns` in short steps, closing bars on the way; false when stopping.
   bool pause(Source& source, std::int64_t ns);
 

@@ -2,7 +2,9 @@
 // Turns raw quotes from any source (MT5 terminals, files, the synthetic feed) into model::Tick
 // events: prices at the instrument's fixed-point scale, ns UTC timestamps, the tenant of the
 // connection. Checks every quote, counts rejections by reason, drops duplicates, flags ticks that
-// arrive out of order and reports gaps.
+// arrive out of order and reports gaps: silences longer than the symbol's threshold counted in its
+// trading session, noticed by the tick that ends them or, for a live source, by checkGaps() on its
+// clock, whichever comes first, once per silence.
 //
 // One Normaliser per source thread: it is not synchronised. normalise() does not allocate, lock
 // or throw; adding an instrument does (it happens on first sight of a symbol, not per tick).
@@ -99,8 +101,31 @@ class Normaliser {
   /// Adds every instrument; stops at the first invalid one.
   Expected<void> addInstruments(const std::vector<InstrumentSpec>& specs);
 
-  /// Checks the quote and, when it passes, fills `tick` (and `gap` when a gap ended with it).
+  /// Checks the quote and, when it passes, fills `tick` (and `gap` when a gap not yet reported
+  /// ended with it).
   Outcome normalise(const RawQuote& quote, model::Tick& tick, model::GapDetected& gap) noexcept;
+
+  /// Reports each symbol whose last tick is further behind `now` than its threshold, counting
+  /// only time in its session, and that has not been reported for this silence: emit(const
+  /// model::GapDetected&) gets gap_start = the last tick's time, gap_end = now. Returns how many.
+  /// A live source calls it from its timer with its clock; it does not allocate, and looks up a
+  /// zone only for a symbol already quiet for longer than its threshold.
+  template <class Emit>
+  std::size_t checkGaps(TimestampNs now, Emit&& emit) {
+    std::size_t found = 0;
+    for (const auto& owned : states_) {
+      SymbolState& state = *owned;
+      const auto threshold = state.spec.gapThresholdNs;
+      if (!state.seen || state.gapReported || threshold <= 0 || now - state.lastTs <= threshold) {
+        continue;
+      }
+      if (state.spec.session.openNs(state.lastTs, now, threshold + 1) <= threshold) continue;
+      fillGap(state, now, now, gap_);
+      emit(static_cast<const model::GapDetected&>(gap_));
+      ++found;
+    }
+    return found;
+  }
 
   /// Returns the instrument known under `symbol`, or nullptr.
   const model::Instrument* instrument(std::string_view symbol) const noexcept;
@@ -126,7 +151,9 @@ class Normaliser {
   struct SymbolState {
     InstrumentSpec spec;
     TimestampNs lastTs = 0;
+    model::TenantId lastTenant;
     bool seen = false;
+    bool gapReported = false;  // the silence after lastTs is reported already
     std::array<Fingerprint, kRecent> recent{};
     std::size_t recentNext = 0;
     metrics::Counter* ticksIn = nullptr;
@@ -140,6 +167,10 @@ class Normaliser {
   };
 
   Outcome reject(RejectReason reason, std::string_view field) noexcept;
+  // Fills `gap` for the silence after the state's last tick up to `end`, marks it reported and
+  // counts it.
+  void fillGap(SymbolState& state, TimestampNs end, TimestampNs recv,
+               model::GapDetected& gap) noexcept;
   SymbolState* find(std::string_view symbol) noexcept;
 
   std::string source_;
@@ -155,6 +186,7 @@ class Normaliser {
   std::uint64_t accepted_ = 0;
   std::uint64_t gaps_ = 0;
   std::uint64_t outOfOrder_ = 0;
+  model::GapDetected gap_;  // checkGaps()'s event
 };
 
 }  // namespace ait::data

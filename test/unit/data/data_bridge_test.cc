@@ -167,6 +167,38 @@ TEST_F(DataBridgeTest, TheSyntheticFeedPublishesLiveTicks) {
   EXPECT_EQ(bridge.status(data::kPublicTenant)["sources"][0]["rejected"], 0);
 }
 
+TEST_F(DataBridgeTest, ALiveSourceReportsASilenceByTheClockOncePerSilence) {
+  config_.data.synthetic.enabled = true;
+  config_.data.synthetic.symbols.resize(1);  // EURUSD
+  config_.data.synthetic.symbols[0].ticks_per_second = 2.0;  // silences of 500 ms
+  config_.data.instruments[0].gap_threshold_ms = 150;
+  config_.data.instruments[0].session = "24x7";
+  auto settings = dataBridgeSettings(config_);
+  ASSERT_TRUE(settings) << settings.error().describe();
+  auto runtime = engine::Runtime::open(runtimeSettings_);
+  ASSERT_TRUE(runtime);
+  http::Router router;
+  DataBridge bridge(*settings, **runtime, router);
+  ASSERT_TRUE(bridge.start());
+  ASSERT_TRUE((*runtime)->start());
+  ASSERT_TRUE(waitFor([&] {
+    return bridge.status(data::kPublicTenant)["sources"][0]["gaps"].get<int>() >= 3;
+  }));
+  bridge.stop();
+  (*runtime)->stop();
+  const auto source = bridge.status(data::kPublicTenant)["sources"][0];
+  // The clock checks every 100 ms, yet each silence between two ticks is one gap at most.
+  EXPECT_LE(source["gaps"].get<int>(), source["ticks"].get<int>());
+  bool byClock = false;
+  for (const auto& gap : source["recent_gaps"]) {
+    EXPECT_EQ(gap["symbol"], "EURUSD");
+    EXPECT_GT(gap["seconds"].get<double>(), 0.15);
+    // Reported while the silence lasted, not by the tick 500 ms after the last one.
+    byClock = byClock || gap["seconds"].get<double>() < 0.45;
+  }
+  EXPECT_TRUE(byClock) << source.dump();
+}
+
 TEST(SyntheticMarket, IsARepeatableWalkWithTheConfiguredSpread) {
   config::SyntheticFeedConfig config;
   SyntheticMarket a(config, 42), b(config, 42), c(config, 43);

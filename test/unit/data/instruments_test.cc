@@ -16,15 +16,19 @@ TEST(InstrumentsFromConfig, BuildsTheDefaultInstruments) {
   EXPECT_EQ(jpy.instrument.tickSize, model::Price::fromRaw(1, 3));
   EXPECT_EQ(jpy.instrument.currency, "JPY");
   EXPECT_EQ(jpy.gapThresholdNs, 60'000'000'000LL);
+  EXPECT_EQ(jpy.session.text(), "fx");
+  EXPECT_FALSE(jpy.session.alwaysOpen());
 }
 
 TEST(InstrumentsFromConfig, ReportsEveryBadEntryAtOnce) {
-  std::vector<config::InstrumentConfig> entries(3);
+  std::vector<config::InstrumentConfig> entries(4);
   entries[0].symbol = "EURUSD";
   entries[1].symbol = "EURUSD";  // repeated
   entries[2].symbol = "XAUUSD";
   entries[2].price_scale = 2;
   entries[2].tick_size = 0.005;  // finer than the scale
+  entries[3].symbol = "US500";
+  entries[3].session = "Mon-Fri 09:30-16:00";  // no zone
   auto specs = instrumentsFromConfig(entries);
   ASSERT_FALSE(specs);
   EXPECT_EQ(specs.error().codeString(), "AIT-DATA-0001");
@@ -32,6 +36,9 @@ TEST(InstrumentsFromConfig, ReportsEveryBadEntryAtOnce) {
   EXPECT_NE(message.find("data.instruments[1] (EURUSD): symbol and venue repeat"), std::string::npos)
       << message;
   EXPECT_NE(message.find("data.instruments[2] (XAUUSD): tick_size 0.005"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("data.instruments[3] (US500): session 'Mon-Fri 09:30-16:00'"),
+            std::string::npos)
       << message;
 }
 

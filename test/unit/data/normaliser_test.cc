@@ -3,8 +3,11 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include <gtest/gtest.h>
+
+#include "ait/model/time.h"
 
 namespace ait::data {
 namespace {
@@ -172,6 +175,112 @@ TEST_F(NormaliserTest, ReportsAGapLongerThanTheInstrumentThreshold) {
   auto& metric =
       registry_.counter("ait_data_gaps_total", "", {{"source", "test"}, {"symbol", "EURUSD"}});
   EXPECT_EQ(metric.value(), 1U);
+}
+
+TEST_F(NormaliserTest, ASilenceExactlyAtTheThresholdIsNotAGap) {
+  const TimestampNs start = kNow - 600 * kSecond;
+  ASSERT_TRUE(run(quote(1.1, 1.2, start)).accepted);
+  auto atThreshold = run(quote(1.1, 1.2, start + 60 * kSecond));
+  ASSERT_TRUE(atThreshold.accepted);
+  EXPECT_FALSE(atThreshold.gap);
+  auto past = run(quote(1.1, 1.2, start + 120 * kSecond + 1));
+  ASSERT_TRUE(past.accepted);
+  EXPECT_TRUE(past.gap);
+  EXPECT_EQ(normaliser_.gaps(), 1U);
+}
+
+TEST_F(NormaliserTest, CountsOnlyTimeInTheSessionBetweenTicks) {
+  // EURUSD trades "fx": Friday 17:00 to Sunday 17:00 New York (22:00 UTC in January) is closed.
+  clock_.set(*model::parseIso8601("2024-01-15T12:00:00Z"));
+  const auto friday = *model::parseIso8601("2024-01-12T21:59:30Z");
+  const auto sundayOpen = *model::parseIso8601("2024-01-14T22:00:00Z");
+  ASSERT_TRUE(run(quote(1.1, 1.2, friday)).accepted);
+  // 30 s before the close and 30 s after the open: 60 s of session, not more than the threshold.
+  auto monday = run(quote(1.1, 1.2, sundayOpen + 30 * kSecond));
+  ASSERT_TRUE(monday.accepted);
+  EXPECT_FALSE(monday.gap);
+  EXPECT_EQ(normaliser_.gaps(), 0U);
+  auto later = run(quote(1.1, 1.2, sundayOpen + 90 * kSecond + 1));
+  ASSERT_TRUE(later.accepted);
+  ASSERT_TRUE(later.gap);
+  EXPECT_EQ(gap_.gapStart, sundayOpen + 30 * kSecond);
+  // Across the weekend with a minute of session on either side: a gap, starting at Friday's tick.
+  auto other = [](TimestampNs at) {
+    auto q = quote(1.3, 1.4, at);
+    q.symbol = "GBPUSD";
+    return q;
+  };
+  const auto nextFriday = *model::parseIso8601("2024-01-19T21:59:00Z");
+  clock_.set(*model::parseIso8601("2024-01-22T12:00:00Z"));
+  ASSERT_TRUE(run(other(nextFriday)).accepted);
+  auto after = run(other(*model::parseIso8601("2024-01-21T22:01:00Z")));
+  ASSERT_TRUE(after.accepted);
+  ASSERT_TRUE(after.gap);
+  EXPECT_EQ(gap_.gapStart, nextFriday);
+  EXPECT_EQ(normaliser_.gaps(), 2U);
+}
+
+TEST_F(NormaliserTest, TheClockReportsASilenceOnceWhileItLasts) {
+  const TimestampNs last = kNow - kSecond;
+  ASSERT_TRUE(run(quote(1.1, 1.2, last)).accepted);
+  std::vector<model::GapDetected> gaps;
+  auto collect = [&](const model::GapDetected& gap) { gaps.push_back(gap); };
+  EXPECT_EQ(normaliser_.checkGaps(clock_.now(), collect), 0U);
+  clock_.set(last + 60 * kSecond);
+  EXPECT_EQ(normaliser_.checkGaps(clock_.now(), collect), 0U);  // exactly the threshold
+  clock_.advance(std::chrono::nanoseconds(1));
+  EXPECT_EQ(normaliser_.checkGaps(clock_.now(), collect), 1U);
+  for (int i = 0; i < 5; ++i) {
+    clock_.advance(std::chrono::seconds(10));
+    EXPECT_EQ(normaliser_.checkGaps(clock_.now(), collect), 0U);
+  }
+  ASSERT_EQ(gaps.size(), 1U);
+  EXPECT_EQ(gaps[0].instrument.symbol.view(), "EURUSD");  // the others never ticked
+  EXPECT_EQ(gaps[0].gapStart, last);
+  EXPECT_EQ(gaps[0].gapEnd, last + 60 * kSecond + 1);
+  EXPECT_EQ(gaps[0].header.tenant, model::TenantId{7});
+
+  // The tick that ends the silence does not report it again; the next silence is new.
+  auto resumed = run(quote(1.1, 1.2, clock_.now()));
+  ASSERT_TRUE(resumed.accepted);
+  EXPECT_FALSE(resumed.gap);
+  EXPECT_EQ(normaliser_.gaps(), 1U);
+  clock_.advance(std::chrono::seconds(61));
+  EXPECT_EQ(normaliser_.checkGaps(clock_.now(), collect), 1U);
+  EXPECT_EQ(normaliser_.gaps(), 2U);
+  auto& metric =
+      registry_.counter("ait_data_gaps_total", "", {{"source", "test"}, {"symbol", "EURUSD"}});
+  EXPECT_EQ(metric.value(), 2U);
+}
+
+TEST_F(NormaliserTest, TheClockIgnoresTheWeekend) {
+  const auto last = *model::parseIso8601("2024-01-12T21:58:30Z");  // Friday, 90 s before close
+  clock_.set(last + kSecond);
+  ASSERT_TRUE(run(quote(1.1, 1.2, last)).accepted);
+  std::size_t reported = 0;
+  model::GapDetected seen;
+  auto collect = [&](const model::GapDetected& gap) {
+    ++reported;
+    seen = gap;
+  };
+  clock_.set(last + 60 * kSecond);
+  EXPECT_EQ(normaliser_.checkGaps(clock_.now(), collect), 0U);
+  // Closed at 22:00 UTC with 90 s of session behind the tick: reported once, then quiet.
+  clock_.set(*model::parseIso8601("2024-01-12T22:00:00Z"));
+  EXPECT_EQ(normaliser_.checkGaps(clock_.now(), collect), 1U);
+  EXPECT_EQ(seen.gapStart, last);
+
+  // A new tick right before the close: the weekend after it is never a gap.
+  const auto beforeClose = *model::parseIso8601("2024-01-12T21:59:50Z");
+  ASSERT_TRUE(run(quote(1.1, 1.2, beforeClose)).accepted);
+  for (auto when : {"2024-01-13T12:00:00Z", "2024-01-14T21:59:59Z", "2024-01-14T22:00:50Z"}) {
+    clock_.set(*model::parseIso8601(when));
+    EXPECT_EQ(normaliser_.checkGaps(clock_.now(), collect), 0U) << when;
+  }
+  clock_.set(*model::parseIso8601("2024-01-14T22:00:50Z") + 1);  // 10 s + 50 s + 1 ns in session
+  EXPECT_EQ(normaliser_.checkGaps(clock_.now(), collect), 1U);
+  EXPECT_EQ(seen.gapStart, beforeClose);
+  EXPECT_EQ(reported, 2U);
 }
 
 TEST_F(NormaliserTest, TakesATradeWithoutBidOrAsk) {

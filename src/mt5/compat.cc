@@ -291,6 +291,7 @@ struct CompatConnection::Impl {
       }
       ++index;
     }
+    feed->listEnd(type, index, accepted);
     if (!problems.empty()) {
       std::string joined;
       for (const auto& p : problems) joined += (joined.empty() ? "" : "; ") + p;

@@ -275,6 +275,7 @@ struct NativeLink::Impl {
         return true;
       }
       std::size_t index = 0;
+      std::size_t published = 0;
       for (auto element : entries) {
         simdjson::dom::object entry;
         Expected<model::Event> event =
@@ -283,12 +284,16 @@ struct NativeLink::Impl {
             : type == "positions" ? detail::positionFrom(entry, session->context)
                                   : toEvent(detail::workingOrderFrom(entry, session->context));
         if (event) {
-          if (index >= resumeFrom(seq) && !publish(*event, seq, index)) return false;
+          if (index >= resumeFrom(seq)) {
+            if (!publish(*event, seq, index)) return false;
+            ++published;
+          }
         } else {
           rejected(event.error(), seq, fmt::format("{}[{}]", type, index));
         }
         ++index;
       }
+      session->feed->listEnd(type, index, published);
     } else if (type == "exec") {
       auto event = detail::execFrom(message, session->context);
       if (event) {

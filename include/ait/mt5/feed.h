@@ -40,6 +40,9 @@ class Feed {
   /// Publishes an event the bridge built (account, positions, orders, executions, gaps); returns
   /// kOverloaded when the platform cannot take it now.
   virtual Expected<void> publish(const model::Event& event) = 0;
+  /// The terminal's "positions" or "orders" list of `entries` ended, `published` of them handed
+  /// to publish() (the MT5 venue reconciles with complete lists only); ignored by default.
+  virtual void listEnd(std::string_view /*what*/, std::size_t /*entries*/, std::size_t /*published*/) {}
 };
 
 /// Makes the Feed of a new connection of `tenant`; `source` names the protocol.

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -202,6 +203,7 @@ void DatabaseService::addRoutes(http::Router& router) {
   });
   addPatternRoutes(router);
   addGraphRoutes(router);
+  addHistoryRoutes(router);
 }
 
 namespace {
@@ -373,6 +375,155 @@ void DatabaseService::addPatternRoutes(http::Router& router) {
   });
 }
 
+namespace {
+
+constexpr long long kMaxHistoryRows = 1000;
+constexpr long long kLatestNs = std::numeric_limits<std::int64_t>::max();
+
+Expected<long long> limitParam(const http::Request& request) {
+  return integerParam(request, "limit", 100, 1, kMaxHistoryRows);
+}
+
+// A symbol or account named in a query: 1..64 characters (bound as a parameter all the same).
+Expected<std::string> nameParam(const http::Request& request, std::string_view name, bool required) {
+  const auto text = request.query(name);
+  if (!text) {
+    if (required) return fail(errors::kBadQuery, fmt::format("{} is required", name));
+    return std::string();
+  }
+  if (text->empty() || text->size() > 64) {
+    return fail(errors::kBadQuery, fmt::format("{} must be 1..64 characters", name));
+  }
+  return std::string(*text);
+}
+
+// The [from, to) range of a time-series read, in nanoseconds since the epoch.
+Expected<std::pair<std::int64_t, std::int64_t>> rangeParams(const http::Request& request) {
+  auto from = integerParam(request, "from", 0, 0, kLatestNs);
+  if (!from) return Unexpected(from.error());
+  auto to = integerParam(request, "to", kLatestNs, 0, kLatestNs);
+  if (!to) return Unexpected(to.error());
+  if (*from >= *to) return fail(errors::kBadQuery, fmt::format("from ({}) must be before to ({})", *from, *to));
+  return std::pair<std::int64_t, std::int64_t>{*from, *to};
+}
+
+http::Response rowsResponse(const Expected<nlohmann::json>& rows, nlohmann::json out) {
+  if (!rows) return http::problem(rows.error());
+  out["count"] = rows->size();
+  out["items"] = *rows;
+  return http::Response::json(200, out);
+}
+
+}  // namespace
+
+void DatabaseService::addHistoryRoutes(http::Router& router) {
+  router.get("/api/v1/history/orders", [this](const http::Request& request) {
+    auto caller = http::callerOf(request);
+    if (!caller) return http::callerRefused(caller.error());
+    auto limit = limitParam(request);
+    if (!limit) return http::problem(limit.error());
+    return rowsResponse(orderHistory(model::TenantId{caller->tenant}, static_cast<std::size_t>(*limit)),
+                        {{"limit", *limit}});
+  });
+
+  router.get("/api/v1/history/fills", [this](const http::Request& request) {
+    auto caller = http::callerOf(request);
+    if (!caller) return http::callerRefused(caller.error());
+    auto limit = limitParam(request);
+    if (!limit) return http::problem(limit.error());
+    auto account = nameParam(request, "account", false);
+    if (!account) return http::problem(account.error());
+    const model::TenantId tenant{caller->tenant};
+    const auto n = static_cast<std::size_t>(*limit);
+    return rowsResponse(account->empty() ? store().fills(tenant, n) : store().accountFills(tenant, *account, n),
+                        {{"limit", *limit}});
+  });
+
+  router.get("/api/v1/history/accounts/{account}", [this](const http::Request& request) {
+    auto caller = http::callerOf(request);
+    if (!caller) return http::callerRefused(caller.error());
+    auto limit = limitParam(request);
+    if (!limit) return http::problem(limit.error());
+    const std::string account(request.param("account"));
+    if (account.empty() || account.size() > 64) return badQuery("account must be 1..64 characters");
+    auto history = accountSnapshot(model::TenantId{caller->tenant}, account, static_cast<std::size_t>(*limit));
+    if (!history) return http::problem(history.error());
+    // An account without a trace is no account of this tenant: another tenant's looks the same.
+    if ((*history)["states"].empty() && (*history)["fills"].empty()) {
+      return http::problem(404, errors::kNotFound, fmt::format("no account '{}'", account.substr(0, 64)));
+    }
+    (*history)["account"] = account;
+    return http::Response::json(200, *history);
+  });
+
+  router.get("/api/v1/history/positions", [this](const http::Request& request) {
+    auto caller = http::callerOf(request);
+    if (!caller) return http::callerRefused(caller.error());
+    auto limit = limitParam(request);
+    if (!limit) return http::problem(limit.error());
+    auto account = nameParam(request, "account", false);
+    if (!account) return http::problem(account.error());
+    const auto open = request.query("open");
+    if (open && *open != "true" && *open != "false") return badQuery("open must be true or false");
+    return rowsResponse(store().positions(model::TenantId{caller->tenant}, *account, open && *open == "true",
+                                          static_cast<std::size_t>(*limit)),
+                        {{"limit", *limit}});
+  });
+
+  router.get("/api/v1/history/decisions", [this](const http::Request& request) {
+    auto caller = http::callerOf(request);
+    if (!caller) return http::callerRefused(caller.error());
+    auto limit = limitParam(request);
+    if (!limit) return http::problem(limit.error());
+    auto symbol = nameParam(request, "symbol", false);
+    if (!symbol) return http::problem(symbol.error());
+    return rowsResponse(store().decisions(model::TenantId{caller->tenant}, *symbol, static_cast<std::size_t>(*limit)),
+                        {{"limit", *limit}});
+  });
+
+  router.get("/api/v1/history/models", [this](const http::Request& request) {
+    auto caller = http::callerOf(request);
+    if (!caller) return http::callerRefused(caller.error());
+    auto limit = limitParam(request);
+    if (!limit) return http::problem(limit.error());
+    return rowsResponse(store().models(model::TenantId{caller->tenant}, static_cast<std::size_t>(*limit)),
+                        {{"limit", *limit}});
+  });
+
+  router.get("/api/v1/history/ticks", [this](const http::Request& request) {
+    auto caller = http::callerOf(request);
+    if (!caller) return http::callerRefused(caller.error());
+    auto symbol = nameParam(request, "symbol", true);
+    if (!symbol) return http::problem(symbol.error());
+    auto range = rangeParams(request);
+    if (!range) return http::problem(range.error());
+    auto limit = limitParam(request);
+    if (!limit) return http::problem(limit.error());
+    return rowsResponse(tickRange(model::TenantId{caller->tenant}, *symbol, range->first, range->second,
+                                  static_cast<std::size_t>(*limit)),
+                        {{"symbol", *symbol}, {"limit", *limit}});
+  });
+
+  router.get("/api/v1/history/bars", [this](const http::Request& request) {
+    auto caller = http::callerOf(request);
+    if (!caller) return http::callerRefused(caller.error());
+    auto symbol = nameParam(request, "symbol", true);
+    if (!symbol) return http::problem(symbol.error());
+    auto range = rangeParams(request);
+    if (!range) return http::problem(range.error());
+    auto limit = limitParam(request);
+    if (!limit) return http::problem(limit.error());
+    const auto interval = request.query("interval").value_or("1m");
+    auto timeframe = model::Timeframe::parse(interval);
+    if (!timeframe || timeframe->seconds == 0) {
+      return badQuery(fmt::format("interval must be like 30s, 1m, 1h or 1d, not '{}'", interval.substr(0, 32)));
+    }
+    OhlcQuery query{model::TenantId{caller->tenant}, *symbol, range->first, range->second,
+                    static_cast<std::int64_t>(timeframe->seconds) * 1'000'000'000, static_cast<std::size_t>(*limit)};
+    return rowsResponse(bars(query), {{"symbol", *symbol}, {"interval", timeframe->toString()}, {"limit", *limit}});
+  });
+}
+
 Expected<PostgresGraph*> DatabaseService::graph() {
   std::lock_guard lock(graphMutex_);
   if (graph_ != nullptr) return graph_.get();
@@ -454,14 +605,17 @@ Expected<nlohmann::json> DatabaseService::orderHistory(model::TenantId tenant, s
 
 Expected<nlohmann::json> DatabaseService::accountHistory(model::TenantId tenant, std::string_view account,
                                                          std::size_t limit) {
-  auto fills = store().fills(tenant, account.empty() ? limit : std::size_t{1'000'000});
-  if (!fills || account.empty()) return fills;
-  nlohmann::json out = nlohmann::json::array();
-  for (auto& fill : *fills) {
-    if (out.size() >= limit) break;
-    if (fill.value("account", std::string()) == account) out.push_back(std::move(fill));
-  }
-  return out;
+  if (account.empty()) return store().fills(tenant, limit);
+  return store().accountFills(tenant, account, limit);
+}
+
+Expected<nlohmann::json> DatabaseService::accountSnapshot(model::TenantId tenant, std::string_view account,
+                                                          std::size_t limit) {
+  auto states = store().accountStates(tenant, account, limit);
+  if (!states) return states;
+  auto fills = store().accountFills(tenant, account, limit);
+  if (!fills) return fills;
+  return nlohmann::json{{"states", std::move(*states)}, {"fills", std::move(*fills)}};
 }
 
 Expected<nlohmann::json> DatabaseService::tickRange(model::TenantId tenant, std::string_view symbol,

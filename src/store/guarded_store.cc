@@ -43,4 +43,28 @@ Expected<nlohmann::json> GuardedEventStore::ticks(model::TenantId tenant, std::s
   return guard([&] { return inner_->ticks(tenant, symbol, fromNs, toNs, limit); });
 }
 
+Expected<nlohmann::json> GuardedEventStore::positions(model::TenantId tenant, std::string_view account,
+                                                      bool openOnly, std::size_t limit) {
+  return guard([&] { return inner_->positions(tenant, account, openOnly, limit); });
+}
+
+Expected<nlohmann::json> GuardedEventStore::decisions(model::TenantId tenant, std::string_view symbol,
+                                                      std::size_t limit) {
+  return guard([&] { return inner_->decisions(tenant, symbol, limit); });
+}
+
+Expected<nlohmann::json> GuardedEventStore::models(model::TenantId tenant, std::size_t limit) {
+  return guard([&] { return inner_->models(tenant, limit); });
+}
+
+Expected<nlohmann::json> GuardedEventStore::accountStates(model::TenantId tenant, std::string_view account,
+                                                          std::size_t limit) {
+  return guard([&] { return inner_->accountStates(tenant, account, limit); });
+}
+
+Expected<nlohmann::json> GuardedEventStore::accountFills(model::TenantId tenant, std::string_view account,
+                                                         std::size_t limit) {
+  return guard([&] { return inner_->accountFills(tenant, account, limit); });
+}
+
 }  // namespace ait::store

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <functional>
 
 #include <fmt/format.h>
@@ -79,11 +80,78 @@ CREATE TABLE fills (
 CREATE INDEX fills_tenant ON fills(tenant, seq);
 )sql";
 
+// Positions, ensemble decisions, the model registry the decisions name, account snapshots.
+constexpr std::string_view kMigration2 = R"sql(
+CREATE TABLE positions (
+  tenant BIGINT NOT NULL,
+  account TEXT NOT NULL,
+  position_id TEXT NOT NULL,
+  symbol TEXT NOT NULL,
+  venue TEXT NOT NULL,
+  quantity NUMERIC NOT NULL,
+  average_price NUMERIC NOT NULL,
+  realized_pnl NUMERIC NOT NULL,
+  currency TEXT NOT NULL,
+  status TEXT NOT NULL,
+  opened_seq BIGINT NOT NULL,
+  last_seq BIGINT NOT NULL,
+  ts_event BIGINT NOT NULL,
+  PRIMARY KEY (tenant, account, position_id)
+);
+CREATE INDEX positions_tenant ON positions(tenant, last_seq);
+CREATE TABLE decisions (
+  seq BIGINT PRIMARY KEY,
+  tenant BIGINT NOT NULL,
+  strategy TEXT NOT NULL,
+  symbol TEXT NOT NULL,
+  decision_sequence BIGINT NOT NULL,
+  inputs_hash TEXT NOT NULL,
+  signal TEXT NOT NULL,
+  ensemble TEXT NOT NULL,
+  score DOUBLE PRECISION NOT NULL,
+  confidence DOUBLE PRECISION NOT NULL,
+  latency_ns BIGINT NOT NULL,
+  flags BIGINT NOT NULL,
+  model_count INT NOT NULL,
+  models JSONB NOT NULL,
+  ts_event BIGINT NOT NULL
+);
+CREATE INDEX decisions_tenant ON decisions(tenant, seq);
+CREATE INDEX decisions_symbol ON decisions(tenant, symbol, seq);
+CREATE TABLE models (
+  tenant BIGINT NOT NULL,
+  model_key TEXT NOT NULL,
+  first_seq BIGINT NOT NULL,
+  last_seq BIGINT NOT NULL,
+  first_ts BIGINT NOT NULL,
+  last_ts BIGINT NOT NULL,
+  decision_count BIGINT NOT NULL,
+  last_strategy TEXT NOT NULL,
+  last_status TEXT NOT NULL,
+  PRIMARY KEY (tenant, model_key)
+);
+CREATE TABLE account_states (
+  seq BIGINT PRIMARY KEY,
+  tenant BIGINT NOT NULL,
+  account TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  balance NUMERIC NOT NULL,
+  equity NUMERIC NOT NULL,
+  margin NUMERIC NOT NULL,
+  free_margin NUMERIC NOT NULL,
+  ts_event BIGINT NOT NULL
+);
+CREATE INDEX account_states_tenant ON account_states(tenant, account, seq);
+CREATE INDEX fills_account ON fills(tenant, account, seq);
+)sql";
+
 struct Migration {
   int version;
   std::string_view sql;
 };
-constexpr std::array<Migration, 1> kMigrations{{{1, kMigration1}}};
+constexpr std::array<Migration, 2> kMigrations{{{1, kMigration1}, {2, kMigration2}}};
+
+std::string shortest(double value) { return fmt::format("{}", value); }
 
 }  // namespace
 
@@ -208,6 +276,58 @@ WHERE EXCLUDED.last_seq > orders.last_seq
                         f->side, f->quantity, f->price, f->commission, num(f->tsEvent)});
           if (!r) return Unexpected(r.error());
         }
+        if (const auto& p = rows.position) {
+          auto r = run(conn, R"sql(
+INSERT INTO positions(tenant, account, position_id, symbol, venue, quantity, average_price, realized_pnl,
+                      currency, status, opened_seq, last_seq, ts_event)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)
+ON CONFLICT (tenant, account, position_id) DO UPDATE SET
+  symbol = EXCLUDED.symbol, venue = EXCLUDED.venue, quantity = EXCLUDED.quantity,
+  average_price = EXCLUDED.average_price, realized_pnl = EXCLUDED.realized_pnl,
+  currency = EXCLUDED.currency,
+  opened_seq = CASE WHEN positions.status = 'closed' AND EXCLUDED.status = 'open'
+                    THEN EXCLUDED.opened_seq ELSE positions.opened_seq END,
+  status = EXCLUDED.status, last_seq = EXCLUDED.last_seq, ts_event = EXCLUDED.ts_event
+WHERE EXCLUDED.last_seq > positions.last_seq
+)sql",
+                       {num(p->tenant), p->account, p->positionId, p->symbol, p->venue, p->quantity,
+                        p->averagePrice, p->realizedPnl, p->currency, p->status, num(p->seq), num(p->tsEvent)});
+          if (!r) return Unexpected(r.error());
+        }
+        if (const auto& d = rows.decision) {
+          auto r = run(conn,
+                       "INSERT INTO decisions(seq, tenant, strategy, symbol, decision_sequence, inputs_hash, "
+                       "signal, ensemble, score, confidence, latency_ns, flags, model_count, models, ts_event) "
+                       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) "
+                       "ON CONFLICT (seq) DO NOTHING",
+                       {num(d->seq), num(d->tenant), d->strategy, d->symbol, num(d->decisionSequence),
+                        d->inputsHash, d->signal, d->ensemble, shortest(d->score), shortest(d->confidence),
+                        num(d->latencyNs), num(d->flags), num(d->modelCount), d->models, num(d->tsEvent)});
+          if (!r) return Unexpected(r.error());
+        }
+        for (const auto& m : rows.models) {
+          // Counted once per decision: a replayed one (sequence not above the last) changes nothing.
+          auto r = run(conn, R"sql(
+INSERT INTO models(tenant, model_key, first_seq, last_seq, first_ts, last_ts, decision_count, last_strategy,
+                   last_status)
+VALUES ($1, $2, $3, $3, $4, $4, 1, $5, $6)
+ON CONFLICT (tenant, model_key) DO UPDATE SET
+  last_seq = EXCLUDED.last_seq, last_ts = EXCLUDED.last_ts, decision_count = models.decision_count + 1,
+  last_strategy = EXCLUDED.last_strategy, last_status = EXCLUDED.last_status
+WHERE EXCLUDED.last_seq > models.last_seq
+)sql",
+                       {num(m.tenant), m.key, num(m.seq), num(m.tsEvent), m.strategy, m.status});
+          if (!r) return Unexpected(r.error());
+        }
+        if (const auto& a = rows.account) {
+          auto r = run(conn,
+                       "INSERT INTO account_states(seq, tenant, account, currency, balance, equity, margin, "
+                       "free_margin, ts_event) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+                       "ON CONFLICT (seq) DO NOTHING",
+                       {num(a->seq), num(a->tenant), a->account, a->currency, a->balance, a->equity, a->margin,
+                        a->freeMargin, num(a->tsEvent)});
+          if (!r) return Unexpected(r.error());
+        }
       }
       auto r = run(conn,
                    "INSERT INTO checkpoints(stream, seq) VALUES ($1, $2) ON CONFLICT (stream) "
@@ -324,6 +444,89 @@ Expected<nlohmann::json> PostgresEventStore::ticks(model::TenantId tenant, std::
     if (!r) return Unexpected(r.error());
     return readRows(r->get(), {"sequence", "ts_event_ns", "bid", "ask", "last", "volume"},
                     {true, true, false, false, false, false});
+  });
+}
+
+Expected<nlohmann::json> PostgresEventStore::positions(model::TenantId tenant, std::string_view account,
+                                                       bool openOnly, std::size_t limit) {
+  return withConnection(pool_, [&](pg_conn* conn) -> Expected<nlohmann::json> {
+    auto r = run(conn,
+                 "SELECT position_id, account, symbol, venue, quantity, average_price, realized_pnl, currency, "
+                 "status, opened_seq, last_seq, ts_event FROM positions WHERE tenant = $1 "
+                 "AND ($2 = '' OR account = $2) AND (NOT $3::boolean OR status = 'open') "
+                 "ORDER BY last_seq DESC LIMIT $4",
+                 {num(tenant.value), std::string(account), std::string(openOnly ? "true" : "false"),
+                  num(static_cast<std::int64_t>(limit))});
+    if (!r) return Unexpected(r.error());
+    return readRows(r->get(),
+                    {"position_id", "account", "symbol", "venue", "quantity", "average_price", "realized_pnl",
+                     "currency", "status", "opened_sequence", "sequence", "ts_event_ns"},
+                    {false, false, false, false, false, false, false, false, false, true, true, true});
+  });
+}
+
+Expected<nlohmann::json> PostgresEventStore::decisions(model::TenantId tenant, std::string_view symbol,
+                                                       std::size_t limit) {
+  return withConnection(pool_, [&](pg_conn* conn) -> Expected<nlohmann::json> {
+    auto r = run(conn,
+                 "SELECT seq, strategy, symbol, decision_sequence, inputs_hash, signal, ensemble, score, "
+                 "confidence, latency_ns, flags, models, ts_event FROM decisions WHERE tenant = $1 "
+                 "AND ($2 = '' OR symbol = $2) ORDER BY seq DESC LIMIT $3",
+                 {num(tenant.value), std::string(symbol), num(static_cast<std::int64_t>(limit))});
+    if (!r) return Unexpected(r.error());
+    const auto integer = [&](int row, int col) { return std::stoll(text(r->get(), row, col)); };
+    const auto real = [&](int row, int col) { return std::strtod(text(r->get(), row, col).c_str(), nullptr); };
+    Json out = Json::array();
+    for (int row = 0; row < PQntuples(r->get()); ++row) {
+      out.push_back(rows::decisionJson(integer(row, 0), text(r->get(), row, 1), text(r->get(), row, 2),
+                                       integer(row, 3), text(r->get(), row, 4), text(r->get(), row, 5),
+                                       text(r->get(), row, 6), real(row, 7), real(row, 8), integer(row, 9),
+                                       integer(row, 10), text(r->get(), row, 11), integer(row, 12)));
+    }
+    return out;
+  });
+}
+
+Expected<nlohmann::json> PostgresEventStore::models(model::TenantId tenant, std::size_t limit) {
+  return withConnection(pool_, [&](pg_conn* conn) -> Expected<nlohmann::json> {
+    auto r = run(conn,
+                 "SELECT model_key, first_seq, last_seq, first_ts, last_ts, decision_count, last_strategy, "
+                 "last_status FROM models WHERE tenant = $1 ORDER BY last_seq DESC, model_key LIMIT $2",
+                 {num(tenant.value), num(static_cast<std::int64_t>(limit))});
+    if (!r) return Unexpected(r.error());
+    return readRows(r->get(),
+                    {"key", "first_sequence", "last_sequence", "first_ts_ns", "last_ts_ns", "decisions",
+                     "last_strategy", "last_status"},
+                    {false, true, true, true, true, true, false, false});
+  });
+}
+
+Expected<nlohmann::json> PostgresEventStore::accountStates(model::TenantId tenant, std::string_view account,
+                                                           std::size_t limit) {
+  return withConnection(pool_, [&](pg_conn* conn) -> Expected<nlohmann::json> {
+    auto r = run(conn,
+                 "SELECT seq, account, currency, balance, equity, margin, free_margin, ts_event FROM account_states "
+                 "WHERE tenant = $1 AND account = $2 ORDER BY seq DESC LIMIT $3",
+                 {num(tenant.value), std::string(account), num(static_cast<std::int64_t>(limit))});
+    if (!r) return Unexpected(r.error());
+    return readRows(r->get(),
+                    {"sequence", "account", "currency", "balance", "equity", "margin", "free_margin", "ts_event_ns"},
+                    {true, false, false, false, false, false, false, true});
+  });
+}
+
+Expected<nlohmann::json> PostgresEventStore::accountFills(model::TenantId tenant, std::string_view account,
+                                                          std::size_t limit) {
+  return withConnection(pool_, [&](pg_conn* conn) -> Expected<nlohmann::json> {
+    auto r = run(conn,
+                 "SELECT seq, client_order_id, trade_id, account, symbol, side, quantity, price, "
+                 "commission, ts_event FROM fills WHERE tenant = $1 AND account = $2 ORDER BY seq DESC LIMIT $3",
+                 {num(tenant.value), std::string(account), num(static_cast<std::int64_t>(limit))});
+    if (!r) return Unexpected(r.error());
+    return readRows(r->get(),
+                    {"sequence", "client_order_id", "trade_id", "account", "symbol", "side", "quantity",
+                     "price", "commission", "ts_event_ns"},
+                    {true, false, false, false, false, false, false, false, false, true});
   });
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -34,15 +35,51 @@ struct FillRow {
   std::string clientOrderId, tradeId, account, symbol, side, quantity, price, commission;
 };
 
+/// A position's state after a position event; status "open" or "closed".
+struct PositionRow {
+  std::int64_t seq, tenant, tsEvent;
+  std::string positionId, account, symbol, venue, quantity, averagePrice, realizedPnl, currency, status;
+};
+
+/// One ensemble decision; models is the JSON array of what each model said.
+struct DecisionRow {
+  std::int64_t seq, tenant, tsEvent, decisionSequence, latencyNs, flags, modelCount;
+  std::string strategy, symbol, inputsHash, signal, ensemble;
+  double score, confidence;
+  std::string models;
+};
+
+/// A model a decision named (the registry is keyed by tenant and model key).
+struct ModelRow {
+  std::int64_t seq, tenant, tsEvent;
+  std::string key, strategy, status;
+};
+
+struct AccountRow {
+  std::int64_t seq, tenant, tsEvent;
+  std::string account, currency, balance, equity, margin, freeMargin;
+};
+
 /// Everything one event writes: a tick row for a tick; otherwise an event row, and an order
-/// row (and a fill row) for order commands and events.
+/// row (and a fill row) for order commands and events, a position row for position events, a
+/// decision row and its model rows for a decision, an account row for an account state.
 struct Rows {
   std::optional<TickRow> tick;
   std::optional<EventRow> event;
   std::optional<OrderRow> order;
   std::optional<FillRow> fill;
+  std::optional<PositionRow> position;
+  std::optional<DecisionRow> decision;
+  std::vector<ModelRow> models;
+  std::optional<AccountRow> account;
 };
 
 Rows rowsOf(const model::Event& event);
+
+/// The decision row as the REST reads return it, the same from SQLite and PostgreSQL.
+nlohmann::json decisionJson(std::int64_t seq, std::string strategy, std::string symbol,
+                            std::int64_t decisionSequence, std::string inputsHash, std::string signal,
+                            std::string ensemble, double score, double confidence, std::int64_t latencyNs,
+                            std::int64_t flags, const std::string& models, std::int64_t tsEvent);
 
 }  // namespace ait::store::rows

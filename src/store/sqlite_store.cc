@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <cstdlib>
+
 #include <fmt/format.h>
 
 #include "ait/store/errors.h"
@@ -73,7 +75,77 @@ CREATE TABLE fills (
 );
 CREATE INDEX fills_tenant ON fills(tenant, seq);
 )sql"},
+    // Positions, ensemble decisions, the model registry the decisions name, account snapshots.
+    // Scores stay TEXT (their shortest exact form) like every other number here.
+    {2, R"sql(
+CREATE TABLE positions (
+  tenant INTEGER NOT NULL,
+  account TEXT NOT NULL,
+  position_id TEXT NOT NULL,
+  symbol TEXT NOT NULL,
+  venue TEXT NOT NULL,
+  quantity TEXT NOT NULL,
+  average_price TEXT NOT NULL,
+  realized_pnl TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  status TEXT NOT NULL,
+  opened_seq INTEGER NOT NULL,
+  last_seq INTEGER NOT NULL,
+  ts_event INTEGER NOT NULL,
+  PRIMARY KEY (tenant, account, position_id)
+);
+CREATE INDEX positions_tenant ON positions(tenant, last_seq);
+CREATE TABLE decisions (
+  seq INTEGER PRIMARY KEY,
+  tenant INTEGER NOT NULL,
+  strategy TEXT NOT NULL,
+  symbol TEXT NOT NULL,
+  decision_sequence INTEGER NOT NULL,
+  inputs_hash TEXT NOT NULL,
+  signal TEXT NOT NULL,
+  ensemble TEXT NOT NULL,
+  score TEXT NOT NULL,
+  confidence TEXT NOT NULL,
+  latency_ns INTEGER NOT NULL,
+  flags INTEGER NOT NULL,
+  model_count INTEGER NOT NULL,
+  models TEXT NOT NULL,
+  ts_event INTEGER NOT NULL
+);
+CREATE INDEX decisions_tenant ON decisions(tenant, seq);
+CREATE INDEX decisions_symbol ON decisions(tenant, symbol, seq);
+CREATE TABLE models (
+  tenant INTEGER NOT NULL,
+  model_key TEXT NOT NULL,
+  first_seq INTEGER NOT NULL,
+  last_seq INTEGER NOT NULL,
+  first_ts INTEGER NOT NULL,
+  last_ts INTEGER NOT NULL,
+  decision_count INTEGER NOT NULL,
+  last_strategy TEXT NOT NULL,
+  last_status TEXT NOT NULL,
+  PRIMARY KEY (tenant, model_key)
+);
+CREATE TABLE account_states (
+  seq INTEGER PRIMARY KEY,
+  tenant INTEGER NOT NULL,
+  account TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  balance TEXT NOT NULL,
+  equity TEXT NOT NULL,
+  margin TEXT NOT NULL,
+  free_margin TEXT NOT NULL,
+  ts_event INTEGER NOT NULL
+);
+CREATE INDEX account_states_tenant ON account_states(tenant, account, seq);
+CREATE INDEX fills_account ON fills(tenant, account, seq);
+)sql"},
 };
+
+std::string shortest(double value) { return fmt::format("{}", value); }
+
+double number(const std::string& text) { return text.empty() ? 0.0 : std::strtod(text.c_str(), nullptr); }
+
 
 void bindOptional(Statement& st, int index, const std::optional<std::string>& value) {
   if (value) {
@@ -163,6 +235,59 @@ WHERE excluded.last_seq > orders.last_seq
         .bind(9, f->price).bind(10, f->commission).bind(11, f->tsEvent);
     if (st.step() != SQLITE_DONE) return db_->error("writing a fill");
   }
+  if (const auto& p = rows.position) {
+    // The newest position event decides; a position reopened after closing starts a new life.
+    Statement st(db_->handle(), R"sql(
+INSERT INTO positions(tenant, account, position_id, symbol, venue, quantity, average_price, realized_pnl,
+                      currency, status, opened_seq, last_seq, ts_event)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)
+ON CONFLICT(tenant, account, position_id) DO UPDATE SET
+  symbol = excluded.symbol, venue = excluded.venue, quantity = excluded.quantity,
+  average_price = excluded.average_price, realized_pnl = excluded.realized_pnl,
+  currency = excluded.currency,
+  opened_seq = CASE WHEN positions.status = 'closed' AND excluded.status = 'open'
+                    THEN excluded.opened_seq ELSE positions.opened_seq END,
+  status = excluded.status, last_seq = excluded.last_seq, ts_event = excluded.ts_event
+WHERE excluded.last_seq > positions.last_seq
+)sql");
+    st.bind(1, p->tenant).bind(2, p->account).bind(3, p->positionId).bind(4, p->symbol).bind(5, p->venue)
+        .bind(6, p->quantity).bind(7, p->averagePrice).bind(8, p->realizedPnl).bind(9, p->currency)
+        .bind(10, p->status).bind(11, p->seq).bind(12, p->tsEvent);
+    if (st.step() != SQLITE_DONE) return db_->error("writing a position");
+  }
+  if (const auto& d = rows.decision) {
+    Statement st(db_->handle(),
+                 "INSERT OR IGNORE INTO decisions(seq, tenant, strategy, symbol, decision_sequence, inputs_hash, "
+                 "signal, ensemble, score, confidence, latency_ns, flags, model_count, models, ts_event) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+    st.bind(1, d->seq).bind(2, d->tenant).bind(3, d->strategy).bind(4, d->symbol).bind(5, d->decisionSequence)
+        .bind(6, d->inputsHash).bind(7, d->signal).bind(8, d->ensemble).bind(9, shortest(d->score))
+        .bind(10, shortest(d->confidence)).bind(11, d->latencyNs).bind(12, d->flags).bind(13, d->modelCount)
+        .bind(14, d->models).bind(15, d->tsEvent);
+    if (st.step() != SQLITE_DONE) return db_->error("writing a decision");
+  }
+  for (const auto& m : rows.models) {
+    // Counted once per decision: a replayed decision (sequence not above the last) changes nothing.
+    Statement st(db_->handle(), R"sql(
+INSERT INTO models(tenant, model_key, first_seq, last_seq, first_ts, last_ts, decision_count, last_strategy,
+                   last_status)
+VALUES (?1, ?2, ?3, ?3, ?4, ?4, 1, ?5, ?6)
+ON CONFLICT(tenant, model_key) DO UPDATE SET
+  last_seq = excluded.last_seq, last_ts = excluded.last_ts, decision_count = models.decision_count + 1,
+  last_strategy = excluded.last_strategy, last_status = excluded.last_status
+WHERE excluded.last_seq > models.last_seq
+)sql");
+    st.bind(1, m.tenant).bind(2, m.key).bind(3, m.seq).bind(4, m.tsEvent).bind(5, m.strategy).bind(6, m.status);
+    if (st.step() != SQLITE_DONE) return db_->error("writing a model");
+  }
+  if (const auto& a = rows.account) {
+    Statement st(db_->handle(),
+                 "INSERT OR IGNORE INTO account_states(seq, tenant, account, currency, balance, equity, margin, "
+                 "free_margin, ts_event) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    st.bind(1, a->seq).bind(2, a->tenant).bind(3, a->account).bind(4, a->currency).bind(5, a->balance)
+        .bind(6, a->equity).bind(7, a->margin).bind(8, a->freeMargin).bind(9, a->tsEvent);
+    if (st.step() != SQLITE_DONE) return db_->error("writing an account state");
+  }
   return {};
 }
 
@@ -249,6 +374,102 @@ Expected<nlohmann::json> SqliteEventStore::ticks(model::TenantId tenant, std::st
                    {"ask", st.text(3)}, {"last", st.text(4)}, {"volume", st.text(5)}});
   }
   if (rc != SQLITE_DONE) return db_->error("reading ticks");
+  return out;
+}
+
+Expected<nlohmann::json> SqliteEventStore::positions(model::TenantId tenant, std::string_view account,
+                                                     bool openOnly, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  Statement st(db_->handle(),
+               "SELECT position_id, account, symbol, venue, quantity, average_price, realized_pnl, currency, "
+               "status, opened_seq, last_seq, ts_event FROM positions WHERE tenant = ?1 "
+               "AND (?2 = '' OR account = ?2) AND (?3 = 0 OR status = 'open') "
+               "ORDER BY last_seq DESC LIMIT ?4");
+  st.bind(1, static_cast<std::int64_t>(tenant.value)).bind(2, account).bind(3, std::int64_t{openOnly ? 1 : 0})
+      .bind(4, static_cast<std::int64_t>(limit));
+  Json out = Json::array();
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) {
+    out.push_back({{"position_id", st.text(0)}, {"account", st.text(1)}, {"symbol", st.text(2)},
+                   {"venue", st.text(3)}, {"quantity", st.text(4)}, {"average_price", st.text(5)},
+                   {"realized_pnl", st.text(6)}, {"currency", st.text(7)}, {"status", st.text(8)},
+                   {"opened_sequence", st.integer(9)}, {"sequence", st.integer(10)},
+                   {"ts_event_ns", st.integer(11)}});
+  }
+  if (rc != SQLITE_DONE) return db_->error("reading positions");
+  return out;
+}
+
+Expected<nlohmann::json> SqliteEventStore::decisions(model::TenantId tenant, std::string_view symbol,
+                                                     std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  Statement st(db_->handle(),
+               "SELECT seq, strategy, symbol, decision_sequence, inputs_hash, signal, ensemble, score, "
+               "confidence, latency_ns, flags, models, ts_event FROM decisions WHERE tenant = ?1 "
+               "AND (?2 = '' OR symbol = ?2) ORDER BY seq DESC LIMIT ?3");
+  st.bind(1, static_cast<std::int64_t>(tenant.value)).bind(2, symbol).bind(3, static_cast<std::int64_t>(limit));
+  Json out = Json::array();
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) {
+    out.push_back(rows::decisionJson(st.integer(0), st.text(1), st.text(2), st.integer(3), st.text(4), st.text(5),
+                               st.text(6), number(st.text(7)), number(st.text(8)), st.integer(9),
+                               st.integer(10), st.text(11), st.integer(12)));
+  }
+  if (rc != SQLITE_DONE) return db_->error("reading decisions");
+  return out;
+}
+
+Expected<nlohmann::json> SqliteEventStore::models(model::TenantId tenant, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  Statement st(db_->handle(),
+               "SELECT model_key, first_seq, last_seq, first_ts, last_ts, decision_count, last_strategy, "
+               "last_status FROM models WHERE tenant = ?1 ORDER BY last_seq DESC, model_key LIMIT ?2");
+  st.bind(1, static_cast<std::int64_t>(tenant.value)).bind(2, static_cast<std::int64_t>(limit));
+  Json out = Json::array();
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) {
+    out.push_back({{"key", st.text(0)}, {"first_sequence", st.integer(1)}, {"last_sequence", st.integer(2)},
+                   {"first_ts_ns", st.integer(3)}, {"last_ts_ns", st.integer(4)}, {"decisions", st.integer(5)},
+                   {"last_strategy", st.text(6)}, {"last_status", st.text(7)}});
+  }
+  if (rc != SQLITE_DONE) return db_->error("reading models");
+  return out;
+}
+
+Expected<nlohmann::json> SqliteEventStore::accountStates(model::TenantId tenant, std::string_view account,
+                                                         std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  Statement st(db_->handle(),
+               "SELECT seq, account, currency, balance, equity, margin, free_margin, ts_event FROM account_states "
+               "WHERE tenant = ?1 AND account = ?2 ORDER BY seq DESC LIMIT ?3");
+  st.bind(1, static_cast<std::int64_t>(tenant.value)).bind(2, account).bind(3, static_cast<std::int64_t>(limit));
+  Json out = Json::array();
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) {
+    out.push_back({{"sequence", st.integer(0)}, {"account", st.text(1)}, {"currency", st.text(2)},
+                   {"balance", st.text(3)}, {"equity", st.text(4)}, {"margin", st.text(5)},
+                   {"free_margin", st.text(6)}, {"ts_event_ns", st.integer(7)}});
+  }
+  if (rc != SQLITE_DONE) return db_->error("reading account states");
+  return out;
+}
+
+Expected<nlohmann::json> SqliteEventStore::accountFills(model::TenantId tenant, std::string_view account,
+                                                        std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  Statement st(db_->handle(),
+               "SELECT seq, client_order_id, trade_id, account, symbol, side, quantity, price, "
+               "commission, ts_event FROM fills WHERE tenant = ?1 AND account = ?2 ORDER BY seq DESC LIMIT ?3");
+  st.bind(1, static_cast<std::int64_t>(tenant.value)).bind(2, account).bind(3, static_cast<std::int64_t>(limit));
+  Json out = Json::array();
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) {
+    out.push_back({{"sequence", st.integer(0)}, {"client_order_id", st.text(1)},
+                   {"trade_id", st.text(2)}, {"account", st.text(3)}, {"symbol", st.text(4)},
+                   {"side", st.text(5)}, {"quantity", st.text(6)}, {"price", st.text(7)},
+                   {"commission", st.text(8)}, {"ts_event_ns", st.integer(9)}});
+  }
+  if (rc != SQLITE_DONE) return db_->error("reading fills");
   return out;
 }
 

@@ -10,6 +10,8 @@
 //   GET /api/v1/patterns/similar          k nearest situations (?symbol= or ?features=, &k=)
 //   POST /api/v1/graph/edges              links two nodes of the caller's tenant (PostgreSQL)
 //   GET /api/v1/graph/links               nodes linked to ?from=kind:name within &depth= hops
+//   GET /api/v1/history/orders|fills|positions|decisions|models|ticks|bars
+//   GET /api/v1/history/accounts/{account} the caller's orders, fills, ... (?limit= up to 1000)
 //
 // PostgreSQL and ClickHouse sit behind a circuit breaker and a bulkhead each (GuardedEventStore).
 // The pattern and graph routes take the tenant only from the verified caller (401 without one).
@@ -69,6 +71,8 @@ class DatabaseService final : public hub::Service {
   Expected<nlohmann::json> orderHistory(model::TenantId tenant, std::size_t limit);
   /// Fills of the tenant's account (every account when account is empty), newest first.
   Expected<nlohmann::json> accountHistory(model::TenantId tenant, std::string_view account, std::size_t limit);
+  /// {states, fills} of the tenant's account: balance snapshots and fills, newest first.
+  Expected<nlohmann::json> accountSnapshot(model::TenantId tenant, std::string_view account, std::size_t limit);
   /// Ticks of [fromNs, toNs), oldest first: from ClickHouse when configured, else SQLite.
   Expected<nlohmann::json> tickRange(model::TenantId tenant, std::string_view symbol, std::int64_t fromNs,
                                      std::int64_t toNs, std::size_t limit);
@@ -93,6 +97,7 @@ class DatabaseService final : public hub::Service {
   nlohmann::json describeSharedState() const;
   void addPatternRoutes(http::Router& router);
   void addGraphRoutes(http::Router& router);
+  void addHistoryRoutes(http::Router& router);
   /// Returns the graph, opening it on first use; fails while PostgreSQL is unreachable.
   Expected<PostgresGraph*> graph();
 

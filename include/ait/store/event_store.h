@@ -52,6 +52,25 @@ class EventStore {
   virtual Expected<nlohmann::json> ticks(model::TenantId tenant, std::string_view symbol,
                                          std::int64_t fromNs, std::int64_t toNs,
                                          std::size_t limit) = 0;
+
+  // Reads of the relational stores (SQLite, PostgreSQL); another backend answers kUnsupported.
+  /// Positions of the tenant (of account when not empty; open ones only when openOnly), latest
+  /// change first.
+  virtual Expected<nlohmann::json> positions(model::TenantId tenant, std::string_view account, bool openOnly,
+                                             std::size_t limit);
+  /// Ensemble decisions of the tenant (of symbol when not empty), newest first.
+  virtual Expected<nlohmann::json> decisions(model::TenantId tenant, std::string_view symbol, std::size_t limit);
+  /// The model registry: every model (by key) the tenant's decisions named, last used first.
+  virtual Expected<nlohmann::json> models(model::TenantId tenant, std::size_t limit);
+  /// Balance, equity and margin snapshots of the tenant's account, newest first.
+  virtual Expected<nlohmann::json> accountStates(model::TenantId tenant, std::string_view account,
+                                                 std::size_t limit);
+  /// Fills of the tenant's account, newest first.
+  virtual Expected<nlohmann::json> accountFills(model::TenantId tenant, std::string_view account,
+                                                std::size_t limit);
+
+ protected:
+  Unexpected unsupported(std::string_view what) const;
 };
 
 }  // namespace ait::store

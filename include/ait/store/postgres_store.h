@@ -45,6 +45,14 @@ class PostgresEventStore final : public EventStore {
   Expected<nlohmann::json> fills(model::TenantId tenant, std::size_t limit) override;
   Expected<nlohmann::json> ticks(model::TenantId tenant, std::string_view symbol, std::int64_t fromNs,
                                  std::int64_t toNs, std::size_t limit) override;
+  Expected<nlohmann::json> positions(model::TenantId tenant, std::string_view account, bool openOnly,
+                                     std::size_t limit) override;
+  Expected<nlohmann::json> decisions(model::TenantId tenant, std::string_view symbol, std::size_t limit) override;
+  Expected<nlohmann::json> models(model::TenantId tenant, std::size_t limit) override;
+  Expected<nlohmann::json> accountStates(model::TenantId tenant, std::string_view account,
+                                         std::size_t limit) override;
+  Expected<nlohmann::json> accountFills(model::TenantId tenant, std::string_view account,
+                                        std::size_t limit) override;
 
   PostgresPool& pool() noexcept { return pool_; }
 

@@ -20,8 +20,10 @@
 #include "ait/store/guarded_store.h"
 #include "ait/store/postgres_store.h"
 #include "ait/store/projector.h"
+#include "store/pg.h"
 #include "support/postgres_server.h"
 #include "support/require_server.h"
+#include "unit/store/history_scenario.h"
 
 namespace ait::store {
 namespace {
@@ -113,6 +115,38 @@ TEST_F(PostgresStoreTest, HostileStringsAreDataNotSql) {
   auto ticks = store->ticks(model::TenantId{1}, "' OR 1=1 --", 0, 1'000'000, 10);
   ASSERT_TRUE(ticks.has_value());
   EXPECT_TRUE(ticks->empty());
+}
+
+TEST_F(PostgresStoreTest, ProjectsPositionsDecisionsModelsAndAccountStates) {
+  auto store = PostgresEventStore::open(settings_);
+  ASSERT_TRUE(store.has_value()) << store.error().describe();
+  scenario::run(**store);
+  // The same reads through the breaker and bulkhead the database-service puts around the server.
+  GuardedEventStore guarded(std::move(*store), GuardSettings{});
+  EXPECT_EQ(guarded.models(model::TenantId{1}, 10).value().size(), 2u);
+}
+
+TEST_F(PostgresStoreTest, MigratesAVersionOneSchemaForward) {
+  {
+    auto store = PostgresEventStore::open(settings_).value();
+    ASSERT_TRUE(store->apply("trading", sequenced({order(1, "c-1", 0)}, 1)).has_value());
+  }
+  {
+    // Back to the first schema, as a server migrated by an older program would be.
+    auto conn = pg::connect(settings_);
+    ASSERT_TRUE(conn.has_value()) << conn.error().describe();
+    auto ok = pg::runScript((*conn)->get(),
+                            "DROP TABLE positions, decisions, models, account_states; DROP INDEX fills_account; "
+                            "DELETE FROM store_schema WHERE version = 2");
+    ASSERT_TRUE(ok.has_value()) << ok.error().describe();
+  }
+  auto store = PostgresEventStore::open(settings_);
+  ASSERT_TRUE(store.has_value()) << store.error().describe();
+  auto migrations = (*store)->migrations().value();
+  EXPECT_EQ(migrations.applied, 2);
+  EXPECT_EQ(migrations.known, 2);
+  EXPECT_EQ((*store)->orders(model::TenantId{1}, 10).value().size(), 1u);
+  EXPECT_TRUE((*store)->decisions(model::TenantId{1}, "", 10).value().empty());
 }
 
 TEST_F(PostgresStoreTest, ThePoolIsBoundedAndTimesOutWithAClearError) {

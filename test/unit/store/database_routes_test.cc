@@ -12,6 +12,7 @@
 
 #include "ait/http/router.h"
 #include "ait/store/database_service.h"
+#include "unit/store/history_scenario.h"
 
 namespace ait::store {
 namespace {
@@ -113,6 +114,94 @@ TEST_F(DatabaseRoutesTest, GraphRoutesNeedPostgreSql) {
   EXPECT_NE(r.body.find("postgres_url"), std::string::npos) << r.body;
   EXPECT_EQ(call(0, http::Method::Get, "/api/v1/graph/links?from=instrument:EURUSD").status, 401);
   EXPECT_EQ(call(1, http::Method::Get, "/api/v1/graph/links?from=planet:Mars").status, 400);
+}
+
+class HistoryRoutesTest : public DatabaseRoutesTest {
+ protected:
+  void SetUp() override {
+    DatabaseRoutesTest::SetUp();
+    ASSERT_TRUE(service_->store().apply("trading", scenario::events()).has_value());
+    std::vector<model::Event> ticks;
+    for (std::uint64_t i = 1; i <= 6; ++i) {
+      model::Tick t{};
+      t.header = {model::TenantId{i <= 4 ? 1U : 2U}, static_cast<TimestampNs>(i * 30'000'000'000LL), 0, i};
+      t.instrument.symbol = model::Symbol::truncated("EURUSD");
+      t.bid = model::Price::parse("1.1").value();
+      t.ask = model::Price::parse("1.2").value();
+      t.last = model::Price::parse(fmt::format("1.1{}", i)).value();
+      ticks.push_back(t);
+    }
+    ASSERT_TRUE(service_->store().apply("md", ticks).has_value());
+  }
+  Json get(std::uint32_t tenant, const std::string& target, int status = 200) {
+    auto r = call(tenant, http::Method::Get, target);
+    EXPECT_EQ(r.status, status) << target << ": " << r.body;
+    return Json::parse(r.body, nullptr, false);
+  }
+};
+
+TEST_F(HistoryRoutesTest, EachReadIsTheCallersTenantOnly) {
+  auto positions = get(1, "/api/v1/history/positions");
+  EXPECT_EQ(positions["count"], 2);
+  EXPECT_EQ(get(1, "/api/v1/history/positions?open=true")["count"], 1);
+  EXPECT_EQ(get(1, "/api/v1/history/positions?account=acc-1")["items"][0]["status"], "closed");
+  EXPECT_EQ(get(2, "/api/v1/history/positions")["count"], 1);
+  EXPECT_EQ(get(3, "/api/v1/history/positions")["count"], 0);
+
+  auto decisions = get(1, "/api/v1/history/decisions?symbol=EURUSD");
+  ASSERT_EQ(decisions["count"], 1);
+  EXPECT_EQ(decisions["items"][0]["models"].size(), 2u);
+  EXPECT_EQ(get(2, "/api/v1/history/decisions")["count"], 1);
+  EXPECT_EQ(get(1, "/api/v1/history/models")["items"][0]["decisions"], 2);
+  EXPECT_EQ(get(3, "/api/v1/history/models")["count"], 0);
+
+  EXPECT_EQ(get(1, "/api/v1/history/fills")["count"], 1);
+  EXPECT_EQ(get(1, "/api/v1/history/fills?account=acc-1")["count"], 1);
+  EXPECT_EQ(get(2, "/api/v1/history/fills?account=acc-1")["count"], 0);
+  EXPECT_EQ(get(1, "/api/v1/history/orders")["items"][0]["status"], "filled");
+  EXPECT_EQ(get(2, "/api/v1/history/orders")["count"], 0);
+
+  auto account = get(1, "/api/v1/history/accounts/acc-1");
+  EXPECT_EQ(account["states"].size(), 1u);
+  EXPECT_EQ(account["fills"].size(), 1u);
+  // Tenant 2 has a position on an account of the same name but no snapshot or fill: to it, and
+  // to tenant 3, tenant 1's account does not exist.
+  EXPECT_EQ(get(2, "/api/v1/history/accounts/acc-1", 404)["code"], "AIT-STORE-0007");
+  get(3, "/api/v1/history/accounts/acc-1", 404);
+}
+
+TEST_F(HistoryRoutesTest, TicksAndBarsByRange) {
+  auto ticks = get(1, "/api/v1/history/ticks?symbol=EURUSD&from=60000000000&to=120000000001");
+  ASSERT_EQ(ticks["count"], 3) << ticks.dump();
+  EXPECT_EQ(ticks["items"][0]["last"], "1.12") << "oldest first";
+  EXPECT_EQ(get(1, "/api/v1/history/ticks?symbol=EURUSD&limit=2")["count"], 2);
+  EXPECT_EQ(get(2, "/api/v1/history/ticks?symbol=EURUSD")["count"], 2) << "tenant 2's own ticks only";
+  EXPECT_EQ(get(3, "/api/v1/history/ticks?symbol=EURUSD")["count"], 0);
+
+  // Ticks at 30, 60, 90, 120 s: one-minute bars [0,60) [60,120) [120,180).
+  auto bars = get(1, "/api/v1/history/bars?symbol=EURUSD&interval=1m");
+  ASSERT_EQ(bars["count"], 3) << bars.dump();
+  EXPECT_EQ(bars["interval"], "1m");
+  EXPECT_EQ(get(1, "/api/v1/history/bars?symbol=EURUSD&interval=1h")["count"], 1);
+}
+
+TEST_F(HistoryRoutesTest, BadParametersAnswer400AndABareRequest401) {
+  for (const char* target :
+       {"/api/v1/history/orders?limit=0", "/api/v1/history/orders?limit=1001", "/api/v1/history/fills?limit=x",
+        "/api/v1/history/fills?account=", "/api/v1/history/positions?open=yes",
+        "/api/v1/history/decisions?symbol=", "/api/v1/history/ticks", "/api/v1/history/ticks?symbol=EURUSD&from=5&to=5",
+        "/api/v1/history/ticks?symbol=EURUSD&from=-1", "/api/v1/history/ticks?symbol=EURUSD&to=1e9",
+        "/api/v1/history/bars?symbol=EURUSD&interval=fortnight", "/api/v1/history/bars?symbol=EURUSD&interval=0s",
+        "/api/v1/history/bars?interval=1m"}) {
+    auto r = call(1, http::Method::Get, target);
+    EXPECT_EQ(r.status, 400) << target << ": " << r.body;
+    EXPECT_NE(r.body.find("AIT-STORE-0006"), std::string::npos) << target << ": " << r.body;
+  }
+  for (const char* target : {"/api/v1/history/orders", "/api/v1/history/positions", "/api/v1/history/decisions",
+                             "/api/v1/history/models", "/api/v1/history/ticks?symbol=EURUSD",
+                             "/api/v1/history/accounts/acc-1"}) {
+    EXPECT_EQ(call(0, http::Method::Get, target).status, 401) << target;
+  }
 }
 
 }  // namespace

@@ -7,6 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include "ait/store/errors.h"
+#include "unit/store/history_scenario.h"
+
 namespace ait::store {
 namespace {
 
@@ -130,6 +133,34 @@ TEST(SqliteEventStore, TicksByRangeAndMigrationsAreRecorded) {
   auto reopened = SqliteEventStore::open(path);
   ASSERT_TRUE(reopened.has_value());
   EXPECT_EQ((*reopened)->checkpoint("md").value(), 10u);
+}
+
+TEST(SqliteEventStore, ProjectsPositionsDecisionsModelsAndAccountStates) {
+  auto store = SqliteEventStore::open(tempFile("store.db")).value();
+  scenario::run(*store);
+}
+
+TEST(SqliteEventStore, MigratesAVersionOneFileForward) {
+  // A file written before migration 2 (only the first schema) gains the new tables on open and
+  // keeps its rows.
+  const auto path = tempFile("store.db");
+  {
+    auto store = SqliteEventStore::open(path).value();
+    ASSERT_TRUE(store->apply("trading", std::vector<model::Event>{submit(1, "c-1", 1)}).has_value());
+  }
+  {
+    auto db = sqlite::Connection::open(path, "probe", {}, errors::kBackend).value();
+    ASSERT_TRUE(db->exec("DROP TABLE positions; DROP TABLE decisions; DROP TABLE models; "
+                         "DROP TABLE account_states; DROP INDEX fills_account; "
+                         "DELETE FROM store_schema WHERE version = 2")
+                    .has_value());
+  }
+  auto store = SqliteEventStore::open(path).value();
+  auto migrations = store->migrations().value();
+  EXPECT_EQ(migrations.applied, 2);
+  EXPECT_EQ(migrations.known, 2);
+  EXPECT_EQ(store->orders(model::TenantId{1}, 10).value().size(), 1u);
+  EXPECT_TRUE(store->positions(model::TenantId{1}, "", false, 10).value().empty());
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <optional>
 
+#include "ait/data/reorder.h"
 #include "ait/mt5/errors.h"
 
 namespace ait::mt5 {
@@ -38,6 +40,11 @@ struct BusFeeds::State {
   std::optional<engine::EventBus::Producer> nativeProducer;
 };
 
+// How often a connection's quotes look at the clock for symbols gone quiet. A symbol's silence
+// is seen while the connection's other symbols still tick; a connection gone quiet altogether is
+// seen on its next quote.
+constexpr std::int64_t kGapCheckIntervalNs = 100'000'000;
+
 class BusFeed final : public Feed {
  public:
   using PublishFn = bus::PublishStatus (*)(BusFeeds::State&, const model::Event&);
@@ -46,13 +53,27 @@ class BusFeed final : public Feed {
           PublishFn publishFn)
       : state_(std::move(state)),
         normaliser_(std::string(source), state_->validation, state_->clock, state_->registry),
+        reorder_(state_->validation.reorderWindowNs),
         inferDigits_(inferDigits),
         publish_(publishFn),
         latency_(state_->registry.histogram(
             "ait_data_publish_latency_seconds",
             "Time from a tick's source time (ts_event) to its hand-over to the bus, live sources",
+            {{"source", std::string(source)}})),
+        reordered_(state_->registry.counter(
+            "ait_data_ticks_reordered_total",
+            "Quotes that came after a newer one and were put back in time order",
+            {{"source", std::string(source)}})),
+        late_(state_->registry.counter(
+            "ait_data_ticks_late_total",
+            "Quotes older than one already released by the reorder window, passed on at once",
             {{"source", std::string(source)}})) {
     for (const auto& spec : state_->instruments) (void)normaliser_.addInstrument(spec);
+  }
+
+  // The connection ended: what the window still holds goes out now, in order.
+  ~BusFeed() override {
+    reorder_.flush([&](const data::RawQuote& r) { (void)process(r); });
   }
 
   Expected<void> quote(const RawQuote& q) override {
@@ -66,17 +87,56 @@ class BusFeed final : public Feed {
     raw.sourceTime = q.tsEvent;
     raw.recvTime = q.tsRecv;
     raw.tenant = q.tenant;
-    auto outcome = normaliser_.normalise(raw, tick_, gap_);
-    if (!outcome.accepted && outcome.reason == data::RejectReason::UnknownSymbol &&
-        !q.symbol.empty() && q.symbol.size() <= model::Symbol::kCapacity) {
-      // First sight of a symbol the config does not list: learn it from the terminal.
-      int digits = q.digits >= 0  ? q.digits
-                   : inferDigits_ ? std::max(decimalsOf(q.bid), decimalsOf(q.ask))
-                                  : -1;
-      if (digits >= 0 && normaliser_.addInstrument(specOnFirstSight(q.symbol, digits))) {
-        outcome = normaliser_.normalise(raw, tick_, gap_);
-      }
+    const TimestampNs now = q.tsRecv != 0 ? q.tsRecv : state_->clock.now();
+    if (now - lastGapCheck_ >= kGapCheckIntervalNs) {
+      lastGapCheck_ = now;
+      normaliser_.checkGaps(now, [&](const model::GapDetected& gap) {
+        (void)publish(model::Event(gap));  // a refusal shows in the bus's own metrics
+      });
     }
+    if (!reorder_.enabled()) {
+      auto done = process(raw);
+      // First sight of a symbol the config does not list: learn it from the terminal.
+      if (!done && unknownSymbol_ && learn(q)) return process(raw);
+      return done;
+    }
+    // Learnt before the quote is held: the held copy no longer carries the terminal's digits.
+    if (normaliser_.instrument(q.symbol) == nullptr) (void)learn(q);
+    const auto reordered = reorder_.reordered();
+    const auto late = reorder_.late();
+    std::optional<Error> first;
+    reorder_.offer(raw, state_->clock.monotonicNs(), [&](const data::RawQuote& r) {
+      auto done = process(r);
+      if (!done && !first) first = std::move(done.error());
+    });
+    if (reorder_.reordered() != reordered) reordered_.inc();
+    if (reorder_.late() != late) late_.inc();
+    if (first) return Unexpected(std::move(*first));
+    return {};
+  }
+
+  Expected<void> publish(const model::Event& event) override {
+    auto status = publish_(*state_, event);
+    if (status == bus::PublishStatus::Ok) return {};
+    return fail(errors::kOverloaded,
+                fmt::format("the event bus did not take the event ({})", bus::toString(status)));
+  }
+
+ private:
+  // Adds the quote's symbol from the digits the terminal sent (native) or the decimals of its
+  // prices (compatibility); false when it cannot.
+  bool learn(const RawQuote& q) {
+    if (q.symbol.empty() || q.symbol.size() > model::Symbol::kCapacity) return false;
+    const int digits = q.digits >= 0  ? q.digits
+                       : inferDigits_ ? std::max(decimalsOf(q.bid), decimalsOf(q.ask))
+                                      : -1;
+    return digits >= 0 && normaliser_.addInstrument(specOnFirstSight(q.symbol, digits));
+  }
+
+  // Normalises one quote and publishes the tick (after its gap, if it ends one).
+  Expected<void> process(const data::RawQuote& raw) {
+    auto outcome = normaliser_.normalise(raw, tick_, gap_);
+    unknownSymbol_ = !outcome.accepted && outcome.reason == data::RejectReason::UnknownSymbol;
     if (!outcome.accepted) {
       if (outcome.reason == data::RejectReason::Duplicate) return {};  // dropped, counted
       auto rejection = data::describeRejection(outcome, raw);
@@ -91,19 +151,16 @@ class BusFeed final : public Feed {
     return published;
   }
 
-  Expected<void> publish(const model::Event& event) override {
-    auto status = publish_(*state_, event);
-    if (status == bus::PublishStatus::Ok) return {};
-    return fail(errors::kOverloaded,
-                fmt::format("the event bus did not take the event ({})", bus::toString(status)));
-  }
-
- private:
   std::shared_ptr<BusFeeds::State> state_;
   data::Normaliser normaliser_;
+  data::ReorderBuffer reorder_;
   bool inferDigits_;
   PublishFn publish_;
   metrics::Histogram& latency_;
+  metrics::Counter& reordered_;
+  metrics::Counter& late_;
+  TimestampNs lastGapCheck_ = 0;
+  bool unknownSymbol_ = false;  // the last quote processed was for a symbol not known
   model::Tick tick_;
   model::GapDetected gap_;
 };

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  g++ cmake ninja-build ccache mold pkg-config git curl ca-certificates
+  g++ cmake ninja-build ccache mold pkg-config git curl ca-certificates openssl
   libboost-all-dev libssl-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
   libsqlite3-dev libzstd-dev libnats-dev zlib1g-dev

@@ -450,9 +450,19 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
     // (all, or those in --only) are built here and get their port.
     bool local = only.empty() || std::ranges::find(only, service.name) != only.end();
     if (local) {
-      auto& router = platform->server_->addEndpoint(
-          {service.name, config::bindHost(config, *service.config),
-           static_cast<std::uint16_t>(service.config->port)});
+      http::ListenEndpoint endpoint{service.name, config::bindHost(config, *service.config),
+                                    static_cast<std::uint16_t>(service.config->port)};
+      const auto& gw = config.gateway;
+      bool tls = service.name == "api-gateway" && (!gw.tls_cert.empty() || !gw.tls_key.empty());
+      if (tls && (gw.tls_cert.empty() || gw.tls_key.empty())) {
+        return Unexpected(Error(config::kInconsistent,
+                                gw.tls_cert.empty()
+                                    ? "gateway.tls_key is set but gateway.tls_cert is empty"
+                                    : "gateway.tls_cert is set but gateway.tls_key is empty"));
+      }
+      auto& router = tls ? platform->server_->addEndpoint(std::move(endpoint),
+                                                          {gw.tls_cert, gw.tls_key})
+                         : platform->server_->addEndpoint(std::move(endpoint));
       routers[service.name] = &router;
       if (service.name == "api-gateway") {
         // The public port: registries only for administrators, through the gateway's routes.

@@ -164,6 +164,8 @@ void visitConfig(V& v, C& c) {
     v.value("ws_conflate_after", g.ws_conflate_after, Between<int>{1, 100'000});
     v.value("ws_private_queue_limit", g.ws_private_queue_limit, Between<int>{2, 100'000});
     v.value("ws_history", g.ws_history, Between<int>{16, 10'000'000});
+    v.value("tls_cert", g.tls_cert, NoRule{});
+    v.value("tls_key", g.tls_key, NoRule{});
   });
   v.table("journal", [&] {
     auto& j = c.journal;

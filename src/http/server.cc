@@ -5,20 +5,31 @@
 #include <utility>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
+#include <cstdio>
+#include <cstring>
 #include <deque>
 #include <future>
 #include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -34,6 +45,13 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
+
+// Sessions are templates over their stream, so a plain port runs exactly the code it ran before
+// TLS existed: no virtual call or branch per read or write.
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+template <class Stream>
+inline constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
 namespace detail {
 struct WebSocketAttach {
@@ -75,11 +93,18 @@ Expected<void> validate(const HttpServerConfig& config) {
 namespace server_detail {
 
 enum class Reject : std::size_t {
-  ConnectionLimit, IpLimit, HeaderTooLarge, BodyTooLarge, BadRequest, Timeout, Count
+  ConnectionLimit, IpLimit, HeaderTooLarge, BodyTooLarge, BadRequest, Timeout, TlsHandshake,
+  PlainHttpOnTls, Count
 };
 constexpr std::array<std::string_view, static_cast<std::size_t>(Reject::Count)> kRejectNames{
     "connection_limit", "ip_limit", "header_too_large", "body_too_large", "bad_request",
-    "timeout"};
+    "timeout", "tls_handshake", "plain_http_on_tls"};
+
+// TLS 1.2 suites: forward-secret AEAD only (Mozilla's "intermediate" profile without DHE, which
+// would need configured parameters). TLS 1.3 keeps OpenSSL's defaults, all of them AEAD.
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
 constexpr std::size_t kMethods = 8;
 constexpr int kMinStatus = 100;
@@ -171,6 +196,8 @@ class EndpointMetrics {
 
 struct Listener {
   ListenEndpoint endpoint;
+  std::optional<TlsFiles> tlsFiles;
+  std::optional<net::ssl::context> tls;  // built by start() from tlsFiles
   Router router;
   std::string label;  // host:port as configured, for errors and logs
   std::uint16_t boundPort = 0;
@@ -286,6 +313,7 @@ struct ServerCore {
   void accept(Listener& listener);
   void onAccept(Listener& listener, const beast::error_code& ec, tcp::socket socket);
   std::string bind(Listener& listener);
+  std::string setUpTls(Listener& listener);
   Expected<void> start();
   void closeAcceptor(Listener& listener);
   void stopAccepting();
@@ -333,14 +361,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::uint64_t id_ = 0;
 };
 
-class WsConnection;
-
+template <class Conn>
 class Channel final : public detail::WebSocketChannel {
  public:
   Channel(net::any_io_executor executor, std::size_t maxMessages, std::size_t maxBytes)
       : executor_(std::move(executor)), maxMessages_(maxMessages), maxBytes_(maxBytes) {}
 
-  void bind(std::weak_ptr<WsConnection> connection) { connection_ = std::move(connection); }
+  void bind(std::weak_ptr<Conn> connection) { connection_ = std::move(connection); }
   bool send(std::string message, bool binary) override;
   void close(std::uint16_t code, std::string reason) override;
   bool isOpen() const override {
@@ -387,20 +414,22 @@ class Channel final : public detail::WebSocketChannel {
   net::any_io_executor executor_;
   std::size_t maxMessages_;
   std::size_t maxBytes_;
-  std::weak_ptr<WsConnection> connection_;
+  std::weak_ptr<Conn> connection_;
 };
 
+template <class Stream>
 class WsConnection final : public Connection {
  public:
-  WsConnection(ServerCore& server, std::unique_ptr<ConnectionSlot> slot, beast::tcp_stream stream,
+  WsConnection(ServerCore& server, std::unique_ptr<ConnectionSlot> slot, Stream stream,
                std::shared_ptr<WebSocketSession> session)
       : Connection(server),
         slot_(std::move(slot)),
         ws_(std::move(stream)),
         closeTimer_(ws_.get_executor()),
         session_(std::move(session)),
-        channel_(std::make_shared<Channel>(ws_.get_executor(), server.config.webSocketQueueMessages,
-                                           server.config.webSocketQueueBytes)) {}
+        channel_(std::make_shared<Channel<WsConnection>>(ws_.get_executor(),
+                                                         server.config.webSocketQueueMessages,
+                                                         server.config.webSocketQueueBytes)) {}
 
   ~WsConnection() override { channel_->markClosed(); }
 
@@ -613,12 +642,12 @@ class WsConnection final : public Connection {
   }
 
   std::unique_ptr<ConnectionSlot> slot_;
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Stream> ws_;
   net::steady_timer closeTimer_;
   beast::flat_buffer buffer_;
   bhttp::request<bhttp::string_body> upgradeRequest_;
   std::shared_ptr<WebSocketSession> session_;
-  std::shared_ptr<Channel> channel_;
+  std::shared_ptr<Channel<WsConnection>> channel_;
   std::deque<Outgoing> queue_;
   std::optional<WebSocketCloseInfo> closeInfo_;
   bool opened_ = false;
@@ -627,7 +656,8 @@ class WsConnection final : public Connection {
   bool finished_ = false;
 };
 
-bool Channel::send(std::string message, bool binary) {
+template <class Conn>
+bool Channel<Conn>::send(std::string message, bool binary) {
   std::lock_guard lock(mutex_);
   if (state_ != State::Open) return false;
   if (queued_ + 1 > maxMessages_ || queuedBytes_ + message.size() > maxBytes_) {
@@ -645,7 +675,8 @@ bool Channel::send(std::string message, bool binary) {
   return true;
 }
 
-void Channel::close(std::uint16_t code, std::string reason) {
+template <class Conn>
+void Channel<Conn>::close(std::uint16_t code, std::string reason) {
   std::lock_guard lock(mutex_);
   if (state_ != State::Open) return;
   net::post(executor_, [weak = connection_, code, reason = std::move(reason)]() mutable {
@@ -653,13 +684,14 @@ void Channel::close(std::uint16_t code, std::string reason) {
   });
 }
 
+template <class Stream>
 class HttpSession final : public Connection {
  public:
   HttpSession(ServerCore& server, std::unique_ptr<ConnectionSlot> slot, tcp::socket socket,
-              std::optional<Reject> reject)
+              std::optional<Reject> reject, net::ssl::context* tls)
       : Connection(server),
         slot_(std::move(slot)),
-        stream_(std::move(socket)),
+        stream_(makeStream(std::move(socket), tls)),
         executor_(stream_.get_executor()),
         requestTimer_(executor_),
         reject_(reject) {}
@@ -667,10 +699,10 @@ class HttpSession final : public Connection {
   void start() {
     track();
     net::dispatch(executor_, [self = self()] {
-      if (self->reject_) {
-        self->refuse(*self->reject_);
+      if constexpr (kTls<Stream>) {
+        self->detectTls();
       } else {
-        self->waitForRequest();
+        self->begin();
       }
     });
   }
@@ -678,7 +710,7 @@ class HttpSession final : public Connection {
   // Both post to the saved executor: after an upgrade stream_ is moved from.
   void drain() override {
     net::post(executor_, [self = self()] {
-      if (self->state_ == State::Idle) self->stream_.cancel();
+      if (self->state_ == State::Idle) self->lowest().cancel();
     });
   }
 
@@ -694,6 +726,74 @@ class HttpSession final : public Connection {
   }
   EndpointMetrics& metrics() { return slot_->metrics(); }
   const HttpServerConfig& config() const { return server_.config; }
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  static Stream makeStream(tcp::socket socket, net::ssl::context* tls) {
+    if constexpr (kTls<Stream>) {
+      return Stream(std::move(socket), *tls);
+    } else {
+      (void)tls;
+      return Stream(std::move(socket));
+    }
+  }
+
+  void begin() {
+    if (reject_) {
+      refuse(*reject_);
+    } else {
+      waitForRequest();
+    }
+  }
+
+  // The first bytes tell a TLS ClientHello from plain HTTP, so a client that used the wrong
+  // scheme gets a readable 400 instead of a failed handshake.
+  void detectTls() {
+    lowest().expires_after(config().requestTimeout);
+    beast::async_detect_ssl(lowest(), buffer_,
+                            [self = self()](beast::error_code ec, bool isTls) {
+                              if (ec) return self->closeNow();
+                              if (!isTls) return self->refusePlainHttp();
+                              self->handshake();
+                            });
+  }
+
+  void handshake() {
+    if constexpr (kTls<Stream>) {
+      stream_.async_handshake(
+          net::ssl::stream_base::server, buffer_.data(),
+          [self = self()](beast::error_code ec, std::size_t used) {
+            if (ec) {
+              self->metrics().rejected(Reject::TlsHandshake).inc();
+              ait::log::debug(*self->server_.log, "TLS handshake failed",
+                              {{"port", self->metrics().port()}, {"remote", self->slot_->ip()},
+                               {"error", ec.message()}});
+              return self->closeNow();
+            }
+            self->buffer_.consume(used);
+            self->tlsUp_ = true;
+            self->begin();
+          });
+    }
+  }
+
+  // Written on the raw socket, as nginx does: the client speaks no TLS.
+  void refusePlainHttp() {
+    metrics().rejected(Reject::PlainHttpOnTls).inc();
+    auto response = problem(400, kPlainHttpOnTls,
+                            "this port speaks TLS only: use https:// or wss://");
+    plainRefusal_ = fmt::format(
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: {}\r\nContent-Length: {}\r\n"
+        "Connection: close\r\n\r\n{}",
+        response.contentType, response.body.size(), response.body);
+    state_ = State::Closing;
+    buffer_.consume(buffer_.size());
+    lowest().expires_after(config().writeTimeout);
+    net::async_write(lowest(), net::buffer(plainRefusal_),
+                     [self = self()](beast::error_code ec, std::size_t) {
+                       if (ec) return self->closeNow();
+                       self->lingerClose();
+                     });
+  }
 
   void refuse(Reject reason) {
     auto detail = reason == Reject::IpLimit
@@ -708,7 +808,7 @@ class HttpSession final : public Connection {
     state_ = State::Idle;
     if (server_.draining.load()) return closeNow();
     if (buffer_.size() > 0) return readHeader();
-    stream_.expires_after(firstRequest_ ? config().requestTimeout : config().keepAliveTimeout);
+    lowest().expires_after(firstRequest_ ? config().requestTimeout : config().keepAliveTimeout);
     stream_.async_read_some(buffer_.prepare(4096),
                             [self = self()](beast::error_code ec, std::size_t n) {
                               if (ec) return self->closeNow();
@@ -727,13 +827,13 @@ class HttpSession final : public Connection {
     parser_->body_limit(config().maxBodyBytes);
     // The request deadline cancels the read instead of closing the socket (as the stream's own
     // timeout would), so the client still gets its 408.
-    stream_.expires_never();
+    lowest().expires_never();
     requestTimer_.expires_after(config().requestTimeout);
     requestTimer_.async_wait([self = self()](beast::error_code ec) {
       if (ec || self->state_ != State::Reading) return;
       self->timedOut_ = true;
       beast::error_code ignored;
-      self->stream_.socket().cancel(ignored);
+      self->lowest().socket().cancel(ignored);
     });
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              [self = self()](beast::error_code ec, std::size_t) {
@@ -907,8 +1007,8 @@ class HttpSession final : public Connection {
     debugLog(request, 101);
     state_ = State::Closing;
     upgraded_ = true;
-    auto connection = std::make_shared<WsConnection>(server_, std::move(slot_), std::move(stream_),
-                                                     accepted->session());
+    auto connection = std::make_shared<WsConnection<Stream>>(
+        server_, std::move(slot_), std::move(stream_), accepted->session());
     connection->start(std::move(message));
   }
 
@@ -957,7 +1057,7 @@ class HttpSession final : public Connection {
     response_.keep_alive(keepAlive);
     if (countRequest) metrics().requests(method, status).inc();
     state_ = State::Handling;
-    stream_.expires_after(config().writeTimeout);
+    lowest().expires_after(config().writeTimeout);
     bhttp::async_write(stream_, response_,
                        [self = self(), keepAlive, countRequest](beast::error_code ec, std::size_t) {
                          self->onWrite(ec, keepAlive, countRequest);
@@ -977,17 +1077,27 @@ class HttpSession final : public Connection {
 
   // Closing right after a response with unread request bytes in the kernel would send a reset
   // that can destroy the response before the client reads it; so: half-close, drain, close.
+  // Over TLS the close_notify alert goes first (the peer's answer is awaited as long as a linger).
   void lingerClose() {
     state_ = State::Closing;
+    if constexpr (kTls<Stream>) {
+      if (tlsUp_) {
+        lowest().expires_after(config().lingerTimeout.count() > 0 ? config().lingerTimeout
+                                                                  : kForceCloseGrace);
+        stream_.async_shutdown([self = self()](beast::error_code) { self->closeNow(); });
+        return;
+      }
+    }
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
     if (ec || config().lingerTimeout.count() == 0) return closeNow();
-    stream_.expires_after(config().lingerTimeout);
+    lowest().expires_after(config().lingerTimeout);
     readDiscard();
   }
 
+  // Reads the raw socket: only used on plain connections and before a TLS handshake.
   void readDiscard() {
-    stream_.async_read_some(net::buffer(discard_),
+    lowest().async_read_some(net::buffer(discard_),
                             [self = self()](beast::error_code ec, std::size_t n) {
                               self->lingered_ += n;
                               if (ec || self->lingered_ > kMaxLingerBytes) return self->closeNow();
@@ -1000,12 +1110,12 @@ class HttpSession final : public Connection {
     state_ = State::Closing;
     requestTimer_.cancel();
     beast::error_code ignored;
-    if (stream_.socket().is_open()) stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    if (lowest().socket().is_open()) lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().close();
   }
 
   std::unique_ptr<ConnectionSlot> slot_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   net::any_io_executor executor_;
   net::steady_timer requestTimer_;
   beast::flat_buffer buffer_;
@@ -1016,9 +1126,11 @@ class HttpSession final : public Connection {
   bool firstRequest_ = true;
   bool timedOut_ = false;
   bool upgraded_ = false;
+  bool tlsUp_ = false;
   std::int64_t requestStartNs_ = 0;
   std::size_t lingered_ = 0;
   std::array<char, 4096> discard_{};
+  std::string plainRefusal_;
 };
 
 void ServerCore::accept(Listener& listener) {
@@ -1050,6 +1162,17 @@ void ServerCore::onAccept(Listener& listener, const beast::error_code& ec, tcp::
     address = net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6());
   }
   auto ip = address.to_string();
+  auto launch = [&](std::unique_ptr<ConnectionSlot> slot, std::optional<Reject> rejected) {
+    if (listener.tls) {
+      std::make_shared<HttpSession<TlsStream>>(*this, std::move(slot), std::move(socket), rejected,
+                                               &*listener.tls)
+          ->start();
+    } else {
+      std::make_shared<HttpSession<PlainStream>>(*this, std::move(slot), std::move(socket),
+                                                 rejected, nullptr)
+          ->start();
+    }
+  };
   auto reason = admit(listener, ip);
   if (reason) {
     listener.metrics->rejected(*reason).inc();
@@ -1057,13 +1180,11 @@ void ServerCore::onAccept(Listener& listener, const beast::error_code& ec, tcp::
       rejecting.fetch_sub(1);
       socket.close(ignored);
     } else {
-      auto slot = std::make_unique<ConnectionSlot>(*this, listener, ip, remote.port(), false);
-      std::make_shared<HttpSession>(*this, std::move(slot), std::move(socket), reason)->start();
+      launch(std::make_unique<ConnectionSlot>(*this, listener, ip, remote.port(), false), reason);
     }
   } else {
-    auto slot = std::make_unique<ConnectionSlot>(*this, listener, ip, remote.port(), true);
-    std::make_shared<HttpSession>(*this, std::move(slot), std::move(socket), std::nullopt)
-        ->start();
+    launch(std::make_unique<ConnectionSlot>(*this, listener, ip, remote.port(), true),
+           std::nullopt);
   }
   accept(listener);
 }
@@ -1103,6 +1224,72 @@ std::string ServerCore::bind(Listener& listener) {
   return {};
 }
 
+namespace {
+
+// The first queued OpenSSL error as text (the queue is cleared), for start-up messages.
+std::string takeOpenSslError() {
+  unsigned long first = ERR_get_error();
+  ERR_clear_error();
+  if (first == 0) return "unknown OpenSSL error";
+  std::array<char, 256> text{};
+  ERR_error_string_n(first, text.data(), text.size());
+  return text.data();
+}
+
+// Never prompts on the terminal for a passphrase: an encrypted key is refused.
+int noPassphrase(char*, int, int, void*) { return -1; }
+
+std::string unreadable(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return std::strerror(errno);
+  std::fclose(file);
+  return {};
+}
+
+}  // namespace
+
+std::string ServerCore::setUpTls(Listener& listener) {
+  const auto& cert = listener.tlsFiles->certificateChainFile;
+  const auto& key = listener.tlsFiles->privateKeyFile;
+  auto where = fmt::format("endpoint '{}' ({})", listener.endpoint.name, listener.label);
+  if (cert.empty()) return where + ": TLS needs a certificate chain file";
+  if (key.empty()) return where + ": TLS needs a private key file";
+  if (auto why = unreadable(cert); !why.empty()) {
+    return fmt::format("{}: cannot read the TLS certificate chain '{}': {}", where, cert, why);
+  }
+  if (auto why = unreadable(key); !why.empty()) {
+    return fmt::format("{}: cannot read the TLS private key '{}': {}", where, key, why);
+  }
+  net::ssl::context context(net::ssl::context::tls_server);
+  SSL_CTX* ctx = context.native_handle();
+  ERR_clear_error();
+  if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) != 1) {
+    return fmt::format("{}: cannot set the TLS policy: {}", where, takeOpenSslError());
+  }
+  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  if (SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) != 1) {
+    return fmt::format("{}: '{}' is not a PEM certificate chain: {}", where, cert,
+                       takeOpenSslError());
+  }
+  // Parsed apart from installing it, so "not a key" and "not this certificate's key" differ.
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(key.c_str(), "r"), &BIO_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> pkey(
+      bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, noPassphrase, nullptr) : nullptr,
+      &EVP_PKEY_free);
+  if (!pkey) {
+    return fmt::format("{}: '{}' is not an unencrypted PEM private key: {}", where, key,
+                       takeOpenSslError());
+  }
+  if (SSL_CTX_use_PrivateKey(ctx, pkey.get()) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+    ERR_clear_error();
+    return fmt::format("{}: the TLS private key '{}' does not match the certificate in '{}'",
+                       where, key, cert);
+  }
+  listener.tls.emplace(std::move(context));
+  return {};
+}
+
 Expected<void> ServerCore::start() {
   if (state != State::Created) {
     return fail(kLifecycle, "the HTTP server was already started; it cannot start twice");
@@ -1124,6 +1311,15 @@ Expected<void> ServerCore::start() {
     }
   }
   if (!problems.empty()) return fail(kInvalidRoute, fmt::format("{}", fmt::join(problems, "; ")));
+
+  for (auto& listener : listeners) {
+    if (!listener->tlsFiles) continue;
+    if (auto problem = setUpTls(*listener); !problem.empty()) problems.push_back(std::move(problem));
+  }
+  if (!problems.empty()) {
+    for (auto& listener : listeners) listener->tls.reset();
+    return fail(kTlsSetup, fmt::format("{}", fmt::join(problems, "; ")));
+  }
 
   for (auto& listener : listeners) {
     if (auto problem = bind(*listener); !problem.empty()) problems.push_back(std::move(problem));
@@ -1160,7 +1356,8 @@ Expected<void> ServerCore::start() {
   for (auto& listener : listeners) {
     ait::log::info(*log, "listening",
                    {{"endpoint", listener->endpoint.name},
-                    {"address", endpointLabel(listener->endpoint.host, listener->boundPort)}});
+                    {"address", endpointLabel(listener->endpoint.host, listener->boundPort)},
+                    {"scheme", listener->tls ? "https" : "http"}});
   }
   return {};
 }
@@ -1265,6 +1462,12 @@ Router& HttpServer::addEndpoint(ListenEndpoint endpoint) {
   listener->endpoint = std::move(endpoint);
   auto& router = listener->router;
   impl_->listeners.push_back(std::move(listener));
+  return router;
+}
+
+Router& HttpServer::addEndpoint(ListenEndpoint endpoint, TlsFiles tls) {
+  auto& router = addEndpoint(std::move(endpoint));
+  impl_->listeners.back()->tlsFiles = std::move(tls);
   return router;
 }
 

@@ -231,6 +231,8 @@ struct GatewayConfig {
   int ws_conflate_after = 64;              // queued messages from which market data is conflated
   int ws_private_queue_limit = 1000;       // queued messages at which a stream client is dropped
   int ws_history = 4096;                   // private events kept per tenant and channel to resume
+  std::string tls_cert{};                  // PEM certificate chain; with tls_key: HTTPS on port 8000
+  std::string tls_key{};                   // PEM private key of tls_cert
   bool operator==(const GatewayConfig&) const = default;
 };
 

@@ -41,5 +41,9 @@ inline constexpr ErrorCode kShuttingDown{"AIT-HTTP-0017", Category::Resource, Se
                                          "server is shutting down"};
 inline constexpr ErrorCode kNoCaller{"AIT-HTTP-0018", Category::Auth, Severity::Medium,
                                      "a service route was called without a verified identity"};
+inline constexpr ErrorCode kTlsSetup{"AIT-HTTP-0019", Category::Config, Severity::Critical,
+                                     "TLS certificate or private key unusable"};
+inline constexpr ErrorCode kPlainHttpOnTls{"AIT-HTTP-0020", Category::Validation, Severity::Low,
+                                           "plain HTTP sent to a TLS port"};
 
 }  // namespace ait::http

@@ -47,6 +47,13 @@ struct ListenEndpoint {
   std::uint16_t port = 0;  // 0: an ephemeral port, see HttpServer::port()
 };
 
+/// TLS on an endpoint: PEM files of the certificate chain (leaf first) and of its unencrypted
+/// private key. The server speaks TLS 1.2 and 1.3 only, with forward-secret AEAD ciphers.
+struct TlsFiles {
+  std::string certificateChainFile;
+  std::string privateKeyFile;
+};
+
 /// Lifecycle: addEndpoint()... start() ... stopAccepting(), drain(deadline), stop().
 /// start/stopAccepting/drain/stop are called from one controlling thread, never from a
 /// handler. Routers must be complete before start(); they are not changed afterwards.
@@ -61,6 +68,10 @@ class HttpServer {
 
   /// Adds an endpoint before start(); returns its router, valid for the server's lifetime.
   Router& addEndpoint(ListenEndpoint endpoint);
+  /// Adds an endpoint that speaks only HTTPS and WSS; start() fails with kTlsSetup naming the
+  /// file when the certificate chain or key cannot be read, parsed, or do not match. A plain
+  /// HTTP request on it is answered 400 (kPlainHttpOnTls) and the connection closed.
+  Router& addEndpoint(ListenEndpoint endpoint, TlsFiles tls);
 
   /// Validates config and routes, binds every endpoint and starts the I/O threads. Returns an
   /// error naming each endpoint that could not bind ("127.0.0.1:8001: Address already in use");

@@ -9,6 +9,7 @@ server has to queue (and conflate) for it.
 import argparse
 import asyncio
 import json
+import ssl
 import sys
 
 import websockets
@@ -22,8 +23,10 @@ async def run(args):
         out.flush()
 
     try:
+        # wss:// URLs trust only --cafile when given (a test's throwaway certificate).
+        extra = {"ssl": ssl.create_default_context(cafile=args.cafile)} if args.cafile else {}
         async with websockets.connect(args.url, max_size=None, ping_interval=None,
-                                      max_queue=None if args.slow else 4096) as ws:
+                                      max_queue=None if args.slow else 4096, **extra) as ws:
             for message in args.send:
                 await ws.send(message)
             if args.slow:
@@ -56,6 +59,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--slow", type=float, default=0.0)
     parser.add_argument("--out", default="")
+    parser.add_argument("--cafile", default="")
     asyncio.run(run(parser.parse_args()))
 
 

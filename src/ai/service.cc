@@ -717,8 +717,7 @@ void AiService::addRoutes(http::Router& router) {
   // Model counters and monitoring add up the series the caller may see (its own and the public
   // feeds; the public ones without a verified caller).
   const auto tenantOf = [](const http::Request& request) {
-    auto caller = http::callerOf(request);
-    return caller ? model::TenantId{caller->tenant} : model::kSystemTenant;
+    return http::callerTenant(request).value_or(model::kSystemTenant);
   };
   router.get("/api/v1/models", [this, tenantOf](const http::Request& request) {
     nlohmann::json list = nlohmann::json::array();
@@ -800,11 +799,10 @@ void AiService::addRoutes(http::Router& router) {
       limit = *parsed;
     }
     // The tenant is the verified caller's (the gateway in process, or its signed identity).
-    auto caller = http::callerOf(request);
-    if (!caller) return http::callerRefused(caller.error());
-    const model::TenantId tenant{caller->tenant};
+    auto tenant = http::callerTenant(request);
+    if (!tenant) return http::callerRefused(tenant.error());
     std::string symbol(request.query("symbol").value_or(""));
-    auto history = decisionHistory(tenant, symbol, limit);
+    auto history = decisionHistory(*tenant, symbol, limit);
     if (!history) {
       return http::problem(500, history.error().code(), history.error().message());
     }

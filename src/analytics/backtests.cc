@@ -105,12 +105,6 @@ std::optional<std::string> readFile(const fs::path& path) {
   return text.str();
 }
 
-Expected<model::TenantId> tenantOf(const http::Request& request) {
-  auto caller = http::callerOf(request);
-  if (!caller) return Unexpected(caller.error());
-  return model::TenantId{caller->tenant};
-}
-
 Expected<BacktestRequest> requestFrom(std::string_view body) {
   auto doc = json::parse(body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
@@ -523,7 +517,7 @@ void BacktestJobs::run(const std::string& id) {
 
 void BacktestJobs::addRoutes(http::Router& router) {
   router.post("/api/v1/backtests", [this](const http::Request& request) {
-    auto tenant = tenantOf(request);
+    auto tenant = http::callerTenant(request);
     if (!tenant) return http::callerRefused(tenant.error());
     auto parsed = requestFrom(request.body);
     if (!parsed) return http::problem(400, errors::kBadBacktest, parsed.error().message());
@@ -542,14 +536,14 @@ void BacktestJobs::addRoutes(http::Router& router) {
     return answer;
   });
   router.get("/api/v1/backtests", [this](const http::Request& request) {
-    auto tenant = tenantOf(request);
+    auto tenant = http::callerTenant(request);
     if (!tenant) return http::callerRefused(tenant.error());
     json items = json::array();
     for (const auto& job : list(*tenant)) items.push_back(toJson(job));
     return http::Response::json(200, {{"backtests", std::move(items)}});
   });
   router.get("/api/v1/backtests/files", [this](const http::Request& request) {
-    auto tenant = tenantOf(request);
+    auto tenant = http::callerTenant(request);
     if (!tenant) return http::callerRefused(tenant.error());
     return http::Response::json(200, {{"files", dataFiles()}});
   });
@@ -557,14 +551,14 @@ void BacktestJobs::addRoutes(http::Router& router) {
     return http::problem(404, errors::kBacktestNotFound, fmt::format("no backtest job '{}'", id));
   };
   router.get("/api/v1/backtests/{id}", [this, notFound](const http::Request& request) {
-    auto tenant = tenantOf(request);
+    auto tenant = http::callerTenant(request);
     if (!tenant) return http::callerRefused(tenant.error());
     auto job = find(*tenant, request.param("id"));
     if (!job) return notFound(request.param("id"));
     return http::Response::json(200, toJson(*job));
   });
   router.get("/api/v1/backtests/{id}/report", [this, notFound](const http::Request& request) {
-    auto tenant = tenantOf(request);
+    auto tenant = http::callerTenant(request);
     if (!tenant) return http::callerRefused(tenant.error());
     auto job = find(*tenant, request.param("id"));
     if (!job) return notFound(request.param("id"));

@@ -12,14 +12,6 @@ namespace ait::analytics {
 
 namespace {
 
-// The tenant comes only from the verified caller (the gateway in process, or its signed identity
-// token); a client cannot name one, so one tenant never reads another's figures.
-Expected<model::TenantId> tenantOf(const http::Request& request) {
-  auto caller = http::callerOf(request);
-  if (!caller) return Unexpected(caller.error());
-  return model::TenantId{caller->tenant};
-}
-
 http::Response jsonText(std::string body) {
   http::Response response;
   response.status = 200;
@@ -182,7 +174,7 @@ LatencyReport AnalyticsService::latency(model::TenantId tenant) const {
 
 void AnalyticsService::addRoutes(http::Router& router) {
   router.get("/api/v1/statistics", [this](const http::Request& request) {
-    auto tenant = tenantOf(request);
+    auto tenant = http::callerTenant(request);
     if (!tenant) return http::callerRefused(tenant.error());
     StatisticsQuery query;
     auto period = parsePeriod(request.query("period").value_or(""));
@@ -201,7 +193,7 @@ void AnalyticsService::addRoutes(http::Router& router) {
     return jsonText(toJson(statistics(*tenant, query)));
   });
   router.get("/api/v1/latency", [this](const http::Request& request) {
-    auto tenant = tenantOf(request);
+    auto tenant = http::callerTenant(request);
     if (!tenant) return http::callerRefused(tenant.error());
     return jsonText(toJson(latency(*tenant)));
   });

@@ -42,6 +42,12 @@ Expected<Caller> callerOf(const Request& request) {
   return caller;
 }
 
+Expected<model::TenantId> callerTenant(const Request& request) {
+  auto caller = callerOf(request);
+  if (!caller) return std::unexpected(caller.error());
+  return model::TenantId{caller->tenant};
+}
+
 Response callerRefused(const Error& error) {
   ErrorRegistry::global().record(error);
   auto response = problem(401, error.code(), "call this service through the api-gateway");

@@ -11,6 +11,7 @@
 #include "ait/core/error.h"
 #include "ait/http/errors.h"
 #include "ait/http/message.h"
+#include "ait/model/ids.h"
 
 namespace ait::http {
 
@@ -25,6 +26,10 @@ void installCallerVerifier(CallerVerifier verifier);
 
 /// Returns the verified caller of a service request, or kNoCaller saying why not.
 Expected<Caller> callerOf(const Request& request);
+
+/// Returns the verified caller's tenant (callerOf's tenant), or kNoCaller saying why not. A
+/// tenant named by the client is never an answer.
+Expected<model::TenantId> callerTenant(const Request& request);
 
 /// Returns a 401 problem response for a refused caller.
 Response callerRefused(const Error& error);

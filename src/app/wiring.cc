@@ -196,6 +196,17 @@ Expected<trading::TradingSettings> tradingSettings(const config::Config& config)
                                            : portfolio::PositionMode::Netting,
                                  *balance});
   }
+  for (const auto& text : t.mt5_tenants) {
+    std::uint32_t id = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc{} || end != text.data() + text.size() ||
+        std::ranges::find(tenants, id) == tenants.end()) {
+      return fail(config::kInvalidValue,
+                  fmt::format("trading.mt5_tenants: '{}' is not one of the trading tenants "
+                              "(trading.tenant and trading.extra_tenants)", text));
+    }
+    settings.mt5Tenants.push_back(model::TenantId{id});
+  }
   settings.engine.maxOrders = static_cast<std::uint32_t>(t.max_orders);
   settings.ackTimeout = std::chrono::milliseconds(t.ack_timeout_ms);
   settings.snapshotEvery = static_cast<std::uint32_t>(t.snapshot_every);
@@ -479,11 +490,21 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
         if (!instruments) return Unexpected(instruments.error());
         mt5Part = std::make_unique<mt5::Mt5Service>(
             settings, rt.bus(), std::move(*instruments),
-            data::normaliserConfig(config.data.validation), SystemClock::instance());
+            data::normaliserConfig(config.data.validation), SystemClock::instance(), wrap);
         platform->mt5_ = &mt5Part->bridge();
         platform->mt5_->addRoutes(router);
       }
       if (service.name == "api-gateway") {
+        // The MT5 venue's tenants: their terminal's order events go to the trading engine only.
+        mt5::FeedWrapper wrap;
+        if (!config.trading.mt5_tenants.empty()) {
+          auto trading = tradingSettings(config);
+          if (!trading) return Unexpected(trading.error());
+          wrap = [tenants = trading->mt5Tenants,
+                  reports = std::make_shared<trading::BusTerminalReports>(rt.bus())](mt5::FeedFactory feeds) {
+            return venue::divertOrderEvents(std::move(feeds), tenants, reports);
+          };
+        }
         auto identity = gateway::Identity::open(identitySettings(config));
         if (!identity) return Unexpected(identity.error());
         platform->identity_ = std::move(*identity);
@@ -510,7 +531,7 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
       if (service.name == "trading-engine") {
         auto settings = tradingSettings(config);
         if (!settings) return Unexpected(settings.error());
-        auto trading = trading::TradingService::create(rt, router, std::move(*settings));
+        auto trading = trading::TradingService::create(rt, router, std::move(*settings), platform->mt5_);
         if (!trading) return Unexpected(trading.error());
         if (live != nullptr) {
           // Risk limits reload without a restart; the engine thread takes them between events.

@@ -331,6 +331,7 @@ void visitConfig(V& v, C& c) {
     v.value("starting_balance", t.starting_balance, PositiveUpTo{1e12});
     v.value("hedging", t.hedging, NoRule{});
     v.value("commission_per_lot", t.commission_per_lot, Between<double>{0.0, 1e6});
+    v.value("mt5_tenants", t.mt5_tenants, NoRule{});
     v.value("margin_pct", t.margin_pct, PositiveUpTo{100.0});
     v.value("slippage_ticks", t.slippage_ticks, Between<int>{0, 1'000'000});
     v.value("max_orders", t.max_orders, Between<int>{16, 1 << 24});

@@ -1,6 +1,7 @@
 #include "ait/trading/service.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
 
@@ -25,6 +26,12 @@ using nlohmann::json;
 // interceptor leaves them out of the journal: they change nothing.
 constexpr std::uint64_t kNotJournalled = UINT64_MAX;
 constexpr std::string_view kQueryService = "trading-engine";
+// The marker that a tenant's MT5 terminal finished a list: "list <what> <entries> <published>".
+constexpr std::string_view kTerminalService = "mt5-venue";
+// The topics the terminal's reports arrive on (as requests: subscribers never see them).
+constexpr std::string_view kTerminalTopics[] = {"orders.accepted", "orders.rejected", "orders.filled",
+                                                "orders.cancelled", "orders.expired", "orders.modified",
+                                                "positions"};
 
 http::Response jsonResponse(int status, std::string body) {
   http::Response response;
@@ -62,6 +69,24 @@ model::ServiceStatus queryOf(model::TenantId tenant, std::string_view text) {
 
 }  // namespace
 
+Expected<void> BusTerminalReports::report(const model::Event& event) {
+  model::Event copy = event;
+  model::headerOf(copy).sequence = kNotJournalled;
+  auto pending = bus_.request<EngineReply>(copy);
+  if (!pending) return Unexpected(pending.error());
+  return {};
+}
+
+Expected<void> BusTerminalReports::listEnd(model::TenantId tenant, std::string_view what,
+                                           std::size_t entries, std::size_t published) {
+  model::ServiceStatus marker{};
+  marker.header.tenant = tenant;
+  marker.header.sequence = kNotJournalled;
+  marker.service = model::ServiceName::truncated(kTerminalService);
+  marker.detail = model::Text::truncated(fmt::format("list {} {} {}", what, entries, published));
+  return report(marker);
+}
+
 TradingService::TradingService(engine::Runtime& runtime, TradingSettings settings)
     : runtime_(runtime), settings_(std::move(settings)) {}
 
@@ -72,9 +97,21 @@ TradingService::~TradingService() {
 
 Expected<std::unique_ptr<TradingService>> TradingService::create(engine::Runtime& runtime,
                                                                  http::Router& router,
-                                                                 TradingSettings settings) {
+                                                                 TradingSettings settings,
+                                                                 mt5::Mt5Bridge* bridge) {
   std::unique_ptr<TradingService> service(new TradingService(runtime, std::move(settings)));
   auto& s = *service;
+  for (model::TenantId tenant : s.settings_.mt5Tenants) {
+    if (std::ranges::none_of(s.settings_.accounts, [&](const AccountSpec& a) { return a.tenant == tenant; })) {
+      return fail(errors::kConfig, fmt::format("MT5 tenant {} has no trading account", tenant.value));
+    }
+  }
+  if (!s.settings_.mt5Tenants.empty()) {
+    if (bridge == nullptr) {
+      return fail(errors::kConfig, "MT5 tenants need the data bridge's MT5 bridge in this process");
+    }
+    s.mt5Commands_ = std::make_unique<venue::BridgeCommands>(*bridge);
+  }
   // Live events carry wall-clock receive stamps: analytics times the order stages with them.
   if (s.settings_.engine.wallClock == nullptr) s.settings_.engine.wallClock = &SystemClock::instance();
   if (!s.settings_.accounts.empty()) s.firstTenant_ = s.settings_.accounts.front().tenant;
@@ -105,8 +142,22 @@ Expected<void> TradingService::buildLanes() {
     }
     lane->engine = std::make_unique<TradingEngine>(lane->catalog, recorder, settings_.engine,
                                                    settings_.limits);
-    lane->venue = std::make_unique<venue::SimVenue>(lane->catalog, lane->engine->executionSink(),
-                                                    settings_.sim);
+    const AccountSpec* first = nullptr;
+    for (const auto& account : settings_.accounts) {
+      if (account.tenant == tenant && first == nullptr) first = &account;
+    }
+    if (mt5Commands_ && first != nullptr && std::ranges::find(settings_.mt5Tenants, tenant) != settings_.mt5Tenants.end()) {
+      venue::Mt5VenueConfig config;
+      config.tenant = tenant;
+      config.account = first->id;
+      auto mt5 = std::make_unique<venue::Mt5Venue>(lane->catalog, lane->engine->executionSink(),
+                                                   *mt5Commands_, config);
+      lane->mt5 = mt5.get();
+      lane->venue = std::move(mt5);
+    } else {
+      lane->venue = std::make_unique<venue::SimVenue>(lane->catalog, lane->engine->executionSink(),
+                                                      settings_.sim);
+    }
     lane->engine->setVenue(*lane->venue);
     for (const auto& account : settings_.accounts) {
       if (account.tenant != tenant) continue;
@@ -171,11 +222,69 @@ void TradingService::resumeIfNeeded() noexcept {
                  {"orders_mismatched", std::to_string(summary.ordersMismatched)},
                  {"positions_mismatched", std::to_string(summary.positionsMismatched)}});
     }
+    // A terminal answers later (or sends its lists when it connects): reconcileWhenReady().
+    if (lane->mt5 != nullptr) lane->mt5->requestReport();
   }
+}
+
+void TradingService::onTerminal(const model::Event& event) {
+  Lane& lane = laneOf(model::tenantOf(event));
+  if (lane.mt5 == nullptr || lane.tenant != model::tenantOf(event)) return;
+  lane.mt5->onTerminal(event);
+  // The venue handed its reports to the sink; onTime applies them without moving the clock.
+  lane.engine->onTime(lane.engine->now());
+  reconcileWhenReady(lane);
+}
+
+void TradingService::onTerminalListEnd(model::TenantId tenant, std::string_view detail) {
+  Lane& lane = laneOf(tenant);
+  if (lane.mt5 == nullptr || lane.tenant != tenant) return;
+  // "list <what> <entries> <published>"
+  std::array<std::string_view, 4> parts{};
+  std::size_t n = 0;
+  for (std::size_t start = 0; start <= detail.size() && n < parts.size();) {
+    std::size_t end = std::min(detail.find(' ', start), detail.size());
+    parts[n++] = detail.substr(start, end - start);
+    start = end + 1;
+  }
+  std::size_t entries = 0, published = 0;
+  auto number = [](std::string_view text, std::size_t& out) {
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return ec == std::errc{} && end == text.data() + text.size();
+  };
+  if (n != 4 || parts[0] != "list" || !number(parts[2], entries) || !number(parts[3], published)) return;
+  lane.mt5->onSnapshotEnd(parts[1], entries, published);
+  reconcileWhenReady(lane);
+}
+
+void TradingService::reconcileWhenReady(Lane& lane) {
+  venue::Mt5ReportNotes notes;
+  auto report = lane.mt5->takeReport(&notes);
+  if (!report) return;
+  auto summary = lane.engine->reconcile(*report);
+  log::info(*log::logger("trading"), "reconciled with the MT5 terminal",
+            {{"tenant", std::to_string(lane.tenant.value)},
+             {"orders_checked", std::to_string(summary.ordersChecked)},
+             {"orders_mismatched", std::to_string(summary.ordersMismatched)},
+             {"positions_checked", std::to_string(summary.positionsChecked)},
+             {"positions_mismatched", std::to_string(summary.positionsMismatched)},
+             {"terminal_orders", std::to_string(notes.terminalOrders)},
+             {"terminal_orders_not_adopted", std::to_string(notes.unknownOrders)}});
 }
 
 Expected<void> TradingService::subscribe() {
   auto& bus = runtime_.bus();
+  if (mt5Commands_) {
+    for (std::string_view topic : kTerminalTopics) {
+      auto served = bus.serve<EngineReply>(topic, [this](const model::Event& event) {
+        resumeIfNeeded();
+        onTerminal(event);
+        afterEvent(event);
+        return EngineReply{};
+      });
+      if (!served) return Unexpected(served.error());
+    }
+  }
   auto ok = bus.subscribe("md.>", [this](const model::Event& event) {
     resumeIfNeeded();
     // Each lane sees what its tenant may see: public feeds and the tenant's own.
@@ -278,6 +387,10 @@ EngineReply TradingService::handleRequest(const model::Event& request) {
     std::int32_t index = engine.orders().find(modify->header.tenant, modify->clientOrderId);
     reply.body = index >= 0 ? render::order(engine, engine.orders().at(static_cast<std::uint32_t>(index))).dump()
                             : json{{"error", "no such order"}}.dump();
+  } else if (const auto* marker = std::get_if<model::ServiceStatus>(&request);
+             marker != nullptr && marker->service.view() == kTerminalService) {
+    onTerminalListEnd(marker->header.tenant, marker->detail.view());
+    return reply;
   } else if (const auto* status = std::get_if<model::ServiceStatus>(&request)) {
     std::string_view text = status->detail.view();
     auto space = text.find(' ');
@@ -341,7 +454,13 @@ EngineReply TradingService::query(model::TenantId tenant, std::string_view what,
       reply.body = json{{"error", "reconciliation is for the system tenant (0) only"}}.dump();
     } else {
       ReconcileSummary total;
+      std::uint32_t requested = 0;
       for (auto& lane : lanes_) {
+        if (lane->mt5 != nullptr) {
+          // The terminal answers later; the reconciliation follows its lists (and is logged).
+          requested += lane->mt5->requestReport() ? 1 : 0;
+          continue;
+        }
         auto report = lane->venue->report();
         if (!report) {
           reply.status = 503;
@@ -359,7 +478,8 @@ EngineReply TradingService::query(model::TenantId tenant, std::string_view what,
                         {"orders_mismatched", total.ordersMismatched},
                         {"positions_checked", total.positionsChecked},
                         {"positions_mismatched", total.positionsMismatched},
-                        {"findings", total.findings}}
+                        {"findings", total.findings},
+                        {"mt5_terminals_asked", requested}}
                        .dump();
     }
   } else if (what == "resume") {

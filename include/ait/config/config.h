@@ -395,6 +395,7 @@ struct TradingStrategyConfig {
 struct TradingConfig {
   int tenant = 1;
   std::vector<std::string> extra_tenants;  // more tenant ids ("2") with the same paper account
+  std::vector<std::string> mt5_tenants;    // tenant ids whose orders go to their MT5 terminal
   std::string account = "PAPER";
   std::string currency = "USD";
   double starting_balance = 100000.0;

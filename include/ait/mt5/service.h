@@ -3,6 +3,7 @@
 // protocol servers, so the hub's start, stop and health cover them (wiring attaches it to the
 // data::DataBridge of the same port).
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -15,12 +16,16 @@
 
 namespace ait::mt5 {
 
+/// Wraps the feeds the bridges hand their events to (the MT5 venue diverts its tenants' order
+/// events to the trading engine); empty: the bus feeds as they are.
+using FeedWrapper = std::function<FeedFactory(FeedFactory)>;
+
 class Mt5Service final : public hub::Service {
  public:
   /// Creates the feeds' bus producer: call while wiring, before the bus starts.
   Mt5Service(const Mt5Config& config, engine::EventBus& bus,
              std::vector<data::InstrumentSpec> instruments, data::NormaliserConfig validation,
-             Clock& clock);
+             Clock& clock, const FeedWrapper& wrap = {});
   ~Mt5Service() override;
 
   std::string_view name() const noexcept override { return "mt5"; }

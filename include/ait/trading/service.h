@@ -22,6 +22,12 @@
 // engine, simulated venue and quotes), which sees only the ticks and bars visible to that tenant
 // (ait/data/visibility.h), so one tenant's private feed never moves another tenant's fills or
 // marks. Lane 0 holds the system tenant's accounts and answers tenants without an account.
+//
+// The MT5 venue: the lanes of the tenants in TradingSettings::mt5Tenants send their orders to the
+// tenant's own MT5 terminal (ait/venue/mt5_venue.h) instead of the simulated venue. The terminal's
+// order events reach the engine thread as bus requests (BusTerminalReports, never journalled:
+// the engine journals its own version of each), and after every restart and every (re)connect
+// the terminal's positions and orders lists are reconciled with (docs/trading.md#mt5-venue).
 
 #include <atomic>
 #include <chrono>
@@ -38,6 +44,7 @@
 #include "ait/hub/service.h"
 #include "ait/trading/engine.h"
 #include "ait/trading/strategy_runner.h"
+#include "ait/venue/mt5_bridge.h"
 #include "ait/venue/sim_venue.h"
 
 namespace ait::trading {
@@ -62,6 +69,23 @@ struct TradingSettings {
   std::uint32_t snapshotEvery = 0;
   /// Live strategies; none by default.
   std::vector<LiveStrategyConfig> strategies;
+  /// Tenants whose orders go to their own MT5 terminal (needs the bridge); the others trade on
+  /// the simulated venue.
+  std::vector<model::TenantId> mt5Tenants;
+};
+
+/// Hands the terminal's reports (from divertOrderEvents) to the trading service's engine thread
+/// as bus requests marked journalled, so that the journal never holds them. Any thread but the
+/// engine's; create before the bus starts.
+class BusTerminalReports final : public venue::TerminalReports {
+ public:
+  explicit BusTerminalReports(engine::EventBus& bus) : bus_(bus) {}
+  Expected<void> report(const model::Event& event) override;
+  Expected<void> listEnd(model::TenantId tenant, std::string_view what, std::size_t entries,
+                         std::size_t published) override;
+
+ private:
+  engine::EventBus& bus_;
 };
 
 /// What the engine thread answers a REST call with.
@@ -76,9 +100,11 @@ class TradingService final : public hub::Service, private EventRecorder, private
  public:
   /// Builds the engine, subscribes its handlers on the runtime's bus and adds the REST routes;
   /// call while wiring, before the runtime starts.
+  /// `bridge` carries the orders of settings.mt5Tenants; required when there are any.
   static Expected<std::unique_ptr<TradingService>> create(engine::Runtime& runtime,
                                                           http::Router& router,
-                                                          TradingSettings settings);
+                                                          TradingSettings settings,
+                                                          mt5::Mt5Bridge* bridge = nullptr);
   ~TradingService() override;
 
   std::string_view name() const noexcept override { return "trading-engine"; }
@@ -112,7 +138,8 @@ class TradingService final : public hub::Service, private EventRecorder, private
     model::TenantId tenant;
     portfolio::Catalog catalog;
     std::unique_ptr<TradingEngine> engine;
-    std::unique_ptr<venue::SimVenue> venue;
+    std::unique_ptr<venue::Venue> venue;  // simulated, or the tenant's MT5 terminal
+    venue::Mt5Venue* mt5 = nullptr;       // set: venue is the MT5 one
   };
 
   TradingService(engine::Runtime& runtime, TradingSettings settings);
@@ -142,6 +169,11 @@ class TradingService final : public hub::Service, private EventRecorder, private
   /// Snapshot thread: waits until a handed snapshot's sequence is durable, then stores it.
   void saveSnapshots();
   Expected<void> replay();
+  /// Engine thread: an event of a tenant's MT5 terminal (an order event, a position of its list,
+  /// or the end of a list), then a reconciliation once both lists are in.
+  void onTerminal(const model::Event& event);
+  void onTerminalListEnd(model::TenantId tenant, std::string_view detail);
+  void reconcileWhenReady(Lane& lane);
 
   struct PendingSnapshot {
     std::uint64_t sequence = 0;
@@ -150,6 +182,7 @@ class TradingService final : public hub::Service, private EventRecorder, private
 
   engine::Runtime& runtime_;
   TradingSettings settings_;
+  std::unique_ptr<venue::BridgeCommands> mt5Commands_;  // set when some tenant trades on MT5
   std::vector<std::unique_ptr<Lane>> lanes_;  // [0]: tenant 0
   model::TenantId firstTenant_;
   std::unique_ptr<StrategyRunner> runner_;

@@ -39,14 +39,13 @@ class TerminalReports {
   /// The terminal's "positions" or "orders" list ended.
   virtual Expected<void> listEnd(model::TenantId tenant, std::string_view what, std::size_t entries,
                                  std::size_t published) = 0;
-
- protected:
-  ~TerminalReports() = default;
+  virtual ~TerminalReports() = default;
 };
 
 /// Wraps a FeedFactory: the feeds of `tenants` hand order events to `reports` instead of the
-/// inner feed, and position events to both; other tenants' feeds are the inner ones.
+/// inner feed, and position events to both; other tenants' feeds are the inner ones. The feeds
+/// keep `reports` alive.
 mt5::FeedFactory divertOrderEvents(mt5::FeedFactory inner, std::vector<model::TenantId> tenants,
-                                   TerminalReports& reports);
+                                   std::shared_ptr<TerminalReports> reports);
 
 }  // namespace ait::venue

@@ -15,6 +15,7 @@
 // The compatibility protocol places market orders only and cannot cancel or change an order:
 // anything else is rejected (MT5-COMPAT-*). No terminal connected: MT5-DISCONNECTED.
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -129,7 +130,7 @@ class Mt5Venue final : public Venue {
   void modify(const oms::Order& order, const Amendment& amendment) noexcept override;
   void onTick(std::uint32_t, const model::Tick&) noexcept override {}
   void onBar(std::uint32_t, const model::Bar&) noexcept override {}
-  void onTime(TimestampNs now) noexcept override { now_ = now; }
+  void onTime(TimestampNs now) noexcept override { now_ = std::max(now_, now); }
   void restore(const oms::Order& order) noexcept override;
   void restoreCounters(std::uint64_t, std::uint64_t) noexcept override {}
   /// The terminal answers asynchronously: see requestReport() and takeReport().

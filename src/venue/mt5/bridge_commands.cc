@@ -135,38 +135,39 @@ bool isOrderEvent(const model::Event& event) noexcept {
 
 class DivertingFeed final : public mt5::Feed {
  public:
-  DivertingFeed(std::unique_ptr<mt5::Feed> inner, TerminalReports& reports, model::TenantId tenant)
-      : inner_(std::move(inner)), reports_(reports), tenant_(tenant) {}
+  DivertingFeed(std::unique_ptr<mt5::Feed> inner, std::shared_ptr<TerminalReports> reports,
+                model::TenantId tenant)
+      : inner_(std::move(inner)), reports_(std::move(reports)), tenant_(tenant) {}
 
   Expected<void> quote(const mt5::RawQuote& quote) override { return inner_->quote(quote); }
 
   Expected<void> publish(const model::Event& event) override {
-    if (isOrderEvent(event)) return reports_.report(event);
+    if (isOrderEvent(event)) return reports_->report(event);
     if (auto published = inner_->publish(event); !published) return published;
     if (std::holds_alternative<model::PositionChanged>(event) ||
         std::holds_alternative<model::PositionClosed>(event)) {
       // A lost copy only leaves its list incomplete: that list is then not reconciled with.
-      (void)reports_.report(event);
+      (void)reports_->report(event);
     }
     return {};
   }
 
   void listEnd(std::string_view what, std::size_t entries, std::size_t published) override {
     inner_->listEnd(what, entries, published);
-    (void)reports_.listEnd(tenant_, what, entries, published);
+    (void)reports_->listEnd(tenant_, what, entries, published);
   }
 
  private:
   std::unique_ptr<mt5::Feed> inner_;
-  TerminalReports& reports_;
+  std::shared_ptr<TerminalReports> reports_;
   model::TenantId tenant_;
 };
 
 }  // namespace
 
 mt5::FeedFactory divertOrderEvents(mt5::FeedFactory inner, std::vector<model::TenantId> tenants,
-                                   TerminalReports& reports) {
-  return [inner = std::move(inner), tenants = std::move(tenants), &reports](
+                                   std::shared_ptr<TerminalReports> reports) {
+  return [inner = std::move(inner), tenants = std::move(tenants), reports = std::move(reports)](
              model::TenantId tenant, std::string_view source) -> std::unique_ptr<mt5::Feed> {
     auto feed = inner ? inner(tenant, source) : nullptr;
     if (!feed || std::ranges::find(tenants, tenant) == tenants.end()) return feed;

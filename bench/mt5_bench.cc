@@ -3,13 +3,15 @@
 // compatibility protocol (a Beast WebSocket client). Each tick goes the whole way: socket, line
 // or frame parse, normaliser, bus producer, engine dispatch. Latency is from the arrival of the
 // tick's bytes at the server (header.tsRecv) to the engine handler that receives it, so it bounds
-// receive-to-publish from above.
+// receive-to-publish from above; the paced native run also reports the bridge's own
+// receive-to-publish histogram (per message, bucket resolution).
 
 // Asio needs <utility> first with g++ 12 (std::exchange).
 #include <utility>
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <string>
 #include <thread>
 #include <vector>
@@ -106,8 +108,45 @@ nlohmann::json nativeThroughput(std::uint16_t port, Sink& sink, std::uint64_t ti
           {"ticks_per_s", static_cast<double>(sink.ticks.load() - before) / seconds}};
 }
 
-// Native at a steady rate: `batch` ticks every `batch / rate` seconds; latency per tick.
-nlohmann::json nativePaced(std::uint16_t port, Sink& sink, std::uint64_t rate, double seconds) {
+// The non-cumulative bucket counts of a histogram, to take differences over one run.
+std::vector<std::uint64_t> bucketsOf(const metrics::Histogram& histogram) {
+  std::vector<std::uint64_t> counts(histogram.upperBounds().size() + 1);
+  for (std::size_t i = 0; i < counts.size(); ++i) counts[i] = histogram.bucketCount(i);
+  return counts;
+}
+
+// Quantiles of what a histogram observed since `before`, as the upper bound (ns) of the bucket
+// that holds each: the histogram's resolution (1, 2, 5, 10, 20, 50, 100 us ...), not finer.
+nlohmann::json bucketQuantiles(const metrics::Histogram& histogram,
+                               const std::vector<std::uint64_t>& before) {
+  const auto after = bucketsOf(histogram);
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < after.size(); ++i) total += after[i] - before[i];
+  nlohmann::json out{{"samples", total}};
+  const std::pair<const char*, double> quantiles[] = {
+      {"p50_le_ns", 0.50}, {"p99_le_ns", 0.99}, {"p999_le_ns", 0.999}};
+  for (auto [name, q] : quantiles) {
+    const auto rank = static_cast<std::uint64_t>(q * static_cast<double>(total));
+    std::uint64_t seen = 0;
+    for (std::size_t i = 0; i < after.size(); ++i) {
+      seen += after[i] - before[i];
+      if (seen > rank) {
+        const auto bounds = histogram.upperBounds();
+        out[name] = i < bounds.size() ? nlohmann::json(std::llround(bounds[i] * 1e9))
+                                      : nlohmann::json("+Inf");
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+// Native at a steady rate: `batch` ticks every `batch / rate` seconds; latency per tick, and the
+// bridge's own receive-to-publish time per message (arrival of the line to the bus hand-over of
+// its last tick, on the I/O thread).
+nlohmann::json nativePaced(std::uint16_t port, Sink& sink, std::uint64_t rate, double seconds,
+                           const metrics::Histogram& receiveToPublish) {
+  const auto publishBefore = bucketsOf(receiveToPublish);
   constexpr std::uint64_t kBatch = 25;
   auto ticks = static_cast<std::uint64_t>(static_cast<double>(rate) * seconds);
   auto lines = nativeLines(ticks, kBatch, wallNs() / 1'000'000 - static_cast<std::int64_t>(ticks));
@@ -128,6 +167,7 @@ nlohmann::json nativePaced(std::uint16_t port, Sink& sink, std::uint64_t rate, d
   auto summary = latency.summary();
   summary["rate_per_s"] = rate;
   summary["complete"] = complete;
+  summary["receive_to_publish_per_message"] = bucketQuantiles(receiveToPublish, publishBefore);
   return summary;
 }
 
@@ -238,7 +278,8 @@ nlohmann::json runMt5Bench(const Options& options) {
 
   nlohmann::json out;
   out["native_throughput"] = nativeThroughput(nativePort, sink, nativeTicks);
-  out["native_paced"] = nativePaced(nativePort, sink, pacedRate, pacedSeconds);
+  out["native_paced"] = nativePaced(nativePort, sink, pacedRate, pacedSeconds,
+                                    bridge.native().core().stats().receiveToPublish);
   out["ws_throughput"] = compatRun(wsPort, sink, wsTicks, 0, false);
   out["ws_paced"] =
       compatRun(wsPort, sink, static_cast<std::uint64_t>(wsRate * pacedSeconds), wsRate, true);

@@ -1,9 +1,12 @@
 // End to end: `aitrading serve` on free ports with a temporary overlay, a tenant and a trader made
 // with the CLI, then Debian's Chromium (driven by playwright-core, never a downloaded browser)
 // opens the dashboard, logs in, watches synthetic ticks move, submits a market order through the
-// ticket and waits for it to show as filled, then launches a backtest on a real bar file (copied
-// into the server's backtest data directory) and waits for its statistics and report. A screenshot
-// is kept in DASHBOARD_ARTIFACT_DIR.
+// ticket and waits for it to show as filled, places a limit order far from the market and cancels
+// it from the open orders table, then launches a backtest on a real bar file (copied into the
+// server's backtest data directory) and waits for its statistics and report. An admin enrolled in
+// MFA logs in on a second page: refused without or with a wrong TOTP code, let in with the code
+// computed here from the enrolment secret (RFC 6238). Screenshots are kept in
+// DASHBOARD_ARTIFACT_DIR.
 //
 // Run by ctest (dashboard_browser_test); by hand:
 //   DASHBOARD_BINARY=build/release/src/app/aitrading DASHBOARD_CONFIG_DIR=config DASHBOARD_WEB_ROOT=web \
@@ -12,6 +15,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -32,6 +36,8 @@ const CHROMIUM = process.env.DASHBOARD_CHROMIUM || '/usr/bin/chromium';
 const BARS = process.env.DASHBOARD_BARS ||
   new URL('../../../shared/data/market/backtesting.py/EURUSD.csv', import.meta.url).pathname;
 const PASSWORD = 'trader-password-123';
+const ADMIN_PASSWORD = 'admin-password-123';
+let adminSecret = '';  // base32 TOTP secret printed by `aitrading user enroll-mfa`
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ait-dashboard-'));
 const overlay = path.join(dir, 'test.toml');
@@ -58,6 +64,36 @@ function cli(args, input = '') {
   });
   assert.equal(result.status, 0, `aitrading ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
+}
+
+// RFC 4648 base32 (the otpauth secret) to bytes.
+function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const out = [];
+  let value = 0;
+  let bits = 0;
+  for (const c of text.replace(/=+$/, '').toUpperCase()) {
+    const index = alphabet.indexOf(c);
+    if (index < 0) throw new Error(`not base32: ${c}`);
+    value = ((value << 5) | index) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+// RFC 6238 TOTP as authenticator apps compute it: HMAC-SHA1, 30 s steps, 6 digits.
+function totp(secretBase32, unixSeconds = Date.now() / 1000, digits = 6) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unixSeconds / 30)));
+  const mac = crypto.createHmac('sha1', base32Decode(secretBase32)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const number = ((mac[offset] & 0x7f) << 24) | (mac[offset + 1] << 16) | (mac[offset + 2] << 8) |
+    mac[offset + 3];
+  return String(number % 10 ** digits).padStart(digits, '0');
 }
 
 function serveLog() {
@@ -154,6 +190,11 @@ before(async () => {
   await writeOverlay();
   cli(['tenant', 'add', 'desk1']);
   cli(['user', 'add', 'trader1', '--tenant', 'desk1', '--role', 'trader'], PASSWORD);
+  cli(['user', 'add', 'admin1', '--tenant', 'desk1', '--role', 'admin'], ADMIN_PASSWORD);
+  const enrolled = cli(['user', 'enroll-mfa', 'admin1']);
+  const secret = /secret: ([A-Z2-7]+)/.exec(enrolled);
+  assert.ok(secret, `enroll-mfa printed no secret:\n${enrolled}`);
+  adminSecret = secret[1];
   for (let attempt = 1; ; attempt += 1) {
     try {
       await startServer();
@@ -286,6 +327,65 @@ test('an order submitted on the page fills and shows in the tables', async (t) =
   await page.locator('#positions-table tbody tr[data-instrument="EURUSD"]').waitFor({ timeout: 10000 });
 });
 
+test('a limit order far from the market is cancelled from the open orders table', async (t) => {
+  if (!(await routed('/api/v1/orders'))) {
+    t.skip('the gateway does not route /api/v1/orders yet');
+    return;
+  }
+  // A buy 3 % under the bid rests (the price collar allows 5 %) until it is cancelled.
+  const bid = Number(await page.textContent('#last-bid'));
+  assert.ok(bid > 0, `no bid on the page: ${await page.textContent('#last-bid')}`);
+  const previous = await page.getAttribute('#ticket-result', 'data-order-id');
+  await page.selectOption('#ticket-symbol', 'EURUSD');
+  await page.selectOption('#ticket-side', 'buy');
+  await page.selectOption('#ticket-type', 'limit');
+  await page.selectOption('#ticket-tif', 'gtc');
+  await page.fill('#ticket-quantity', '0.01');
+  await page.fill('#ticket-price', (bid * 0.97).toFixed(5));
+  await page.click('#ticket-submit');
+  await page.waitForFunction((before) => {
+    const id = document.getElementById('ticket-result').dataset.orderId;
+    return id && id !== before;
+  }, previous, { timeout: 15000 }).catch(async () => {
+    throw new Error(`the limit order was not accepted: ${await page.textContent('#ticket-result')}`);
+  });
+  const orderId = await page.getAttribute('#ticket-result', 'data-order-id');
+
+  // It rests among the open orders, with a cancel button.
+  const openRow = page.locator(`#open-orders-table tbody tr[data-id="${orderId}"]`);
+  await openRow.waitFor({ timeout: 15000 }).catch(async () => {
+    throw new Error(`order ${orderId} not among the open orders: ${await page.textContent('#open-orders-table tbody')}`);
+  });
+  assert.match(await openRow.textContent(), /limit/);
+  await page.locator('#panel-open-orders').screenshot({ path: path.join(ARTIFACTS, 'open-orders.png') });
+  const cancel = openRow.locator('button.cancel');
+  assert.ok(await cancel.evaluate((button) => {
+    const panel = document.getElementById('panel-open-orders').getBoundingClientRect();
+    const box = button.getBoundingClientRect();
+    return box.left >= panel.left && box.right <= panel.right;
+  }), 'the Cancel button shows without scrolling the panel sideways');
+  await cancel.click();
+
+  // Gone from the open orders, cancelled in the orders table, and so says the API.
+  await openRow.waitFor({ state: 'detached', timeout: 15000 }).catch(async () => {
+    throw new Error(`order ${orderId} still open: ${await page.textContent('#open-orders-table tbody')} / ` +
+                    `${await page.textContent('#ticket-result')}`);
+  });
+  await page.locator(`#orders-table tbody tr[data-id="${orderId}"][data-status="cancelled"]`)
+    .waitFor({ timeout: 15000 });
+  const login = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'trader1', password: PASSWORD }),
+  });
+  const { access_token: token } = await login.json();
+  const orders = await (await fetch(`http://127.0.0.1:${port}/api/v1/orders?status=all&limit=500`,
+                                    { headers: { Authorization: `Bearer ${token}` } })).json();
+  const order = orders.orders.find((o) => o.client_order_id === orderId);
+  assert.ok(order, `order ${orderId} is not listed by the API`);
+  assert.equal(order.status, 'cancelled');
+  assert.equal(Number(order.filled_quantity || 0), 0);
+});
+
 test('daily PnL comes from the statistics API; the error registry says admins only', async () => {
   // At least today's bucket of the tenant's account (the panel refreshes every 10 s).
   await page.waitForFunction(() => Number(document.getElementById('pnl-chart').dataset.days) >= 1, null,
@@ -347,6 +447,60 @@ test('a backtest launched on the page runs on a real bar file and shows its stat
   await page.locator(`#backtest-jobs tbody tr[data-id="${id}"][data-state="done"]`).waitFor({ timeout: 10000 });
   // Results are kept per tenant under the data root.
   assert.ok(fs.existsSync(path.join(dir, 'backtests', '1', id, 'report.html')));
+});
+
+test('the TOTP code computation matches RFC 6238', () => {
+  // Appendix B of RFC 6238 (SHA-1, secret "12345678901234567890"), 8 digits.
+  const rfcSecret = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
+  assert.equal(totp(rfcSecret, 59, 8), '94287082');
+  assert.equal(totp(rfcSecret, 1111111109, 8), '07081804');
+  assert.equal(totp(rfcSecret, 20000000000, 8), '65353130');
+});
+
+test('an admin logs in only with a valid TOTP code and sees the error registry', async () => {
+  // A page of its own (its own storage), so the trader's session above stays as it is.
+  const admin = await browser.newPage({ viewport: { width: 1400, height: 1800 } });
+  admin.on('pageerror', (error) => pageErrors.push(`admin page: ${error.message}`));
+  try {
+    await admin.goto(`http://127.0.0.1:${port}/`);
+    await admin.locator('#login-view').waitFor({ state: 'visible', timeout: 10000 });
+    const attempt = async (code) => {
+      await admin.fill('#login-username', 'admin1');
+      await admin.fill('#login-password', ADMIN_PASSWORD);
+      await admin.fill('#login-totp', code);
+      await admin.evaluate(() => { document.getElementById('login-error').textContent = ''; });
+      await admin.click('#login-submit');
+    };
+    const refusal = async () => {
+      await admin.waitForFunction(() => document.getElementById('login-error').textContent.length > 0,
+                                  null, { timeout: 10000 });
+      assert.equal(await admin.isVisible('#dashboard-view'), false);
+      return admin.textContent('#login-error');
+    };
+
+    // The right password without a code, then with a wrong code: refused, saying a code is needed.
+    await attempt('');
+    assert.match(await refusal(), /TOTP/);
+    const right = totp(adminSecret);
+    await attempt(right === '000000' ? '111111' : '000000');
+    assert.match(await refusal(), /TOTP/);
+
+    await attempt(totp(adminSecret));
+    await admin.locator('#dashboard-view').waitFor({ state: 'visible', timeout: 15000 }).catch(async () => {
+      throw new Error(`the admin was not let in: ${await admin.textContent('#login-error')}`);
+    });
+    assert.match(await admin.textContent('#who'), /tenant #1 · admin/);
+    assert.equal(await admin.inputValue('#login-totp'), '', 'the code is not kept in the form');
+    // Admins get the ErrorDNA registry, which recorded the two refused MFA logins.
+    await admin.waitForFunction(() => /AIT-AUTH-0010/.test(document.querySelector('#errors-table tbody').textContent),
+                                null, { timeout: 15000 }).catch(async () => {
+      throw new Error(`no MFA refusal in the registry: ${await admin.textContent('#errors-table tbody')}`);
+    });
+    assert.equal(await admin.getAttribute('#errors-table', 'data-admins-only'), null);
+    await admin.screenshot({ path: path.join(ARTIFACTS, 'dashboard-admin.png'), fullPage: true });
+  } finally {
+    await admin.close();
+  }
 });
 
 test('the screenshot is kept and the page threw nothing', async () => {

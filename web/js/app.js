@@ -448,8 +448,9 @@ async function refreshOrders() {
       button.disabled = !session.me.can_trade || o.status === 'pending_cancel';
       button.addEventListener('click', () => { button.disabled = true; cancelOrder(o); });
       return {
-        cells: [o.client_order_id, symbolOf(o.instrument), { text: o.side, cls: o.side },
-                o.order_type, o.quantity, o.price || o.stop_price, o.status, button],
+        // The button first: the panel is narrow and scrolls sideways, a cancel must not hide.
+        cells: [button, o.client_order_id, symbolOf(o.instrument), { text: o.side, cls: o.side },
+                o.order_type, o.quantity, o.price || o.stop_price, o.status],
         data: { id: o.client_order_id, status: o.status },
       };
     }), 'no open orders');

@@ -195,6 +195,8 @@ class Mt5Venue final : public Venue {
 
   // Reconciliation: the terminal's lists, whenever it sends them (after a (re)connect, on get).
   bool requested_ = false;
+  bool positionsOverflow_ = false;  // an event did not fit in positionsSeen_
+  bool ordersOverflow_ = false;
   bool positionsIn_ = false;
   bool ordersIn_ = false;
   std::vector<model::PositionChanged> positionsSeen_;  // of the list being received

@@ -357,7 +357,9 @@ void Mt5Venue::onTerminal(const model::Event& event) noexcept {
         using E = std::remove_cvref_t<decltype(e)>;
         if constexpr (std::is_same_v<E, model::PositionChanged> ||
                       std::is_same_v<E, model::PositionClosed>) {
-          if (positionsSeen_.size() < positionsSeen_.capacity()) {
+          if (positionsSeen_.size() == positionsSeen_.capacity()) {
+            positionsOverflow_ = true;
+          } else {
             model::PositionChanged p{};
             p.header = e.header;
             p.positionId = e.positionId;
@@ -374,7 +376,9 @@ void Mt5Venue::onTerminal(const model::Event& event) noexcept {
                              std::is_same_v<E, model::OrderModified>) {
           if constexpr (std::is_same_v<E, model::OrderAccepted>) {
             // A working order the terminal lists, or the acknowledgement of a new one.
-            if (ordersSeen_.size() < ordersSeen_.capacity()) {
+            if (ordersSeen_.size() == ordersSeen_.capacity()) {
+              ordersOverflow_ = true;
+            } else {
               ordersSeen_.push_back(e);
             }
           }
@@ -444,20 +448,25 @@ void Mt5Venue::onSnapshotEnd(std::string_view what, std::size_t entries,
                              std::size_t published) noexcept {
   // A list counts only when every entry was published and all of them arrived while
   // collecting: the last `published` events of its kind are then exactly the list.
-  auto take = [&](auto& seen, auto& list, bool& in) {
-    if (!in && entries == published && seen.size() >= published) {
+  // Events dropped for want of room may have been entries: then the list does not count.
+  auto take = [&](auto& seen, bool& overflow, auto& list, bool& in) {
+    if (!in && !overflow && entries == published && seen.size() >= published) {
       list.assign(seen.end() - static_cast<std::ptrdiff_t>(published), seen.end());
       in = true;
     }
     seen.clear();
+    overflow = false;
   };
   if (what == "positions") {
     positionsIn_ = ordersIn_ = false;  // the orders list that follows completes the pair
-    take(positionsSeen_, positions_, positionsIn_);
+    take(positionsSeen_, positionsOverflow_, positions_, positionsIn_);
+    ordersSeen_.clear();
+    ordersOverflow_ = false;
   } else if (what == "orders" && positionsIn_) {
-    take(ordersSeen_, orders_, ordersIn_);
+    take(ordersSeen_, ordersOverflow_, orders_, ordersIn_);
   } else if (what == "orders") {
     ordersSeen_.clear();
+    ordersOverflow_ = false;
   }
 }
 

@@ -3,6 +3,7 @@
 // the terminal's reports in engine terms, and reconciliation from the terminal's lists.
 #include "ait/venue/mt5_venue.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "ait/mt5/errors.h"
@@ -385,6 +386,25 @@ TEST_F(Mt5VenueTest, ReportComesFromAPositionsListAndTheOrdersListAfterIt) {
   EXPECT_EQ(notes.unknownOrders, 1u);
   EXPECT_EQ(notes.goneOrders, 1u);
   EXPECT_EQ(venue->workingCount(), 1u);
+}
+
+TEST_F(Mt5VenueTest, AnOrdersListWhoseEntriesMayHaveBeenDroppedDoesNotCount) {
+  venue->onSnapshotEnd("positions", 0, 0);
+  // More acknowledgements than the venue keeps room for (16 here) before the list ends: the
+  // list's own entries may be among those dropped.
+  for (int i = 0; i < 17; ++i) {
+    venue->onTerminal(terminal<model::OrderAccepted>(fmt::format("X{}", i), fmt::format("{}", i)));
+  }
+  venue->onSnapshotEnd("orders", 1, 1);
+  EXPECT_FALSE(venue->takeReport());
+  // The next pair counts again.
+  venue->onSnapshotEnd("positions", 0, 0);
+  venue->onTerminal(terminal<model::OrderAccepted>("X1", "1"));
+  venue->onSnapshotEnd("orders", 1, 1);
+  auto report = venue->takeReport();
+  ASSERT_TRUE(report);
+  EXPECT_TRUE(report->positions.empty());  // flat at the terminal
+  EXPECT_TRUE(report->positionsReported);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "ait/log/log.h"
 #include "ait/model/codec.h"
 #include "ait/model/json.h"
+#include "ait/portfolio/fixed.h"
 #include "ait/trading/errors.h"
 #include "trading/render.h"
 
@@ -257,10 +258,41 @@ void TradingService::onTerminalListEnd(model::TenantId tenant, std::string_view 
   reconcileWhenReady(lane);
 }
 
+namespace {
+
+// Whether the terminal's report says what the engine already has: every order still working and
+// every net position equal. A terminal that sends its lists unasked (the Python bridge may, on a
+// timer) then leaves no reconciliation records behind.
+bool agrees(const TradingEngine& engine, const venue::VenueReport& report) {
+  for (const auto& o : report.orders) {
+    if (o.status != venue::OrderReport::Status::Working) return false;
+  }
+  const auto& portfolio = engine.portfolio();
+  const auto& catalog = engine.catalog();
+  for (std::uint32_t a = 0; a < portfolio.accountCount(); ++a) {
+    for (std::uint32_t k = 0; k < catalog.size(); ++k) {
+      std::int64_t theirs = 0;
+      for (const auto& p : report.positions) {
+        const auto& account = portfolio.account(a);
+        if (p.account == account.id && p.tenant == account.tenant && p.instrument == catalog.at(k).spec.id &&
+            !portfolio::mantissaAt(p.quantity.decimal(), catalog.at(k).spec.quantityScale, theirs)) {
+          return false;
+        }
+      }
+      if (theirs != portfolio.netQuantity(a, k)) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 void TradingService::reconcileWhenReady(Lane& lane) {
   venue::Mt5ReportNotes notes;
+  const bool asked = lane.mt5->reportRequested();
   auto report = lane.mt5->takeReport(&notes);
   if (!report) return;
+  if (!asked && agrees(*lane.engine, *report)) return;
   auto summary = lane.engine->reconcile(*report);
   log::info(*log::logger("trading"), "reconciled with the MT5 terminal",
             {{"tenant", std::to_string(lane.tenant.value)},

@@ -217,6 +217,18 @@ TEST(Mt5VenueIntegration, OrderRoundTripThroughTheTerminalThenDisconnectRejects)
   EXPECT_EQ(fills[0].tradeId.view(), "71");
   EXPECT_EQ(fills[1].leavesQuantity.toString(), "0.00");
 
+  // The terminal's lists agree: the answer to the start-up request is recorded as matched; lists
+  // the terminal sends unasked that agree leave no record.
+  json ticket{{"ticket", 9001}, {"symbol", "EURUSD"}, {"type", 0}, {"volume", 0.3}, {"price_open", 1.09949}};
+  auto sendLists = [&] {
+    ASSERT_TRUE(ea.sendMessage("positions", {{"positions", json::array({ticket})}}));
+    ASSERT_TRUE(ea.sendMessage("orders", {{"orders", json::array()}}));
+  };
+  sendLists();
+  ASSERT_TRUE(waitFor([&] { return !p.journalled<model::ReconciliationResult>().empty(); }));
+  EXPECT_EQ(p.journalled<model::ReconciliationResult>()[0].status, model::ReconciliationStatus::Matched);
+  sendLists();
+
   // A cancel of a working order goes by ticket.
   auto second = p.as(http::Method::Post, "/api/v1/orders", limitOrder("L2", "sell", "1.10500", "0.10").dump());
   ASSERT_EQ(second.status, 201) << second.body;
@@ -230,6 +242,7 @@ TEST(Mt5VenueIntegration, OrderRoundTripThroughTheTerminalThenDisconnectRejects)
   EXPECT_EQ((*cancel)["order"], 9002);
   ASSERT_TRUE(ea.sendMessage("exec", exec("L2", 9002, 0, "cancelled")));
   ASSERT_TRUE(waitFor([&] { return p.order("L2")["status"] == "cancelled"; })) << p.order("L2");
+  EXPECT_EQ(p.journalled<model::ReconciliationResult>().size(), 1u);  // the second lists came before
 
   // The terminal is gone: the next order is rejected at once, naming why.
   ea.disconnect();

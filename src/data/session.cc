@@ -146,6 +146,13 @@ Expected<TradingSession> TradingSession::parse(std::string_view text) {
   if (windows.back().end - kWeekMinutes > windows.front().start) {
     return bad("has overlapping windows");
   }
+  // The zone's rules load on first use: here, where a failure is a start-up error, rather than
+  // in the noexcept tick path.
+  try {
+    (void)session.openNs(0, 7 * kDayNs, 1);
+  } catch (const std::exception& e) {
+    return bad(fmt::format("names a zone whose rules cannot be read ({})", e.what()));
+  }
   return session;
 }
 

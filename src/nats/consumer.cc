@@ -186,8 +186,7 @@ class ConsumerImpl {
   void fetchOnce() {
     natsMsgList list{};
     jsErrCode jerr = static_cast<jsErrCode>(0);
-    const natsStatus s = natsSubscription_Fetch(&list, sub_, static_cast<int>(config_.fetch_batch),
-                                                config_.fetch_timeout_ms, &jerr);
+    const natsStatus s = natsSubscription_Fetch(&list, sub_, safeBatch(), config_.fetch_timeout_ms, &jerr);
     if (s == NATS_TIMEOUT && list.Count == 0) {
       fetchErrors_ = 0;
       connected_.store(conn_->connected(), std::memory_order_relaxed);
@@ -230,6 +229,19 @@ class ConsumerImpl {
     }
     for (natsMsg* msg : acks_) natsMsg_Ack(msg, nullptr);
     natsMsgList_Destroy(&list);
+  }
+
+  // libnats 3.4 (Debian 12) overruns its message array in natsSubscription_Fetch when more than
+  // half a batch is already queued in the subscription as the fetch starts (late deliveries,
+  // e.g. after a reconnect): it then waits for `batch - queued` more messages but counts the
+  // queued ones too, and never stops. A batch of one cannot overrun (a queued message fills it
+  // and no request is sent), so while anything is queued the consumer drains it one message per
+  // fetch. The fetch reads the queue only when it was non-empty at its start, so the window left
+  // is the instant between this check and that start.
+  int safeBatch() const {
+    int queued = 0;
+    if (natsSubscription_GetPending(sub_, &queued, nullptr) != NATS_OK) return 1;
+    return queued > 0 ? 1 : static_cast<int>(config_.fetch_batch);
   }
 
   void handle(natsMsg* msg) {

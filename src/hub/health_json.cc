@@ -9,6 +9,7 @@ nlohmann::json toJson(const Health& health) {
   for (const auto& dependency : health.dependencies) {
     nlohmann::json entry = {{"name", dependency.name}, {"status", toString(dependency.status)}};
     if (!dependency.reason.empty()) entry["reason"] = dependency.reason;
+    if (dependency.details.is_object() && !dependency.details.empty()) entry["details"] = dependency.details;
     dependencies.push_back(std::move(entry));
   }
   out["dependencies"] = std::move(dependencies);

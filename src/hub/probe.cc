@@ -290,6 +290,9 @@ Health healthFromHttpResponse(int httpStatus, std::string_view body) {
         if (auto reason = entry.find("reason"); reason != entry.end() && reason->is_string()) {
           dependency.reason = reason->get<std::string>();
         }
+        if (auto details = entry.find("details"); details != entry.end() && details->is_object()) {
+          dependency.details = *details;
+        }
         health.dependencies.push_back(std::move(dependency));
       }
     }

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "ait/core/error.h"
 
 namespace ait::hub {
@@ -24,6 +26,9 @@ struct DependencyHealth {
   std::string name;
   HealthStatus status = HealthStatus::Healthy;
   std::string reason;  // empty when healthy
+  /// Facts about the dependency (a database's latency, pool, replication lag) as a JSON object;
+  /// left out of /health while null or empty.
+  nlohmann::json details{};
 };
 
 struct Health {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "ait/hub/health_json.h"
+#include "ait/hub/probe.h"
 #include "fake_service.h"
 
 namespace ait::hub {
@@ -28,6 +29,26 @@ TEST(HealthJsonTest, RendersAServiceHealthWithItsDependencies) {
       {"name": "journal", "status": "healthy"}
     ]})"));
   EXPECT_EQ(toJson(Health{}), nlohmann::json::parse(R"({"status":"healthy","dependencies":[]})"));
+}
+
+TEST(HealthJsonTest, RendersADependencysDetailsOnlyWhenItHasSome) {
+  Health health;
+  health.dependencies.push_back({"postgresql", HealthStatus::Healthy, "",
+                                 {{"ping_ms", 0.4}, {"pool", {{"in_use", 1}, {"max", 4}}}}});
+  health.dependencies.push_back({"sqlite", HealthStatus::Healthy, "", nlohmann::json::object()});
+  health.dependencies.push_back({"journal", HealthStatus::Healthy, ""});
+
+  auto json = toJson(health);
+
+  EXPECT_EQ(json["dependencies"][0]["details"]["pool"]["max"], 4) << json.dump();
+  EXPECT_DOUBLE_EQ(json["dependencies"][0]["details"]["ping_ms"].get<double>(), 0.4);
+  EXPECT_FALSE(json["dependencies"][1].contains("details")) << "an empty object is left out";
+  EXPECT_FALSE(json["dependencies"][2].contains("details")) << "as is none";
+  // A remote service's /health keeps its details through the hub's probe.
+  auto probed = healthFromHttpResponse(200, json.dump());
+  ASSERT_EQ(probed.dependencies.size(), 3u);
+  EXPECT_EQ(probed.dependencies[0].details, health.dependencies[0].details);
+  EXPECT_TRUE(probed.dependencies[2].details.is_null());
 }
 
 TEST(HealthJsonTest, HttpStatusIs503OnlyWhenDown) {

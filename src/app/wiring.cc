@@ -336,6 +336,13 @@ store::DatabaseSettings databaseSettings(const config::Config& config) {
                             breaker.open_duration_ms,
                             breaker.half_open_calls};
   settings.projection.batch = static_cast<std::size_t>(db.projection_batch);
+  settings.patterns.dimension = static_cast<std::size_t>(db.pattern_dimension);
+  settings.patternsDir = db.pattern_dir.empty()
+                             ? std::filesystem::path(db.sqlite_path).parent_path() / "patterns"
+                             : std::filesystem::path(db.pattern_dir);
+  settings.patternsSaveEvery = static_cast<std::size_t>(db.pattern_save_every);
+  settings.patternsMaxK = static_cast<std::size_t>(db.pattern_max_k);
+  settings.graphMaxDepth = db.graph_max_depth;
   // PostgreSQL and ClickHouse get the same breaker settings as Redis, and a bulkhead each.
   settings.guard.breaker = settings.redis.breaker;
   const auto& bulkhead = config.resilience.bulkhead;

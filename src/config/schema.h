@@ -316,6 +316,11 @@ void visitConfig(V& v, C& c) {
     v.value("redis_url", c.database.redis_url, NoRule{});
     v.value("redis_key_prefix", c.database.redis_key_prefix, NonEmpty{});
     v.value("projection_batch", c.database.projection_batch, Between<int>{1, 100'000});
+    v.value("pattern_dir", c.database.pattern_dir, NoRule{});
+    v.value("pattern_dimension", c.database.pattern_dimension, Between<int>{1, 4'096});
+    v.value("pattern_max_k", c.database.pattern_max_k, Between<int>{1, 10'000});
+    v.value("pattern_save_every", c.database.pattern_save_every, Between<int>{1, 1'000'000});
+    v.value("graph_max_depth", c.database.graph_max_depth, Between<int>{1, 16});
     v.table("pool", [&] {
       v.table("postgres", [&] { visitPool(v, c.database.pool.postgres); });
       v.table("clickhouse", [&] { visitPool(v, c.database.pool.clickhouse); });

@@ -2,10 +2,12 @@
 
 #include <charconv>
 #include <cmath>
+#include <fstream>
 #include <limits>
 
 #include <fmt/format.h>
 
+#include "ait/core/error_registry.h"
 #include "ait/http/caller.h"
 #include "ait/http/message.h"
 #include "ait/store/errors.h"
@@ -25,9 +27,19 @@ Expected<std::unique_ptr<DatabaseService>> DatabaseService::open(const DatabaseS
   auto sqlite = SqliteEventStore::open(settings.sqlitePath);
   if (!sqlite) return Unexpected(sqlite.error());
   std::unique_ptr<DatabaseService> service(new DatabaseService(settings));
-  auto patterns = HnswPatternIndex::create(settings.patterns);
-  if (!patterns) return Unexpected(patterns.error());
-  service->patterns_ = std::move(*patterns);
+  // A saved index is loaded, and one that cannot be read refuses the start: running on with an
+  // empty index would overwrite the file at the next save.
+  std::error_code ec;
+  if (!settings.patternsDir.empty() && std::filesystem::exists(settings.patternsDir, ec)) {
+    auto loaded = HnswPatternIndex::load(settings.patternsDir, settings.patterns);
+    if (!loaded) return Unexpected(loaded.error());
+    service->patterns_ = std::move(*loaded);
+    if (auto ok = service->loadPatternMeta(); !ok) return Unexpected(ok.error());
+  } else {
+    auto patterns = HnswPatternIndex::create(settings.patterns);
+    if (!patterns) return Unexpected(patterns.error());
+    service->patterns_ = std::move(*patterns);
+  }
   std::vector<std::pair<std::unique_ptr<EventStore>, std::vector<StreamSource>>> stores;
   stores.emplace_back(std::move(*sqlite), sources);
   // Server backends connect lazily: one that is down at start-up degrades the service, nothing
@@ -74,6 +86,114 @@ Expected<void> DatabaseService::start() {
 void DatabaseService::stop() noexcept {
   running_ = false;
   for (auto& backend : backends_) backend.projector->stop();
+  if (patternsUnsaved_.load() > 0) (void)savePatterns();  // a failure is in the error registry
+}
+
+namespace {
+
+constexpr std::string_view kPatternMetaFile = "patterns.json";
+
+Expected<std::vector<float>> featureArray(const nlohmann::json& value, std::size_t dimension);
+
+// Writes text to path through a temporary file and a rename, so a reader never sees half a file.
+Expected<void> writeAtomically(const std::filesystem::path& path, const std::string& text) {
+  const auto temporary = path.string() + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) return fail(errors::kBackend, fmt::format("pattern index: cannot write {}", temporary));
+  }
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) return fail(errors::kBackend, fmt::format("pattern index: cannot rename to {}: {}", path.string(), ec.message()));
+  return {};
+}
+
+}  // namespace
+
+Expected<void> DatabaseService::savePatterns() {
+  if (settings_.patternsDir.empty()) return {};
+  std::lock_guard saving(patternsSaveMutex_);
+  const auto unsaved = patternsUnsaved_.exchange(0);
+  auto saved = [&]() -> Expected<void> {
+    if (auto ok = patterns_->save(settings_.patternsDir); !ok) return ok;
+    nlohmann::json tenants = nlohmann::json::array();
+    {
+      std::lock_guard lock(patternsMutex_);
+      for (const auto& [tenant, meta] : patternMeta_) {
+        nlohmann::json symbols = nlohmann::json::array();
+        for (const auto& [id, symbol] : meta.symbols) symbols.push_back({id, symbol});
+        nlohmann::json latest = nlohmann::json::array();
+        for (const auto& [symbol, situation] : meta.latest) {
+          latest.push_back({{"symbol", symbol}, {"id", situation.first}, {"features", situation.second}});
+        }
+        tenants.push_back({{"tenant", tenant}, {"symbols", std::move(symbols)}, {"latest", std::move(latest)}});
+      }
+    }
+    const nlohmann::json meta{{"format", 1}, {"dimension", settings_.patterns.dimension}, {"tenants", std::move(tenants)}};
+    return writeAtomically(settings_.patternsDir / kPatternMetaFile,
+                           meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }();
+  std::lock_guard lock(patternsMutex_);
+  if (!saved) {
+    patternsUnsaved_ += unsaved;  // still to save: the next add or stop tries again
+    patternsSaveError_ = saved.error().describe();
+    ErrorRegistry::global().record(saved.error());
+  } else {
+    patternsSaveError_.clear();
+  }
+  return saved;
+}
+
+// Reads the symbols of the saved situations (patterns.json beside the index files); a missing
+// file is an index saved without symbols.
+Expected<void> DatabaseService::loadPatternMeta() {
+  const auto path = settings_.patternsDir / kPatternMetaFile;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return {};
+  std::ifstream in(path, std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto bad = [&](std::string_view why) {
+    return fail(errors::kBackend, fmt::format("pattern index: {} is not usable: {}", path.string(), why));
+  };
+  if (!in && !in.eof()) return bad("it cannot be read");
+  const auto meta = nlohmann::json::parse(text, nullptr, false);
+  if (meta.is_discarded() || !meta.is_object()) return bad("it is not JSON");
+  if (meta.value("format", 0) != 1) return bad("unknown format (expected 1)");
+  if (meta.value("dimension", std::size_t{0}) != settings_.patterns.dimension) {
+    return bad(fmt::format("it was written for dimension {}, not {}", meta.value("dimension", std::size_t{0}),
+                           settings_.patterns.dimension));
+  }
+  const auto tenants = meta.find("tenants");
+  if (tenants == meta.end() || !tenants->is_array()) return bad("no tenants array");
+  std::map<std::uint32_t, TenantPatterns> loaded;
+  for (const auto& t : *tenants) {
+    if (!t.is_object() || !t.contains("tenant") || !t["tenant"].is_number_unsigned() ||
+        !t.contains("symbols") || !t["symbols"].is_array() || !t.contains("latest") || !t["latest"].is_array()) {
+      return bad("a tenant entry lacks tenant, symbols or latest");
+    }
+    auto& target = loaded[t["tenant"].get<std::uint32_t>()];
+    for (const auto& pair : t["symbols"]) {
+      if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number_unsigned() || !pair[1].is_string()) {
+        return bad("a symbols entry is not [id, symbol]");
+      }
+      target.symbols[pair[0].get<std::uint64_t>()] = pair[1].get<std::string>();
+    }
+    for (const auto& l : t["latest"]) {
+      if (!l.is_object() || !l.contains("symbol") || !l["symbol"].is_string() || !l.contains("id") ||
+          !l["id"].is_number_unsigned()) {
+        return bad("a latest entry lacks symbol or id");
+      }
+      auto features = featureArray(l.contains("features") ? l["features"] : nlohmann::json(),
+                                   settings_.patterns.dimension);
+      if (!features) return bad(features.error().message());
+      target.latest[l["symbol"].get<std::string>()] = {l["id"].get<std::uint64_t>(), std::move(*features)};
+    }
+  }
+  std::lock_guard lock(patternsMutex_);
+  patternMeta_ = std::move(loaded);
+  return {};
 }
 
 hub::Health DatabaseService::health() const {
@@ -85,7 +205,10 @@ hub::Health DatabaseService::health() const {
   };
   for (const auto& b : backends_) {
     const auto status = b.projector->status();
-    hub::DependencyHealth backend{std::string(b.store->backend()), hub::HealthStatus::Healthy, {}};
+    // The facts of /api/v1/databases (probe latency, pool, breaker, lag, replication) ride along.
+    auto details = describe(b, false);
+    details.erase("type");
+    hub::DependencyHealth backend{std::string(b.store->backend()), hub::HealthStatus::Healthy, {}, std::move(details)};
     const auto breaker = b.guarded != nullptr ? b.guarded->breaker().state() : resilience::CircuitState::Closed;
     if (!status.connected || breaker != resilience::CircuitState::Closed) {
       backend.status = hub::HealthStatus::Degraded;
@@ -97,13 +220,27 @@ hub::Health DatabaseService::health() const {
     health.dependencies.push_back(std::move(backend));
   }
   if (sharedState_->backend() != "memory") {
-    hub::DependencyHealth cache{std::string(sharedState_->backend()), hub::HealthStatus::Healthy, {}};
-    if (auto ping = sharedState_->ping(); !ping) {
+    auto details = describeSharedState();
+    details.erase("type");
+    hub::DependencyHealth cache{std::string(sharedState_->backend()), hub::HealthStatus::Healthy, {}, details};
+    if (!details["connected"].get<bool>()) {
       cache.status = hub::HealthStatus::Degraded;
-      cache.reason = ping.error().describe();
+      cache.reason = details.value("last_error", std::string("no answer"));
       degrade(sharedState_->backend());
     }
     health.dependencies.push_back(std::move(cache));
+  }
+  if (!settings_.patternsDir.empty()) {
+    hub::DependencyHealth index{"pattern-index", hub::HealthStatus::Healthy, {},
+                                {{"path", settings_.patternsDir.string()}, {"unsaved", patternsUnsaved_.load()}}};
+    std::lock_guard lock(patternsMutex_);
+    if (!patternsSaveError_.empty()) {
+      index.status = hub::HealthStatus::Degraded;
+      index.reason = patternsSaveError_;
+      health.status = hub::HealthStatus::Degraded;
+      if (health.reason.empty()) health.reason = "the similar-pattern index cannot be saved";
+    }
+    health.dependencies.push_back(std::move(index));
   }
   return health;
 }
@@ -116,35 +253,15 @@ nlohmann::json poolJson(const PoolStats& pool) {
 
 }  // namespace
 
-nlohmann::json DatabaseService::describe(const Backend& backend) {
+// The round trips to the backend: a ping (through the breaker, so a dead server answers at once
+// while it is open), the schema versions and the replication state.
+nlohmann::json DatabaseService::probe(const Backend& backend) const {
   EventStore* store = backend.store.get();
-  // The probe first: through the breaker, so a dead server answers at once while it is open.
   const auto started = std::chrono::steady_clock::now();
   auto ping = store->ping();
   const double probeMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  const auto status = backend.projector->status();
-  nlohmann::json streams = nlohmann::json::array();
-  std::uint64_t lag = 0;
-  for (const auto& s : status.streams) {
-    streams.push_back({{"stream", s.stream}, {"checkpoint", s.checkpoint}, {"head", s.head}, {"lag", s.lag()}});
-    lag += s.lag();
-  }
-  nlohmann::json out{{"type", store->backend()},
-                     {"connected", status.connected},
-                     {"answers", ping.has_value()},
-                     {"ping_ms", probeMs},
-                     {"failures", status.failures},
-                     {"projection_lag", lag},
-                     {"streams", streams}};
-  if (!status.lastError.empty()) out["last_error"] = status.lastError;
+  nlohmann::json out{{"answers", ping.has_value()}, {"ping_ms", probeMs}};
   if (!ping) out["probe_error"] = ping.error().describe();
-  if (const auto pool = store->poolStats()) out["pool"] = poolJson(*pool);
-  if (backend.guarded != nullptr) {
-    out["breaker"] = resilience::toString(backend.guarded->breaker().state());
-    out["bulkhead"] = {{"in_use", backend.guarded->bulkhead().inUse()},
-                       {"queued", backend.guarded->bulkhead().queued()},
-                       {"max", backend.guarded->bulkhead().config().max_concurrent}};
-  }
   if (ping) {
     if (auto migrations = store->migrations()) {
       out["schema_version"] = migrations->applied;
@@ -156,6 +273,47 @@ nlohmann::json DatabaseService::describe(const Backend& backend) {
       out["replication"] = std::move(*replication);
     }
   }
+  std::lock_guard lock(probesMutex_);
+  probes_[std::string(store->backend())] = {started, out};
+  return out;
+}
+
+nlohmann::json DatabaseService::describe(const Backend& backend, bool fresh) const {
+  EventStore* store = backend.store.get();
+  nlohmann::json probed;
+  if (!fresh) {
+    // /health is polled every second: it reuses a probe younger than kProbeMaxAge.
+    std::lock_guard lock(probesMutex_);
+    const auto it = probes_.find(std::string(store->backend()));
+    if (it != probes_.end() && std::chrono::steady_clock::now() - it->second.first < kProbeMaxAge) {
+      probed = it->second.second;
+      probed["probe_age_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::steady_clock::now() - it->second.first)
+                                   .count();
+    }
+  }
+  if (probed.is_null()) probed = probe(backend);
+  const auto status = backend.projector->status();
+  nlohmann::json streams = nlohmann::json::array();
+  std::uint64_t lag = 0;
+  for (const auto& s : status.streams) {
+    streams.push_back({{"stream", s.stream}, {"checkpoint", s.checkpoint}, {"head", s.head}, {"lag", s.lag()}});
+    lag += s.lag();
+  }
+  nlohmann::json out{{"type", store->backend()},
+                     {"connected", status.connected},
+                     {"failures", status.failures},
+                     {"projection_lag", lag},
+                     {"streams", streams}};
+  if (!status.lastError.empty()) out["last_error"] = status.lastError;
+  if (const auto pool = store->poolStats()) out["pool"] = poolJson(*pool);
+  if (backend.guarded != nullptr) {
+    out["breaker"] = resilience::toString(backend.guarded->breaker().state());
+    out["bulkhead"] = {{"in_use", backend.guarded->bulkhead().inUse()},
+                       {"queued", backend.guarded->bulkhead().queued()},
+                       {"max", backend.guarded->bulkhead().config().max_concurrent}};
+  }
+  out.update(probed);
   return out;
 }
 
@@ -179,7 +337,7 @@ nlohmann::json DatabaseService::describeSharedState() const {
 void DatabaseService::addRoutes(http::Router& router) {
   router.get("/api/v1/databases", [this](const http::Request&) {
     nlohmann::json all = nlohmann::json::array();
-    for (const auto& backend : backends_) all.push_back(describe(backend));
+    for (const auto& backend : backends_) all.push_back(describe(backend, true));
     all.push_back(describeSharedState());
     return http::Response::json(200, {{"databases", all}});
   });
@@ -191,7 +349,7 @@ void DatabaseService::addRoutes(http::Router& router) {
     std::string configured;
     for (const auto& backend : backends_) {
       if (request.param("type") == backend.store->backend()) {
-        auto body = describe(backend);
+        auto body = describe(backend, true);
         return http::Response::json(
             body["connected"].get<bool>() && body["answers"].get<bool>() ? 200 : 503, body);
       }
@@ -317,6 +475,11 @@ void DatabaseService::addPatternRoutes(http::Router& router) {
       meta.symbols[key] = symbol;
       auto& latest = meta.latest[symbol];
       if (latest.second.empty() || key >= latest.first) latest = {key, *features};
+    }
+    // Every patternsSaveEvery situations the index goes to disk; a failed save is recorded and
+    // makes the service degraded, the situation stays in memory and the next add tries again.
+    if (!settings_.patternsDir.empty() && patternsUnsaved_.fetch_add(1) + 1 >= settings_.patternsSaveEvery) {
+      (void)savePatterns();
     }
     return http::Response::json(201, {{"id", key}, {"symbol", symbol}});
   });

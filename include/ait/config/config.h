@@ -495,6 +495,11 @@ struct DatabaseConfig {
   std::string redis_url;       // empty: cache and shared state in process
   std::string redis_key_prefix = "ait:";
   int projection_batch = 512;
+  std::string pattern_dir;  // where the similar-pattern index is saved; empty: "patterns" beside sqlite_path
+  int pattern_dimension = 16;
+  int pattern_max_k = 100;
+  int pattern_save_every = 1000;  // situations added between saves of the index (and on stop)
+  int graph_max_depth = 4;
   DatabasePoolsConfig pool;
   bool operator==(const DatabaseConfig&) const = default;
 };

@@ -8,6 +8,7 @@
 //   GET /api/v1/databases/{type}/health   one backend (200 when connected, 503 when not)
 //   POST /api/v1/patterns                 adds a situation {id, symbol, features} of the caller's tenant
 //   GET /api/v1/patterns/similar          k nearest situations (?symbol= or ?features=, &k=)
+//                                         (the index is saved to patternsDir and loaded at open)
 //   POST /api/v1/graph/edges              links two nodes of the caller's tenant (PostgreSQL)
 //   GET /api/v1/graph/links               nodes linked to ?from=kind:name within &depth= hops
 //   GET /api/v1/history/orders|fills|positions|decisions|models|ticks|bars
@@ -44,13 +45,17 @@ struct DatabaseSettings {
   ProjectionSettings projection{};
   GuardSettings guard{};          // breaker and bulkhead of each server backend
   HnswSettings patterns{};        // the in-process similar-pattern index
+  std::filesystem::path patternsDir;  // where the index is saved and loaded; empty: memory only
+  std::size_t patternsSaveEvery = 1000;  // situations added between saves (and one on stop)
   std::size_t patternsMaxK = 100;  // the largest k a similar-pattern query may ask for
   int graphMaxDepth = 4;           // the most hops a graph query may ask for
 };
 
 class DatabaseService final : public hub::Service {
  public:
-  /// Opens the backends (running their migrations); the projection starts with start().
+  /// Opens the backends (running their migrations) and loads the similar-pattern index from
+  /// patternsDir; a file there that cannot be read fails naming it. The projection starts with
+  /// start().
   static Expected<std::unique_ptr<DatabaseService>> open(const DatabaseSettings& settings,
                                                          std::vector<StreamSource> sources);
 
@@ -93,11 +98,19 @@ class DatabaseService final : public hub::Service {
     std::map<std::uint64_t, std::string> symbols;
   };
   explicit DatabaseService(const DatabaseSettings& settings) : settings_(settings) {}
-  static nlohmann::json describe(const Backend& backend);
+  /// The backend's state (connected, lag, pool, breaker) and a probe: a new one when fresh, else
+  /// the last one when younger than kProbeMaxAge.
+  nlohmann::json describe(const Backend& backend, bool fresh) const;
+  nlohmann::json probe(const Backend& backend) const;
+  static constexpr std::chrono::seconds kProbeMaxAge{5};
   nlohmann::json describeSharedState() const;
   void addPatternRoutes(http::Router& router);
   void addGraphRoutes(http::Router& router);
   void addHistoryRoutes(http::Router& router);
+  /// Writes the pattern index and its symbols to patternsDir (each file to a temporary name,
+  /// then renamed); nothing without a patternsDir.
+  Expected<void> savePatterns();
+  Expected<void> loadPatternMeta();
   /// Returns the graph, opening it on first use; fails while PostgreSQL is unreachable.
   Expected<PostgresGraph*> graph();
 
@@ -109,8 +122,13 @@ class DatabaseService final : public hub::Service {
   std::unique_ptr<SharedState> sharedState_;
   std::atomic<bool> running_{false};
   std::unique_ptr<HnswPatternIndex> patterns_;
-  std::mutex patternsMutex_;
+  mutable std::mutex patternsMutex_;
   std::map<std::uint32_t, TenantPatterns> patternMeta_;
+  std::mutex patternsSaveMutex_;                     // one save at a time
+  std::atomic<std::size_t> patternsUnsaved_{0};      // added since the last save
+  std::string patternsSaveError_;                    // the last save's failure; under patternsMutex_
+  mutable std::mutex probesMutex_;
+  mutable std::map<std::string, std::pair<std::chrono::steady_clock::time_point, nlohmann::json>> probes_;
   std::mutex graphMutex_;
   std::unique_ptr<PostgresGraph> graph_;
 };

@@ -150,7 +150,7 @@ TEST_F(DatabaseServiceTest, MigrateStatusReportsTheSchema) {
   ASSERT_EQ(migrate.wait(30s), 0);
   std::ifstream in(dir_ / "migrate.txt");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_NE(text.find("sqlite       1        1        up to date"), std::string::npos) << text;
+  EXPECT_NE(text.find("sqlite       2        2        up to date"), std::string::npos) << text;
 }
 
 TEST_F(DatabaseServiceTest, APostgresServerThatIsDownDegradesTheServiceUntilItCatchesUp) {
@@ -187,12 +187,22 @@ TEST_F(DatabaseServiceTest, APostgresServerThatIsDownDegradesTheServiceUntilItCa
     listed = true;
     EXPECT_EQ(dependency["status"], "degraded");
     EXPECT_NE(dependency["reason"].get<std::string>().find("circuit"), std::string::npos) << health.dump();
+    // The entry carries the backend's facts: nothing projected yet, the pool's size.
+    EXPECT_GE(dependency["details"]["projection_lag"].get<int>(), 300) << health.dump();
+    EXPECT_EQ(dependency["details"]["pool"]["max"], 3) << health.dump();
+    EXPECT_EQ(dependency["details"]["connected"], false) << health.dump();
   }
   EXPECT_TRUE(listed) << health.dump();
 
   ASSERT_TRUE(postgres.start());
   auto caughtUp = waitProjected(300, "postgresql");
   ASSERT_FALSE(caughtUp.is_null());
+  // The fills are in; a record journalled meanwhile on another stream may still be on its way.
+  for (const auto until = std::chrono::steady_clock::now() + 10s;
+       caughtUp["projection_lag"] != 0 && std::chrono::steady_clock::now() < until;) {
+    std::this_thread::sleep_for(20ms);
+    caughtUp = Json::parse(testing::httpGet(port_, "/api/v1/databases/postgresql/health").body);
+  }
   EXPECT_TRUE(caughtUp["connected"].get<bool>()) << caughtUp.dump();
   EXPECT_TRUE(caughtUp["answers"].get<bool>()) << caughtUp.dump();
   EXPECT_EQ(caughtUp["breaker"], "closed") << caughtUp.dump();
@@ -210,6 +220,13 @@ TEST_F(DatabaseServiceTest, APostgresServerThatIsDownDegradesTheServiceUntilItCa
   while (Json::parse(testing::httpGet(port_, "/health").body)["status"] != "healthy") {
     ASSERT_LT(std::chrono::steady_clock::now(), deadline);
     std::this_thread::sleep_for(50ms);
+  }
+  health = Json::parse(testing::httpGet(port_, "/health").body);
+  for (const auto& dependency : health["dependencies"]) {
+    if (dependency["name"] != "postgresql") continue;
+    EXPECT_EQ(dependency["details"]["connected"], true) << health.dump();
+    EXPECT_EQ(dependency["details"]["projection_lag"], 0) << health.dump();
+    EXPECT_EQ(dependency["details"]["replication"]["role"], "primary") << health.dump();
   }
   server->signal(SIGTERM);
   EXPECT_EQ(server->wait(20s), 0);

@@ -5,12 +5,14 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "ait/http/router.h"
+#include "ait/hub/health_json.h"
 #include "ait/store/database_service.h"
 #include "unit/store/history_scenario.h"
 
@@ -114,6 +116,173 @@ TEST_F(DatabaseRoutesTest, GraphRoutesNeedPostgreSql) {
   EXPECT_NE(r.body.find("postgres_url"), std::string::npos) << r.body;
   EXPECT_EQ(call(0, http::Method::Get, "/api/v1/graph/links?from=instrument:EURUSD").status, 401);
   EXPECT_EQ(call(1, http::Method::Get, "/api/v1/graph/links?from=planet:Mars").status, 400);
+}
+
+TEST_F(DatabaseRoutesTest, HealthListsEachBackendWithItsDetails) {
+  ASSERT_TRUE(service_->start().has_value());
+  const auto json = hub::toJson(service_->health());
+  EXPECT_EQ(json["status"], "healthy") << json.dump();
+  const auto& sqlite = json["dependencies"][0];
+  ASSERT_EQ(sqlite["name"], "sqlite") << json.dump();
+  const auto& details = sqlite["details"];
+  EXPECT_EQ(details["connected"], true) << details.dump();
+  EXPECT_EQ(details["answers"], true);
+  EXPECT_GE(details["ping_ms"].get<double>(), 0.0);
+  EXPECT_EQ(details["schema_version"], details["schema_version_known"]);
+  EXPECT_EQ(details["projection_lag"], 0);
+  EXPECT_FALSE(details.contains("type")) << "the dependency's name says it";
+  // A second look within the probe's age reuses it, saying how old it is.
+  const auto again = hub::toJson(service_->health());
+  EXPECT_TRUE(again["dependencies"][0]["details"].contains("probe_age_ms")) << again.dump();
+  service_->stop();
+}
+
+// The similar-pattern index is saved under patternsDir and loaded when the service opens again.
+class PatternPersistenceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / fmt::format("ait-patterns-{}", ::getpid());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    settings_.sqlitePath = dir_ / "platform.db";
+    settings_.patterns.dimension = 3;
+    settings_.patternsDir = dir_ / "patterns";
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  struct Running {
+    std::unique_ptr<DatabaseService> service;
+    http::Router router;
+    http::Response call(std::uint32_t tenant, http::Method method, const std::string& target, std::string body = {}) {
+      auto request = http::Request::make(method, target, std::move(body));
+      request.caller = http::Caller{.tenant = tenant, .userId = 1, .role = "trader"};
+      return router.handle(request);
+    }
+    void add(std::uint32_t tenant, std::uint64_t id, const std::string& symbol, const std::string& features) {
+      auto r = call(tenant, http::Method::Post, "/api/v1/patterns",
+                    fmt::format(R"({{"id": {}, "symbol": "{}", "features": {}}})", id, symbol, features));
+      ASSERT_EQ(r.status, 201) << r.body;
+    }
+  };
+  std::unique_ptr<Running> open() {
+    auto opened = DatabaseService::open(settings_, {});
+    if (!opened) {
+      ADD_FAILURE() << opened.error().describe();
+      return nullptr;
+    }
+    auto running = std::make_unique<Running>();
+    running->service = std::move(*opened);
+    running->service->addRoutes(running->router);
+    EXPECT_TRUE(running->service->start().has_value());
+    return running;
+  }
+
+  std::filesystem::path dir_;
+  DatabaseSettings settings_;
+};
+
+TEST_F(PatternPersistenceTest, SituationsSurviveARestartOfTheService) {
+  {
+    auto first = open();
+    ASSERT_NE(first, nullptr);
+    first->add(1, 10, "EURUSD", "[0, 0, 0]");
+    first->add(1, 11, "EURUSD", "[1, 0, 0]");
+    first->add(1, 12, "EURUSD", "[0.9, 0.1, 0]");
+    first->add(2, 20, "EURUSD", "[0.9, 0.1, 0]");
+    EXPECT_FALSE(std::filesystem::exists(settings_.patternsDir / "tenant-1.hnsw")) << "saved only every 1000";
+    first->service->stop();  // saves
+  }
+  ASSERT_TRUE(std::filesystem::exists(settings_.patternsDir / "tenant-1.hnsw"));
+  ASSERT_TRUE(std::filesystem::exists(settings_.patternsDir / "patterns.json"));
+  auto second = open();
+  ASSERT_NE(second, nullptr);
+  auto bySymbol = second->call(1, http::Method::Get, "/api/v1/patterns/similar?symbol=EURUSD&k=2");
+  ASSERT_EQ(bySymbol.status, 200) << bySymbol.body << " (the symbols are restored too)";
+  auto body = Json::parse(bySymbol.body);
+  EXPECT_EQ(body["from_id"], 12);
+  ASSERT_EQ(body["matches"].size(), 2u) << body.dump();
+  EXPECT_EQ(body["matches"][0]["id"], 11);
+  EXPECT_EQ(body["matches"][0]["symbol"], "EURUSD");
+  auto other = Json::parse(second->call(2, http::Method::Get, "/api/v1/patterns/similar?features=0,0,0&k=5").body);
+  ASSERT_EQ(other["matches"].size(), 1u) << "tenants stay apart after loading: " << other.dump();
+  EXPECT_EQ(other["matches"][0]["id"], 20);
+  // Added after the restart, next to the loaded ones.
+  second->add(1, 13, "USDJPY", "[5, 5, 5]");
+  auto near = Json::parse(second->call(1, http::Method::Get, "/api/v1/patterns/similar?features=5,5,4&k=1").body);
+  EXPECT_EQ(near["matches"][0]["id"], 13);
+}
+
+TEST_F(PatternPersistenceTest, SavedEveryNAdditionsWithoutAStop) {
+  settings_.patternsSaveEvery = 2;
+  auto first = open();
+  ASSERT_NE(first, nullptr);
+  first->add(1, 1, "EURUSD", "[0, 0, 0]");
+  EXPECT_FALSE(std::filesystem::exists(settings_.patternsDir / "tenant-1.hnsw"));
+  first->add(1, 2, "EURUSD", "[1, 1, 1]");
+  ASSERT_TRUE(std::filesystem::exists(settings_.patternsDir / "tenant-1.hnsw"));
+  EXPECT_FALSE(std::filesystem::exists(settings_.patternsDir / "tenant-1.hnsw.tmp"));
+  // A second service reading the folder (the first still running, as after a crash) sees both.
+  auto second = open();
+  ASSERT_NE(second, nullptr);
+  auto found = Json::parse(second->call(1, http::Method::Get, "/api/v1/patterns/similar?features=0,0,0&k=5").body);
+  EXPECT_EQ(found["matches"].size(), 2u) << found.dump();
+}
+
+TEST_F(PatternPersistenceTest, AnUnreadableSavedFileRefusesTheStartNamingIt) {
+  {
+    auto first = open();
+    ASSERT_NE(first, nullptr);
+    first->add(1, 1, "EURUSD", "[0, 0, 0]");
+    first->service->stop();
+  }
+  const auto index = settings_.patternsDir / "tenant-1.hnsw";
+  const auto good = [&] {
+    std::ifstream in(index, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }();
+  const auto write = [](const std::filesystem::path& path, const std::string& text) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+  };
+  write(index, good.substr(0, 40));  // torn
+  auto opened = DatabaseService::open(settings_, {});
+  ASSERT_FALSE(opened.has_value());
+  EXPECT_NE(opened.error().message().find(index.string()), std::string::npos) << opened.error().message();
+
+  write(index, good);
+  settings_.patterns.dimension = 4;  // a saved index of another dimension
+  opened = DatabaseService::open(settings_, {});
+  ASSERT_FALSE(opened.has_value());
+  EXPECT_NE(opened.error().message().find("dimension"), std::string::npos) << opened.error().message();
+
+  settings_.patterns.dimension = 3;
+  write(settings_.patternsDir / "patterns.json", "{not json");
+  opened = DatabaseService::open(settings_, {});
+  ASSERT_FALSE(opened.has_value());
+  EXPECT_NE(opened.error().message().find((settings_.patternsDir / "patterns.json").string()), std::string::npos)
+      << opened.error().message();
+}
+
+TEST_F(PatternPersistenceTest, AFailedSaveDegradesTheServiceAndKeepsTheSituation) {
+  std::ofstream(dir_ / "blocker") << "a file where the folder should be";
+  settings_.patternsDir = dir_ / "blocker" / "patterns";
+  settings_.patternsSaveEvery = 1;
+  auto running = open();
+  ASSERT_NE(running, nullptr);
+  running->add(1, 1, "EURUSD", "[0, 0, 0]");
+  const auto health = running->service->health();
+  EXPECT_EQ(health.status, hub::HealthStatus::Degraded);
+  bool listed = false;
+  for (const auto& dependency : health.dependencies) {
+    if (dependency.name != "pattern-index") continue;
+    listed = true;
+    EXPECT_EQ(dependency.status, hub::HealthStatus::Degraded);
+    EXPECT_NE(dependency.reason.find("blocker"), std::string::npos) << dependency.reason;
+    EXPECT_EQ(dependency.details["unsaved"], 1) << dependency.details.dump();
+  }
+  EXPECT_TRUE(listed);
+  auto found = Json::parse(running->call(1, http::Method::Get, "/api/v1/patterns/similar?features=0,0,0").body);
+  EXPECT_EQ(found["matches"].size(), 1u) << "the situation stays in memory";
+  running->service->stop();
 }
 
 class HistoryRoutesTest : public DatabaseRoutesTest {

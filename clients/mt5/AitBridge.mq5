@@ -180,9 +180,15 @@ void Connect()
    string hello = StringFormat("{\"t\":\"hello\",\"seq\":1,\"token\":\"%s\",\"terminal\":\"%s\",\"account\":%I64d,"
                                "\"last_seq_seen\":%I64u,\"utc_offset_s\":%I64d,\"session\":\"%s\",\"version\":1}",
                                JsonEscape(InpToken), JsonEscape(terminal), AccountInfoInteger(ACCOUNT_LOGIN),
-                               g_lastServerSeq, (long)(TimeTradeServer() - TimeGMT()), JsonEscape(InpSession));
+                               g_lastServerSeq, UtcOffsetSeconds(), JsonEscape(InpSession));
    if(!WriteLine(hello)) return;
   }
+
+// The trade server's offset from UTC: the hello tells the server, and UTC times the server sends
+// (an order's expiration) are turned into the server's time with it.
+long UtcOffsetSeconds() { return (long)(TimeTradeServer() - TimeGMT()); }
+
+datetime ServerTimeOf(const long utcSeconds) { return (datetime)(utcSeconds + UtcOffsetSeconds()); }
 
 void Backoff(const string why)
   {
@@ -329,43 +335,143 @@ ENUM_ORDER_TYPE_FILLING FillingOf(const string symbol)
    return ORDER_FILLING_RETURN;
   }
 
-void PlaceOrder(const string line)
+// The server's order in MT5's own terms: order_type (ENUM_ORDER_TYPE 0-7), type_time
+// (ENUM_ORDER_TYPE_TIME 0-2), expiration (UTC seconds, with ORDER_TIME_SPECIFIED), type_filling
+// (ENUM_ORDER_TYPE_FILLING 0-2), comment ("ait:<cid>"), order_type_name and digits. Servers
+// that send only side and type (market, limit, stop, stop_limit) are still understood. Returns ""
+// with the request filled in, or why the order cannot be placed: a value the EA does not know is
+// refused, never replaced by a default (messages fit the 80 characters of a reject reason).
+string OrderRequestOf(const string line, const string cid, MqlTradeRequest &request)
   {
-   string cid = JsonString(line, "cid");
-   if(g_halted) { SendExec(cid, 0, 0, "rejected", 0, 0, 0, "emergency stop in force"); return; }
-   if(AlreadyPlaced(cid)) return;  // a resend of an order already in the terminal
    string symbol = JsonString(line, "symbol");
+   if(symbol == "" || !SymbolSelect(symbol, true)) return StringFormat("unknown symbol '%s'", symbol);
+   // What side and type say, as an ORDER_TYPE (-1: not sent).
+   long fromKind = -1;
    string side = JsonString(line, "side");
    string kind = JsonString(line, "type");
-   MqlTradeRequest request = {};
-   MqlTradeResult result = {};
+   if(side != "" || kind != "")
+     {
+      int k = kind == "market" ? 0 : kind == "limit" ? 2 : kind == "stop" ? 4 : kind == "stop_limit" ? 6 : -1;
+      if(k < 0 || (side != "buy" && side != "sell"))
+         return StringFormat("side '%s' and type '%s' are not an order the EA knows", side, kind);
+      fromKind = k + (side == "sell" ? 1 : 0);
+     }
+   long orderType = fromKind;
+   if(JsonHas(line, "order_type"))
+     {
+      if(!JsonInteger(line, "order_type", orderType) || orderType < ORDER_TYPE_BUY || orderType > ORDER_TYPE_SELL_STOP_LIMIT)
+         return StringFormat("order_type %s is not an ORDER_TYPE the EA places (0-7)", JsonToken(line, "order_type"));
+      if(fromKind >= 0 && fromKind != orderType)
+         return StringFormat("order_type %I64d contradicts side '%s' and type '%s'", orderType, side, kind);
+     }
+   if(orderType < 0) return "the order has neither order_type nor side and type";
+   ENUM_ORDER_TYPE type = (ENUM_ORDER_TYPE)orderType;
+   string name = JsonString(line, "order_type_name");
+   if(JsonHas(line, "order_type_name") && name != EnumToString(type))
+      return StringFormat("order_type_name '%s' does not match order_type %I64d", name, orderType);
+
+   long digits = SymbolInfoInteger(symbol, SYMBOL_DIGITS);
+   if(JsonHas(line, "digits"))
+     {
+      long sent = -1;
+      if(!JsonInteger(line, "digits", sent) || sent < 0 || sent > 12)
+         return StringFormat("digits %s is not a number of decimals (0-12)", JsonToken(line, "digits"));
+      digits = sent;
+     }
+   long typeTime = ORDER_TIME_GTC;
+   if(JsonHas(line, "type_time") &&
+      (!JsonInteger(line, "type_time", typeTime) || typeTime < ORDER_TIME_GTC || typeTime > ORDER_TIME_SPECIFIED))
+      return StringFormat("type_time %s is not 0 (GTC), 1 (DAY) or 2 (SPECIFIED)", JsonToken(line, "type_time"));
+   long expiration = 0;
+   if(JsonHas(line, "expiration"))
+     {
+      if(!JsonInteger(line, "expiration", expiration) || expiration <= 0)
+         return StringFormat("expiration %s is not a time in UTC seconds", JsonToken(line, "expiration"));
+      if(typeTime != ORDER_TIME_SPECIFIED) return "expiration goes with type_time 2 (ORDER_TIME_SPECIFIED) only";
+      if(expiration <= (long)TimeGMT()) return StringFormat("expiration %I64d (UTC) has passed", expiration);
+     }
+   else if(typeTime == ORDER_TIME_SPECIFIED)
+      return "type_time ORDER_TIME_SPECIFIED needs an expiration";
+   long filling = -1;  // not sent: the symbol's mode for market orders, RETURN for pending ones
+   if(JsonHas(line, "type_filling") &&
+      (!JsonInteger(line, "type_filling", filling) || filling < ORDER_FILLING_FOK || filling > ORDER_FILLING_RETURN))
+      return StringFormat("type_filling %s is not 0 (FOK), 1 (IOC) or 2 (RETURN)", JsonToken(line, "type_filling"));
+   string comment = "ait:" + cid;
+   if(JsonHas(line, "comment") && JsonString(line, "comment") != comment)
+      return StringFormat("comment '%s' is not 'ait:' and the order's cid", JsonString(line, "comment"));
+   if(StringLen(comment) > 31) return "the cid does not fit the 31 characters of an MT5 comment with 'ait:'";
+
+   double volume = JsonNumber(line, "volume");
+   if(volume <= 0) return "volume must be > 0 lots";
+   double price = NormalizeDouble(JsonNumber(line, "price"), (int)digits);
+   double stopPrice = NormalizeDouble(JsonNumber(line, "stop_price"), (int)digits);
+   double sl = NormalizeDouble(JsonNumber(line, "sl"), (int)digits);
+   double tp = NormalizeDouble(JsonNumber(line, "tp"), (int)digits);
+   if(sl < 0 || tp < 0) return "sl and tp must be >= 0 (0: none)";
+
+   bool market = type == ORDER_TYPE_BUY || type == ORDER_TYPE_SELL;
+   bool stopLimit = type == ORDER_TYPE_BUY_STOP_LIMIT || type == ORDER_TYPE_SELL_STOP_LIMIT;
+   bool stop = type == ORDER_TYPE_BUY_STOP || type == ORDER_TYPE_SELL_STOP || stopLimit;
    request.symbol = symbol;
-   request.volume = JsonNumber(line, "volume");
-   request.sl = JsonNumber(line, "sl");
-   request.tp = JsonNumber(line, "tp");
-   request.deviation = (ulong)InpDeviation;
+   request.type = type;
+   request.volume = volume;
+   request.sl = sl;
+   request.tp = tp;
    request.magic = InpMagic;
-   request.comment = "ait:" + cid;
-   request.type_filling = FillingOf(symbol);
-   bool buy = side == "buy";
-   if(kind == "market")
+   request.comment = comment;
+   if(market)
      {
       request.action = TRADE_ACTION_DEAL;
-      request.type = buy ? ORDER_TYPE_BUY : ORDER_TYPE_SELL;
-      request.price = buy ? SymbolInfoDouble(symbol, SYMBOL_ASK) : SymbolInfoDouble(symbol, SYMBOL_BID);
+      request.price = type == ORDER_TYPE_BUY ? SymbolInfoDouble(symbol, SYMBOL_ASK) : SymbolInfoDouble(symbol, SYMBOL_BID);
+      request.deviation = (ulong)InpDeviation;
       long position = (long)JsonNumber(line, "position");
       if(position > 0) request.position = (ulong)position;
      }
    else
      {
       request.action = TRADE_ACTION_PENDING;
-      request.type_filling = ORDER_FILLING_RETURN;
-      if(kind == "limit") { request.type = buy ? ORDER_TYPE_BUY_LIMIT : ORDER_TYPE_SELL_LIMIT; request.price = JsonNumber(line, "price"); }
-      else if(kind == "stop") { request.type = buy ? ORDER_TYPE_BUY_STOP : ORDER_TYPE_SELL_STOP; request.price = JsonNumber(line, "stop_price"); }
-      else { request.type = buy ? ORDER_TYPE_BUY_STOP_LIMIT : ORDER_TYPE_SELL_STOP_LIMIT; request.price = JsonNumber(line, "stop_price"); request.stoplimit = JsonNumber(line, "price"); }
+      // A stop triggers at stop_price; a stop-limit then places its limit at price.
+      if(stop && stopPrice <= 0) return StringFormat("%s needs stop_price > 0", EnumToString(type));
+      if(!stop && price <= 0) return StringFormat("%s needs price > 0", EnumToString(type));
+      if(stopLimit && price <= 0) return StringFormat("%s needs price > 0 (the limit)", EnumToString(type));
+      request.price = stop ? stopPrice : price;
+      if(stopLimit) request.stoplimit = price;
+      long modes = SymbolInfoInteger(symbol, SYMBOL_EXPIRATION_MODE);
+      long needed = typeTime == ORDER_TIME_DAY ? SYMBOL_EXPIRATION_DAY : typeTime == ORDER_TIME_SPECIFIED ? SYMBOL_EXPIRATION_SPECIFIED : SYMBOL_EXPIRATION_GTC;
+      if((modes & needed) == 0)
+         return StringFormat("%s does not allow %s orders", symbol, EnumToString((ENUM_ORDER_TYPE_TIME)typeTime));
+      request.type_time = (ENUM_ORDER_TYPE_TIME)typeTime;
+      if(typeTime == ORDER_TIME_SPECIFIED) request.expiration = ServerTimeOf(expiration);
+     }
+   if(filling == ORDER_FILLING_FOK || filling == ORDER_FILLING_IOC)
+     {
+      long modes = SymbolInfoInteger(symbol, SYMBOL_FILLING_MODE);
+      long needed = filling == ORDER_FILLING_FOK ? SYMBOL_FILLING_FOK : SYMBOL_FILLING_IOC;
+      if((modes & needed) == 0)
+         return StringFormat("%s does not allow %s", symbol, EnumToString((ENUM_ORDER_TYPE_FILLING)filling));
+     }
+   request.type_filling = filling >= 0 ? (ENUM_ORDER_TYPE_FILLING)filling : market ? FillingOf(symbol) : ORDER_FILLING_RETURN;
+   return "";
+  }
+
+void PlaceOrder(const string line)
+  {
+   string cid = JsonString(line, "cid");
+   string symbol = JsonString(line, "symbol");
+   if(g_halted) { SendExec(cid, 0, 0, "rejected", 0, 0, 0, "emergency stop in force", "", symbol); return; }
+   if(cid == "") { SendExec(cid, 0, 0, "rejected", 0, 0, 0, "the order has no cid", "", symbol); return; }
+   if(AlreadyPlaced(cid)) return;  // a resend of an order already in the terminal
+   MqlTradeRequest request = {};
+   MqlTradeResult result = {};
+   string problem = OrderRequestOf(line, cid, request);
+   if(problem != "")
+     {
+      Print("AitBridge: order ", cid, " refused: ", problem);
+      SendExec(cid, 0, 0, "rejected", 0, 0, 0, problem, "", symbol);
+      return;
      }
    if(!OrderSendAsync(request, result))
-      SendExec(cid, 0, 0, "rejected", result.retcode, 0, 0, result.comment);
+      SendExec(cid, 0, 0, "rejected", result.retcode, 0, 0, result.comment, "", symbol);
   }
 
 void CancelOrder(const string line)
@@ -603,10 +709,13 @@ string JsonString(const string line, const string key)
    return out;
   }
 
-double JsonNumber(const string line, const string key)
+bool JsonHas(const string line, const string key) { return JsonValueAt(line, key) >= 0; }
+
+// Returns the text of a scalar value as it stands (a string keeps its quotes), or "".
+string JsonToken(const string line, const string key)
   {
    int at = JsonValueAt(line, key);
-   if(at < 0) return 0;
+   if(at < 0) return "";
    int end = at;
    while(end < StringLen(line))
      {
@@ -614,8 +723,28 @@ double JsonNumber(const string line, const string key)
       if(ch == ',' || ch == '}' || ch == ']' || ch == ' ') break;
       end++;
      }
-   string text = StringSubstr(line, at, end - at);
+   return StringSubstr(line, at, end - at);
+  }
+
+double JsonNumber(const string line, const string key)
+  {
+   string text = JsonToken(line, key);
    StringReplace(text, "\"", "");  // tickets may come quoted
    return StringToDouble(text);
+  }
+
+// Reads a whole number; false when the key is absent or its value is not one (2.5, "2", true).
+bool JsonInteger(const string line, const string key, long &value)
+  {
+   string text = JsonToken(line, key);
+   int n = StringLen(text);
+   if(n == 0 || n > 18) return false;
+   for(int i = 0; i < n; i++)
+     {
+      ushort ch = StringGetCharacter(text, i);
+      if((ch < '0' || ch > '9') && !(ch == '-' && i == 0 && n > 1)) return false;
+     }
+   value = StringToInteger(text);
+   return true;
   }
 //+------------------------------------------------------------------+

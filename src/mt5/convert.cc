@@ -254,7 +254,9 @@ Expected<model::Event> execFrom(simdjson::dom::object data, const EventContext& 
   if (state == "rejected") {
     model::OrderRejected e;
     common(e);
-    e.reasonCode = model::ReasonCode::truncated(fmt::format("MT5-{}", retcode));
+    // Retcode 0: the EA refused the order itself (an unknown field value) before any request.
+    e.reasonCode = model::ReasonCode::truncated(retcode != 0 ? fmt::format("MT5-{}", retcode)
+                                                             : std::string("MT5-REJECT"));
     e.reason = model::Text::truncated(message);
     return model::Event(e);
   }

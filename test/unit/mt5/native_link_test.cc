@@ -233,8 +233,17 @@ TEST_F(NativeLinkTest, TurnsExecutionReportsAndSnapshotsIntoEvents) {
       link,
       R"({"t":"positions","seq":4,"positions":[{"ticket":9001,"symbol":"EURUSD","type":0,"volume":0.1,"price_open":1.17425}]})");
   line(link, R"({"t":"exec","seq":5,"cid":"C3","state":"exploded"})");
+  // The EA's own refusal of an order it cannot place: retcode 0 and the field at fault.
+  line(
+      link,
+      R"j({"t":"exec","seq":6,"cid":"C4","order":0,"deal":0,"state":"rejected","retcode":0,"message":"type_time 3 is not 0 (GTC), 1 (DAY) or 2 (SPECIFIED)","symbol":"EURUSD"})j");
   auto events = recorder->eventsCopy();
-  ASSERT_EQ(events.size(), 4U);
+  ASSERT_EQ(events.size(), 5U);
+  const auto& refused = std::get<model::OrderRejected>(events[4]);
+  EXPECT_EQ(refused.clientOrderId.view(), "C4");
+  EXPECT_EQ(refused.reasonCode.view(), "MT5-REJECT");
+  EXPECT_EQ(refused.reason.view(), "type_time 3 is not 0 (GTC), 1 (DAY) or 2 (SPECIFIED)");
+  EXPECT_TRUE(refused.venueOrderId.empty());
   EXPECT_EQ(std::get<model::AccountState>(events[0]).currency.view(), "EUR");
   const auto& fill = std::get<model::OrderFilled>(events[1]);
   EXPECT_EQ(fill.clientOrderId.view(), "C1");

@@ -79,12 +79,41 @@ Expected<std::unique_ptr<DatabaseService>> DatabaseService::open(const DatabaseS
 
 Expected<void> DatabaseService::start() {
   for (auto& backend : backends_) backend.projector->start();
+  if (!prober_.joinable()) {
+    {
+      std::lock_guard lock(proberMutex_);
+      proberStopping_ = false;
+    }
+    prober_ = std::thread([this] { runProber(); });
+  }
   running_ = true;
   return {};
 }
 
+void DatabaseService::runProber() {
+  std::unique_lock lock(proberMutex_);
+  while (!proberStopping_) {
+    lock.unlock();
+    for (const auto& backend : backends_) (void)probe(backend);
+    lock.lock();
+    proberWake_.wait_for(lock, kProbeInterval, [this] { return proberStopping_; });
+  }
+}
+
+void DatabaseService::stopProber() noexcept {
+  {
+    std::lock_guard lock(proberMutex_);
+    proberStopping_ = true;
+  }
+  proberWake_.notify_all();
+  if (prober_.joinable()) prober_.join();
+}
+
+DatabaseService::~DatabaseService() { stopProber(); }
+
 void DatabaseService::stop() noexcept {
   running_ = false;
+  stopProber();
   for (auto& backend : backends_) backend.projector->stop();
   if (patternsUnsaved_.load() > 0) (void)savePatterns();  // a failure is in the error registry
 }
@@ -280,19 +309,19 @@ nlohmann::json DatabaseService::probe(const Backend& backend) const {
 
 nlohmann::json DatabaseService::describe(const Backend& backend, bool fresh) const {
   EventStore* store = backend.store.get();
-  nlohmann::json probed;
-  if (!fresh) {
-    // /health is polled every second: it reuses a probe younger than kProbeMaxAge.
+  nlohmann::json probed = nlohmann::json::object();
+  if (fresh) {
+    probed = probe(backend);
+  } else {
     std::lock_guard lock(probesMutex_);
     const auto it = probes_.find(std::string(store->backend()));
-    if (it != probes_.end() && std::chrono::steady_clock::now() - it->second.first < kProbeMaxAge) {
+    if (it != probes_.end()) {
       probed = it->second.second;
       probed["probe_age_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(
                                    std::chrono::steady_clock::now() - it->second.first)
                                    .count();
     }
   }
-  if (probed.is_null()) probed = probe(backend);
   const auto status = backend.projector->status();
   nlohmann::json streams = nlohmann::json::array();
   std::uint64_t lag = 0;

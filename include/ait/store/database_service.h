@@ -19,10 +19,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include "ait/http/router.h"
 #include "ait/hub/service.h"
@@ -59,6 +61,7 @@ class DatabaseService final : public hub::Service {
   static Expected<std::unique_ptr<DatabaseService>> open(const DatabaseSettings& settings,
                                                          std::vector<StreamSource> sources);
 
+  ~DatabaseService() override;
   std::string_view name() const noexcept override { return "database-service"; }
   Expected<void> start() override;
   void stop() noexcept override;
@@ -99,10 +102,13 @@ class DatabaseService final : public hub::Service {
   };
   explicit DatabaseService(const DatabaseSettings& settings) : settings_(settings) {}
   /// The backend's state (connected, lag, pool, breaker) and a probe: a new one when fresh, else
-  /// the last one when younger than kProbeMaxAge.
+  /// the last one the prober made (no I/O: /health must not wait for a server).
   nlohmann::json describe(const Backend& backend, bool fresh) const;
   nlohmann::json probe(const Backend& backend) const;
-  static constexpr std::chrono::seconds kProbeMaxAge{5};
+  /// Probes every backend every kProbeInterval until stop().
+  void runProber();
+  void stopProber() noexcept;
+  static constexpr std::chrono::seconds kProbeInterval{5};
   nlohmann::json describeSharedState() const;
   void addPatternRoutes(http::Router& router);
   void addGraphRoutes(http::Router& router);
@@ -127,6 +133,10 @@ class DatabaseService final : public hub::Service {
   std::mutex patternsSaveMutex_;                     // one save at a time
   std::atomic<std::size_t> patternsUnsaved_{0};      // added since the last save
   std::string patternsSaveError_;                    // the last save's failure; under patternsMutex_
+  std::thread prober_;
+  std::mutex proberMutex_;
+  std::condition_variable proberWake_;
+  bool proberStopping_ = false;
   mutable std::mutex probesMutex_;
   mutable std::map<std::string, std::pair<std::chrono::steady_clock::time_point, nlohmann::json>> probes_;
   std::mutex graphMutex_;

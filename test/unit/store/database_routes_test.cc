@@ -4,8 +4,10 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -120,7 +122,13 @@ TEST_F(DatabaseRoutesTest, GraphRoutesNeedPostgreSql) {
 
 TEST_F(DatabaseRoutesTest, HealthListsEachBackendWithItsDetails) {
   ASSERT_TRUE(service_->start().has_value());
-  const auto json = hub::toJson(service_->health());
+  // The prober measures each backend as the service starts; /health only reads what it found.
+  auto json = hub::toJson(service_->health());
+  for (const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+       !json["dependencies"][0]["details"].contains("ping_ms") && std::chrono::steady_clock::now() < until;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    json = hub::toJson(service_->health());
+  }
   EXPECT_EQ(json["status"], "healthy") << json.dump();
   const auto& sqlite = json["dependencies"][0];
   ASSERT_EQ(sqlite["name"], "sqlite") << json.dump();
@@ -131,9 +139,7 @@ TEST_F(DatabaseRoutesTest, HealthListsEachBackendWithItsDetails) {
   EXPECT_EQ(details["schema_version"], details["schema_version_known"]);
   EXPECT_EQ(details["projection_lag"], 0);
   EXPECT_FALSE(details.contains("type")) << "the dependency's name says it";
-  // A second look within the probe's age reuses it, saying how old it is.
-  const auto again = hub::toJson(service_->health());
-  EXPECT_TRUE(again["dependencies"][0]["details"].contains("probe_age_ms")) << again.dump();
+  EXPECT_TRUE(details.contains("probe_age_ms")) << "the probe's age is said";
   service_->stop();
 }
 

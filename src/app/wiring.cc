@@ -212,9 +212,9 @@ Expected<trading::TradingSettings> tradingSettings(const config::Config& config)
   settings.snapshotEvery = static_cast<std::uint32_t>(t.snapshot_every);
   std::vector<trading::LiveStrategySpec> specs;
   for (const auto& s : t.strategies) {
-    specs.push_back({s.id, s.kind, s.tenant, s.account, s.symbol, s.timeframe, s.quantity, s.fast,
-                     s.slow, s.rsi_period, s.rsi_buy_below, s.rsi_sell_above, s.breakout_period,
-                     s.allow_short, s.min_confidence, s.start});
+    specs.push_back({s.id, s.kind, s.tenant, s.account, s.symbol, s.timeframe, s.quantity, s.sizing,
+                     s.sizing_value, s.stop_loss_pct, s.fast, s.slow, s.rsi_period, s.rsi_buy_below,
+                     s.rsi_sell_above, s.breakout_period, s.allow_short, s.min_confidence, s.start});
   }
   auto strategies = trading::liveStrategiesFrom(specs, settings.instruments);
   if (!strategies) return Unexpected(strategies.error());

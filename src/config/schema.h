@@ -350,6 +350,9 @@ void visitConfig(V& v, C& c) {
       v.value("symbol", e.symbol, Symbol{});
       v.value("timeframe", e.timeframe, NonEmpty{});
       v.value("quantity", e.quantity, PositiveUpTo{1e9});
+      v.value("sizing", e.sizing, NonEmpty{});
+      v.value("sizing_value", e.sizing_value, Between<double>{0.0, 1e12});
+      v.value("stop_loss_pct", e.stop_loss_pct, Between<double>{0.0, 100.0});
       v.value("fast", e.fast, Between<int>{1, 10'000});
       v.value("slow", e.slow, Between<int>{2, 10'000});
       v.value("rsi_period", e.rsi_period, Between<int>{2, 10'000});

@@ -212,7 +212,6 @@ Expected<BacktestResult> runBacktest(const BarSeries& series, const StrategyConf
   exposed.reserve(series.bars.size());
   result.equity.reserve(series.bars.size());
   const double priceUnit = std::pow(10.0, pS);
-  const double quantityUnit = std::pow(10.0, qS);
   std::uint64_t orderNo = 0;
   auto submit = [&](model::Side side, std::int64_t quantity, TimestampNs ts, double close, bool bracket) {
     model::SubmitOrder order{};
@@ -253,15 +252,9 @@ Expected<BacktestResult> runBacktest(const BarSeries& series, const StrategyConf
     if (want == have) continue;
     if (net != 0) submit(net > 0 ? model::Side::Sell : model::Side::Buy, net > 0 ? net : -net, bar.header.tsEvent, close, false);
     if (want == 0) continue;
-    double units = 0.0;
-    switch (strategy.sizing) {
-      case Sizing::Units: units = strategy.sizingValue; break;
-      case Sizing::PercentEquity: units = equity * strategy.sizingValue / 100.0 / close; break;
-      case Sizing::RiskPercent:
-        units = equity * strategy.sizingValue / 100.0 / (close * strategy.stopLossPct / 100.0);
-        break;
-    }
-    auto quantity = static_cast<std::int64_t>(std::floor(units * quantityUnit + 1e-9));
+    // The same sizing as live strategies; the contract size is 1, the lot step 1 at the scale.
+    const double units = sizeUnits(strategy.sizing, strategy.sizingValue, equity, close, strategy.stopLossPct);
+    const std::int64_t quantity = quantityFor(units, spec);
     if (quantity > 0) submit(want > 0 ? model::Side::Buy : model::Side::Sell, quantity, bar.header.tsEvent, close, true);
   }
   if (progress) progress(1.0);

@@ -1,11 +1,13 @@
 #include "ait/trading/strategy.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "ait/portfolio/fixed.h"
 #include "ait/trading/errors.h"
 
 namespace ait::trading {
@@ -98,6 +100,38 @@ Expected<StrategyConfig> StrategyConfig::fromToml(std::string_view text, std::st
     return fail(errors::kConfig, fmt::format("{}: {}", source, all));
   }
   return c;
+}
+
+double sizeUnits(Sizing sizing, double value, double equity, double price, double stopLossPct,
+                 double contractSize) noexcept {
+  if (!(value > 0.0)) return 0.0;
+  switch (sizing) {
+    case Sizing::Units: return value;
+    case Sizing::Lots: return contractSize > 0.0 ? value * contractSize : 0.0;
+    case Sizing::PercentEquity:
+      return equity > 0.0 && price > 0.0 ? equity * value / 100.0 / price : 0.0;
+    case Sizing::RiskPercent:
+      return equity > 0.0 && price > 0.0 && stopLossPct > 0.0
+                 ? equity * value / 100.0 / (price * stopLossPct / 100.0)
+                 : 0.0;
+  }
+  return 0.0;
+}
+
+std::int64_t quantityFor(double units, const model::Instrument& spec) noexcept {
+  const double contract = spec.contractSize.toDouble();
+  if (!(units > 0.0) || !(contract > 0.0)) return 0;
+  const std::uint8_t scale = spec.quantityScale;
+  std::int64_t step = 1, min = 0, max = INT64_MAX;
+  if (!portfolio::mantissaAt(spec.lotStep.decimal(), scale, step) || step <= 0) step = 1;
+  if (!portfolio::mantissaAt(spec.minQuantity.decimal(), scale, min)) min = 0;
+  if (!portfolio::mantissaAt(spec.maxQuantity.decimal(), scale, max) || max <= 0) max = INT64_MAX;
+  max -= max % step;
+  // The epsilon keeps a size that is a whole number of steps in decimal from flooring one below.
+  const double raw = std::floor(units / contract * std::pow(10.0, scale) + 1e-9);
+  std::int64_t quantity = raw >= static_cast<double>(max) ? max : static_cast<std::int64_t>(raw);
+  quantity -= quantity % step;
+  return quantity > 0 && quantity >= min ? quantity : 0;
 }
 
 RuleStrategy::RuleStrategy(const StrategyConfig& config) : config_(config) {

@@ -4,10 +4,12 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "ait/data/visibility.h"
+#include "ait/model/codec.h"
 #include "ait/portfolio/fixed.h"
 #include "ait/trading/errors.h"
 
@@ -124,6 +126,28 @@ Expected<std::vector<LiveStrategyConfig>> liveStrategiesFrom(
         c.quantity = *quantity;
       }
     }
+    if (spec.sizing == "lots") {
+      c.sizing = Sizing::Lots;
+    } else if (spec.sizing == "units") {
+      c.sizing = Sizing::Units;
+    } else if (spec.sizing == "percent_equity") {
+      c.sizing = Sizing::PercentEquity;
+    } else if (spec.sizing == "risk_percent") {
+      c.sizing = Sizing::RiskPercent;
+    } else {
+      problems.push_back(fmt::format("{}: sizing '{}': use lots, units, percent_equity or risk_percent",
+                                     where, spec.sizing));
+    }
+    c.sizingValue = spec.sizing_value;
+    c.stopLossPct = spec.stop_loss_pct;
+    if (spec.sizing != "lots" && !(spec.sizing_value > 0.0)) {
+      problems.push_back(fmt::format("{}: sizing_value must be greater than 0 with sizing = '{}'",
+                                     where, spec.sizing));
+    }
+    if (spec.sizing == "risk_percent" && !(spec.stop_loss_pct > 0.0 && spec.stop_loss_pct < 100.0)) {
+      problems.push_back(fmt::format("{}: stop_loss_pct ({}) must be above 0 and below 100 with "
+                                     "sizing = 'risk_percent'", where, spec.stop_loss_pct));
+    }
     if (c.kind != LiveKind::AiSignal) {
       if (auto tf = model::Timeframe::parse(spec.timeframe); !tf || tf->seconds == 0) {
         problems.push_back(fmt::format("{}: timeframe '{}': use <n>s, <n>m, <n>h or <n>d", where, spec.timeframe));
@@ -194,7 +218,14 @@ Expected<StrategyRunner> StrategyRunner::create(std::vector<LiveStrategyConfig> 
     if (!(c.minConfidence >= 0.0 && c.minConfidence <= 1.0)) {
       problems.push_back(fmt::format("strategy '{}': min_confidence {} is outside 0..1", name, c.minConfidence));
     }
-    Slot slot{c, {}, RuleStrategy(c.rule), nullptr, -1, -1, 0};
+    if (c.sizing != Sizing::Lots && !(c.sizingValue > 0.0)) {
+      problems.push_back(fmt::format("strategy '{}': sizing_value must be greater than 0", name));
+    }
+    if (c.sizing == Sizing::RiskPercent && !(c.stopLossPct > 0.0 && c.stopLossPct < 100.0)) {
+      problems.push_back(fmt::format("strategy '{}': stop_loss_pct must be above 0 and below 100 "
+                                     "with risk_percent sizing", name));
+    }
+    Slot slot{c, {}, RuleStrategy(c.rule), nullptr, -1, -1, 0, 0, INT64_MIN};
     slot.state.running = c.start;
     slot.engine = engines.engineFor(c.tenant);
     if (slot.engine == nullptr) {
@@ -214,7 +245,7 @@ Expected<StrategyRunner> StrategyRunner::create(std::vector<LiveStrategyConfig> 
         std::int64_t step = 0;
         bool fits = portfolio::mantissaAt(c.quantity.decimal(), spec.quantityScale, slot.lots) &&
                     portfolio::mantissaAt(spec.lotStep.decimal(), spec.quantityScale, step);
-        if (!fits || slot.lots <= 0 || (step > 0 && slot.lots % step != 0)) {
+        if (c.sizing == Sizing::Lots && (!fits || slot.lots <= 0 || (step > 0 && slot.lots % step != 0))) {
           problems.push_back(fmt::format("strategy '{}': quantity {} is not a positive multiple of the lot step {}",
                                          name, c.quantity.toDouble(), spec.lotStep.toDouble()));
         }
@@ -237,18 +268,43 @@ void StrategyRunner::rebind(EngineDirectory& engines) noexcept {
   }
 }
 
+bool StrategyRunner::reads(const Slot& slot, const model::Bar& bar) noexcept {
+  const auto& c = slot.config;
+  return c.kind != LiveKind::AiSignal && c.timeframe == bar.timeframe && c.instrument == bar.instrument &&
+         data::visibleTo(c.tenant, bar) && bar.start > slot.lastBar;
+}
+
 void StrategyRunner::onBar(const model::Bar& bar) noexcept {
   if (bar.revision != 0) return;  // an amendment of a bar already acted on
   for (auto& slot : slots_) {
-    const auto& c = slot.config;
-    if (c.kind == LiveKind::AiSignal || c.timeframe != bar.timeframe || !(c.instrument == bar.instrument) ||
-        !data::visibleTo(c.tenant, bar)) {
-      continue;
-    }
+    if (!reads(slot, bar)) continue;
+    slot.lastBar = bar.start;
     // Read even when stopped: the indicators are warm when the strategy starts.
     Target target = slot.rule.onClose(bar.close.toDouble());
-    act(slot, target, bar.header.tsEvent, -1.0);
+    std::int64_t close = 0;
+    if (slot.engine != nullptr && slot.instrument >= 0) {
+      const auto scale = slot.engine->catalog().at(static_cast<std::uint32_t>(slot.instrument)).spec.priceScale;
+      if (!portfolio::mantissaAt(bar.close.decimal(), scale, close)) close = 0;
+    }
+    act(slot, target, bar.header.tsEvent, close, -1.0);
   }
+}
+
+std::size_t StrategyRunner::warmUp(std::span<const model::Bar> bars) noexcept {
+  std::size_t read = 0;
+  for (const auto& bar : bars) {
+    if (bar.revision != 0) continue;  // as live: the first version of a bar is the one read
+    bool any = false;
+    for (auto& slot : slots_) {
+      if (!reads(slot, bar)) continue;
+      slot.lastBar = bar.start;
+      // History decides nothing: the signal it gives is the past's, acted on (or not) back then.
+      (void)slot.rule.onClose(bar.close.toDouble());
+      any = true;
+    }
+    if (any) ++read;
+  }
+  return read;
 }
 
 void StrategyRunner::onDecision(const model::Decision& decision) noexcept {
@@ -260,11 +316,53 @@ void StrategyRunner::onDecision(const model::Decision& decision) noexcept {
     }
     slot.state.lastConfidence = decision.confidence;
     if (decision.confidence < c.minConfidence) continue;
-    act(slot, fromSignal(decision.signal, c.allowShort), decision.header.tsEvent, decision.confidence);
+    act(slot, fromSignal(decision.signal, c.allowShort), decision.header.tsEvent, 0, decision.confidence);
   }
 }
 
-void StrategyRunner::act(Slot& slot, Target target, TimestampNs ts, double confidence) noexcept {
+Expected<std::size_t> StrategyRunner::warmUpFrom(const journal::Journal& marketData, TimestampNs from) {
+  journal::ReadOptions options;
+  options.types = {std::to_underlying(model::EventType::Bar)};
+  if (from > 0) options.fromTime = from;
+  auto reader = marketData.reader(options);
+  if (!reader) return Unexpected(reader.error());
+  std::size_t read = 0;
+  while (true) {
+    auto record = reader->next();
+    if (!record) return Unexpected(record.error());
+    if (!record->has_value()) break;
+    auto event = model::decode((*record)->payload);
+    if (!event) continue;  // a record this build cannot read is no bar to learn from
+    if (const auto* bar = std::get_if<model::Bar>(&*event)) {
+      read += warmUp(std::span(bar, 1));
+    }
+  }
+  return read;
+}
+
+std::int64_t StrategyRunner::positionSize(const Slot& slot, std::int64_t price) const noexcept {
+  const TradingEngine& engine = *slot.engine;
+  const auto account = static_cast<std::uint32_t>(slot.account);
+  const auto instrument = static_cast<std::uint32_t>(slot.instrument);
+  const auto& spec = engine.catalog().at(instrument).spec;
+  if (price <= 0) price = engine.catalog().quote(instrument).valid ? engine.catalog().quote(instrument).mid() : 0;
+  if (price <= 0) return 0;
+  // The equity in the price's currency: back through the account's FX link for the instrument.
+  double equity = portfolio::money(engine.portfolio().equity(account)).toDouble();
+  const portfolio::FxLink link = engine.portfolio().fxLink(account, instrument);
+  if (link.kind != portfolio::FxLink::Kind::Same) {
+    auto rate = engine.portfolio().fxRate(link, price);
+    if (!rate || !rate->isPositive()) return 0;
+    equity = link.kind == portfolio::FxLink::Kind::Multiply ? equity / rate->toDouble() : equity * rate->toDouble();
+  }
+  const double units = sizeUnits(slot.config.sizing, slot.config.sizingValue, equity,
+                                 model::Price::fromRaw(price, spec.priceScale).toDouble(),
+                                 slot.config.stopLossPct, spec.contractSize.toDouble());
+  return quantityFor(units, spec);
+}
+
+void StrategyRunner::act(Slot& slot, Target target, TimestampNs ts, std::int64_t price,
+                         double confidence) noexcept {
   auto& s = slot.state;
   if (target == Target::Hold) return;  // keep what there is
   ++s.signals;
@@ -278,9 +376,21 @@ void StrategyRunner::act(Slot& slot, Target target, TimestampNs ts, double confi
       !oms::isTerminal(engine.orders().at(static_cast<std::uint32_t>(s.lastOrder)).status)) {
     return;
   }
-  const std::int64_t want = target == Target::Long ? slot.lots : target == Target::Short ? -slot.lots : 0;
   const std::int64_t have = engine.portfolio().netQuantity(static_cast<std::uint32_t>(slot.account),
                                                            static_cast<std::uint32_t>(slot.instrument));
+  std::int64_t size = slot.lots;
+  if (slot.config.sizing != Sizing::Lots && target != Target::Flat) {
+    // A position already on the wanted side keeps its size: resizing it to the equity on every
+    // signal would trade back and forth for nothing.
+    if ((target == Target::Long && have > 0) || (target == Target::Short && have < 0)) return;
+    size = positionSize(slot, price);
+    if (size <= 0) {
+      ++s.ordersSkipped;  // below the minimum or not valued: nothing is sent
+      return;
+    }
+    slot.sized = size;
+  }
+  const std::int64_t want = target == Target::Long ? size : target == Target::Short ? -size : 0;
   const std::int64_t delta = want - have;
   if (delta == 0) return;
   const auto& spec = engine.catalog().at(static_cast<std::uint32_t>(slot.instrument)).spec;
@@ -390,7 +500,15 @@ bool StrategyRunner::restore(std::span<const std::byte> bytes) {
 
 double StrategyRunner::targetLots(std::uint32_t index) const noexcept {
   const Slot& slot = slots_[index];
-  const double lots = slot.config.quantity.toDouble();
+  double lots = slot.config.quantity.toDouble();
+  if (slot.config.sizing != Sizing::Lots) {
+    lots = slot.engine != nullptr && slot.instrument >= 0
+               ? model::Quantity::fromRaw(slot.sized, slot.engine->catalog()
+                                                          .at(static_cast<std::uint32_t>(slot.instrument))
+                                                          .spec.quantityScale)
+                     .toDouble()
+               : 0.0;
+  }
   switch (slot.state.target) {
     case Target::Long: return lots;
     case Target::Short: return -lots;

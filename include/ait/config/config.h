@@ -380,6 +380,9 @@ struct TradingStrategyConfig {
   std::string symbol = "EURUSD";
   std::string timeframe = "1m";    // rule kinds: the bars they read
   double quantity = 0.01;          // lots of each position
+  std::string sizing = "lots";     // lots (quantity) | units | percent_equity | risk_percent
+  double sizing_value = 0.0;       // units, % of equity, or % of equity at risk to the stop
+  double stop_loss_pct = 0.0;      // risk_percent: the stop's distance in % of the price
   int fast = 10;
   int slow = 20;
   int rsi_period = 14;

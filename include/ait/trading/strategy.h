@@ -9,12 +9,14 @@
 #include <vector>
 
 #include "ait/core/error.h"
+#include "ait/model/instrument.h"
 #include "ait/venue/sim_venue.h"
 
 namespace ait::trading {
 
 enum class StrategyKind : std::uint8_t { SmaCross, Rsi, Breakout };
-enum class Sizing : std::uint8_t { Units, PercentEquity, RiskPercent };
+/// Units of the instrument, % of equity in notional, % of equity lost at the stop, or fixed lots.
+enum class Sizing : std::uint8_t { Units, PercentEquity, RiskPercent, Lots };
 
 struct StrategyConfig {
   StrategyKind kind = StrategyKind::SmaCross;
@@ -37,6 +39,17 @@ struct StrategyConfig {
   /// Reads a strategy file ([strategy], [sizing], [costs], [execution]); reports every problem.
   static Expected<StrategyConfig> fromToml(std::string_view text, std::string_view source);
 };
+
+/// Returns the position size in units of the instrument (units x price is the notional) that
+/// `sizing` asks for: `value` units, `value` % of `equity`, the size that loses `value` % of
+/// `equity` when the price moves `stopLossPct` % against it, or `value` lots of `contractSize`.
+/// `equity` is in the price's currency; 0 when an input needed is not positive.
+double sizeUnits(Sizing sizing, double value, double equity, double price, double stopLossPct,
+                 double contractSize = 1.0) noexcept;
+
+/// Returns `units` as a quantity mantissa of the instrument: in lots of its contract size,
+/// rounded down to the lot step and at most its maximum; 0 when that is below its minimum.
+std::int64_t quantityFor(double units, const model::Instrument& spec) noexcept;
 
 /// The direction a strategy wants after a close.
 enum class Target : std::int8_t { Short = -1, Flat = 0, Long = 1, Hold = 2 };

@@ -172,6 +172,14 @@ const std::vector<RouteDoc>& routeDocs() {
       {Method::Get, "/api/v1/patterns/similar", Access::Viewer, Priority::Low, kDatabase, "The k nearest past situations of the tenant, by a symbol's latest or a given vector", "symbol,features,k"},
       {Method::Post, "/api/v1/graph/edges", Access::Trader, Priority::Low, kDatabase, "Link two nodes (kind:name) of the tenant's graph: strategies, models, instruments", ""},
       {Method::Get, "/api/v1/graph/links", Access::Viewer, Priority::Low, kDatabase, "Nodes reachable from a node of the tenant's graph", "from,depth"},
+      {Method::Get, "/api/v1/history/orders", Access::Viewer, Priority::Low, kDatabase, "Order history of the tenant from the configured database, newest first", "limit"},
+      {Method::Get, "/api/v1/history/fills", Access::Viewer, Priority::Low, kDatabase, "Fill history of the tenant from the configured database", "account,limit"},
+      {Method::Get, "/api/v1/history/accounts/{account}", Access::Viewer, Priority::Low, kDatabase, "Account history: balance snapshots and fills", "limit"},
+      {Method::Get, "/api/v1/history/positions", Access::Viewer, Priority::Low, kDatabase, "Position history (or open positions with open=true)", "account,open,limit"},
+      {Method::Get, "/api/v1/history/decisions", Access::Viewer, Priority::Low, kDatabase, "AI decision history", "symbol,limit"},
+      {Method::Get, "/api/v1/history/models", Access::Viewer, Priority::Low, kDatabase, "Model registry: the models the tenant's decisions named, last used first", "limit"},
+      {Method::Get, "/api/v1/history/ticks", Access::Viewer, Priority::Low, kDatabase, "Tick range of one symbol from the configured database", "symbol,from,to,limit"},
+      {Method::Get, "/api/v1/history/bars", Access::Viewer, Priority::Low, kDatabase, "OHLC bars of one symbol aggregated by the configured database", "symbol,from,to,interval,limit"},
       {Method::Get, "/api/v1/strategies", Access::Viewer, Priority::Normal, kTrading, "The tenant's live strategies: state, target, orders sent, last signal", ""},
       {Method::Post, "/api/v1/strategies/{id}/start", Access::Trader, Priority::Orders, kTrading, "Start a live strategy", ""},
       {Method::Post, "/api/v1/strategies/{id}/stop", Access::Trader, Priority::Orders, kTrading, "Stop a live strategy (its open position stays)", ""},
@@ -428,6 +436,13 @@ void addApiRoutes(http::Router& router, ApiContext& ctx) {
   route(Method::Get, "/api/v1/patterns/similar", forward(ctx.database, kDatabase, Priority::Low));
   route(Method::Post, "/api/v1/graph/edges", forward(ctx.database, kDatabase, Priority::Low));
   route(Method::Get, "/api/v1/graph/links", forward(ctx.database, kDatabase, Priority::Low));
+  // History reads go to whichever backend the database service is configured with.
+  for (std::string_view path : {"/api/v1/history/orders", "/api/v1/history/fills",
+                                "/api/v1/history/accounts/{account}", "/api/v1/history/positions",
+                                "/api/v1/history/decisions", "/api/v1/history/models",
+                                "/api/v1/history/ticks", "/api/v1/history/bars"}) {
+    route(Method::Get, path, forward(ctx.database, kDatabase, Priority::Low));
+  }
   route(Method::Get, "/api/v1/strategies", forward(ctx.trading, kTrading, Priority::Normal));
   route(Method::Post, "/api/v1/strategies/{id}/start", forward(ctx.trading, kTrading, Priority::Orders));
   route(Method::Post, "/api/v1/strategies/{id}/stop", forward(ctx.trading, kTrading, Priority::Orders));

@@ -354,6 +354,33 @@ TEST_F(GatewayPlatform, SimilarSituationsAreSearchedWithinTheTenant) {
   EXPECT_EQ(get(ann_, "/api/v1/patterns/similar?k=0&symbol=EURUSD").status, 400);
 }
 
+TEST_F(GatewayPlatform, HistoryComesFromTheDatabaseServiceWithinTheTenant) {
+  auto placed = call(ann_, "POST", "/api/v1/orders", order("hist-ann-1").dump());
+  ASSERT_EQ(placed.status, 201) << placed.body;
+  // The database service projects the journal behind trading: wait for the order to arrive.
+  auto has = [](const Json& page, const std::string& id) {
+    if (!page.is_object() || !page.contains("items")) return false;
+    for (const auto& row : page["items"]) {
+      if (row.value("client_order_id", "") == id) return true;
+    }
+    return false;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (!has(getJson(ann_, "/api/v1/history/orders?limit=500"), "hist-ann-1")) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the order never reached the history";
+    std::this_thread::sleep_for(100ms);
+  }
+  while (!has(getJson(ann_, "/api/v1/history/fills?limit=500"), "hist-ann-1")) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the fill never reached the history";
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_FALSE(has(getJson(bob_, "/api/v1/history/orders?limit=500"), "hist-ann-1")) << "bob sees ann's order";
+  EXPECT_FALSE(has(getJson(bob_, "/api/v1/history/fills?limit=500"), "hist-ann-1")) << "bob sees ann's fill";
+  EXPECT_EQ(get(ann_, "/api/v1/history/orders?limit=0").status, 400);
+  EXPECT_EQ(get(ann_, "/api/v1/history/ticks").status, 400) << "a tick range needs its symbol";
+  EXPECT_EQ(httpRequest(port_, "GET", "/api/v1/history/orders").status, 401);
+}
+
 TEST_F(GatewayPlatform, TheOpenApiDocumentIsServed) {
   auto reply = httpRequest(port_, "GET", "/api/v1/openapi.json");
   ASSERT_EQ(reply.status, 200);

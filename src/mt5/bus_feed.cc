@@ -40,9 +40,8 @@ struct BusFeeds::State {
   std::optional<engine::EventBus::Producer> nativeProducer;
 };
 
-// How often a connection's quotes look at the clock for symbols gone quiet. A symbol's silence
-// is seen while the connection's other symbols still tick; a connection gone quiet altogether is
-// seen on its next quote.
+// How often a connection looks at the clock for symbols gone quiet: on a quote, and on the
+// connection's timer (onTimer), so a connection gone quiet altogether is seen too.
 constexpr std::int64_t kGapCheckIntervalNs = 100'000'000;
 
 class BusFeed final : public Feed {
@@ -87,13 +86,7 @@ class BusFeed final : public Feed {
     raw.sourceTime = q.tsEvent;
     raw.recvTime = q.tsRecv;
     raw.tenant = q.tenant;
-    const TimestampNs now = q.tsRecv != 0 ? q.tsRecv : state_->clock.now();
-    if (now - lastGapCheck_ >= kGapCheckIntervalNs) {
-      lastGapCheck_ = now;
-      normaliser_.checkGaps(now, [&](const model::GapDetected& gap) {
-        (void)publish(model::Event(gap));  // a refusal shows in the bus's own metrics
-      });
-    }
+    checkGaps(q.tsRecv != 0 ? q.tsRecv : state_->clock.now());
     if (!reorder_.enabled()) {
       auto done = process(raw);
       // First sight of a symbol the config does not list: learn it from the terminal.
@@ -115,6 +108,13 @@ class BusFeed final : public Feed {
     return {};
   }
 
+  // No quote came: held quotes whose window has passed go out, and quiet symbols are reported.
+  void onTimer(TimestampNs now) override {
+    // A rejection here has no message to answer: the normaliser counts it.
+    reorder_.release(state_->clock.monotonicNs(), [&](const data::RawQuote& r) { (void)process(r); });
+    checkGaps(now);
+  }
+
   Expected<void> publish(const model::Event& event) override {
     auto status = publish_(*state_, event);
     if (status == bus::PublishStatus::Ok) return {};
@@ -123,6 +123,14 @@ class BusFeed final : public Feed {
   }
 
  private:
+  void checkGaps(TimestampNs now) {
+    if (now - lastGapCheck_ < kGapCheckIntervalNs) return;
+    lastGapCheck_ = now;
+    normaliser_.checkGaps(now, [&](const model::GapDetected& gap) {
+      (void)publish(model::Event(gap));  // a refusal shows in the bus's own metrics
+    });
+  }
+
   // Adds the quote's symbol from the digits the terminal sent (native) or the decimals of its
   // prices (compatibility); false when it cannot.
   bool learn(const RawQuote& q) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -23,6 +24,10 @@ namespace ait::mt5 {
 namespace {
 
 constexpr std::string_view kSource = "mt5-ws";
+
+// How often a session's feed sees the clock while its client is quiet: the data bridge's own
+// sources tick at the same period.
+constexpr auto kTimerInterval = std::chrono::milliseconds(100);
 
 // Epoch numbers: seconds (the Python bridge's time.time()) or, when too large, milliseconds.
 TimestampNs fromEpochNumber(double value) {
@@ -329,6 +334,8 @@ bool CompatConnection::handle(std::string_view frame, std::vector<std::string>& 
   return impl_->handle(frame, replies);
 }
 
+void CompatConnection::onTimer(TimestampNs now) { impl_->feed->onTimer(now); }
+
 struct CompatServer::State {
   State(const Mt5Config& c, TenantDirectory d, FeedFactory f, Clock& cl, metrics::Registry& r)
       : config(c), directory(std::move(d)), feeds(std::move(f)), clock(cl), stats(r, "ws") {}
@@ -340,6 +347,9 @@ struct CompatServer::State {
   ProtocolStats stats;
   std::mutex mutex;
   std::unordered_map<std::uint32_t, std::vector<std::weak_ptr<Session>>> sessions;
+  std::mutex timerMutex;  // guards stopping
+  std::condition_variable timerWake;
+  bool stopping = false;
 
   void forget(const Session* session);
 };
@@ -353,8 +363,12 @@ class CompatServer::Session final : public http::WebSocketSession {
 
   void onOpen() override { state_->stats.connections.add(1); }
   void onText(std::string_view message) override {
+    // The server's timer thread also uses the connection (onTimer): one at a time. The lock is
+    // uncontended except at the timer's tick, ten times a second.
+    std::unique_lock lock(connectionMutex_);
     replies_.clear();
     bool keep = connection_.handle(message, replies_);
+    lock.unlock();
     for (auto& reply : replies_) send(std::move(reply));
     if (!keep) {
       state_->stats.floods.inc();
@@ -369,14 +383,25 @@ class CompatServer::Session final : public http::WebSocketSession {
                        state_->clock.now()));
   }
   void onClose(const http::WebSocketCloseInfo&) override {
+    {
+      std::lock_guard lock(connectionMutex_);
+      closed_ = true;
+    }
     state_->stats.connections.add(-1);
     state_->forget(this);
+  }
+  /// Runs on the server's timer thread.
+  void onTimer(TimestampNs now) {
+    std::lock_guard lock(connectionMutex_);
+    if (!closed_) connection_.onTimer(now);
   }
   model::TenantId tenant() const noexcept { return connection_.tenant(); }
 
  private:
   std::shared_ptr<State> state_;
+  std::mutex connectionMutex_;  // guards connection_ and closed_
   CompatConnection connection_;
+  bool closed_ = false;
   std::vector<std::string> replies_;
 };
 
@@ -396,9 +421,39 @@ CompatServer::CompatServer(const Mt5Config& config, FeedFactory feeds, Clock& cl
   // The config was validated at load; a directory that still fails refuses every token.
   state_ = std::make_shared<State>(config, directory ? std::move(*directory) : TenantDirectory{},
                                    std::move(feeds), clock, registry);
+  timer_ = std::thread([this] { runTimer(); });
 }
 
-CompatServer::~CompatServer() { closeAll(); }
+CompatServer::~CompatServer() {
+  {
+    std::lock_guard lock(state_->timerMutex);
+    state_->stopping = true;
+  }
+  state_->timerWake.notify_all();
+  if (timer_.joinable()) timer_.join();
+  closeAll();
+}
+
+void CompatServer::runTimer() {
+  std::vector<std::shared_ptr<Session>> open;
+  std::unique_lock wait(state_->timerMutex);
+  while (!state_->timerWake.wait_for(wait, kTimerInterval, [&] { return state_->stopping; })) {
+    wait.unlock();
+    open.clear();
+    {
+      std::lock_guard lock(state_->mutex);
+      for (auto& [tenant, list] : state_->sessions) {
+        for (auto& weak : list) {
+          if (auto session = weak.lock(); session && session->isOpen()) open.push_back(session);
+        }
+      }
+    }
+    const TimestampNs now = state_->clock.now();
+    for (auto& session : open) session->onTimer(now);
+    open.clear();  // a session closed meanwhile is freed here, not kept until the next tick
+    wait.lock();
+  }
+}
 
 ProtocolStats& CompatServer::stats() noexcept { return state_->stats; }
 

@@ -592,6 +592,8 @@ struct NativeLink::Impl {
       close("silence timeout");
       return;
     }
+    // The feed's own clock work (held quotes, quiet symbols) needs no message to come.
+    if (session) session->feed->onTimer(core.clock.now());
     if (session && nowMono - lastSentMono >= core.config.heartbeat_interval_ms * 1'000'000) {
       control.clear();
       fmt::format_to(std::back_inserter(control),

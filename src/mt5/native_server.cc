@@ -23,24 +23,24 @@ using asio::ip::tcp;
 
 namespace {
 
-std::int64_t monotonicNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 class Connection final : public std::enable_shared_from_this<Connection>,
                          public NativeLink::Output {
  public:
-  Connection(tcp::socket socket, NativeCore& core, std::set<std::shared_ptr<Connection>>& all)
+  // Arrival times and timer ticks are read from the server's clock, the one the link and the
+  // feeds compare them with.
+  Connection(tcp::socket socket, NativeCore& core, const Clock& clock,
+             std::set<std::shared_ptr<Connection>>& all)
       : socket_(std::move(socket)),
+        clock_(clock),
         reader_(core.config().max_line_bytes),
         link_(core, *this),
         timer_(socket_.get_executor()),
         all_(all),
-        tick_(std::chrono::milliseconds(std::max<std::int64_t>(
-            1, std::min(core.config().heartbeat_interval_ms, core.config().silence_timeout_ms) /
-                   5))) {}
+        // At most 100 ms: the timer also releases the feed's held quotes and reports quiet
+        // symbols (link_.onTimer hands the clock to the feed), which should not wait longer.
+        tick_(std::chrono::milliseconds(std::clamp<std::int64_t>(
+            std::min(core.config().heartbeat_interval_ms, core.config().silence_timeout_ms) / 5,
+            1, 100))) {}
 
   void start() {
     boost::system::error_code ignored;
@@ -91,7 +91,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
       shutdown();
       return;
     }
-    std::int64_t received = monotonicNs();
+    std::int64_t received = clock_.monotonicNs();
     reader_.commit(n);
     std::string_view line;
     while (!closed_ && !closeAfterWrite_) {
@@ -130,12 +130,13 @@ class Connection final : public std::enable_shared_from_this<Connection>,
     timer_.expires_after(tick_);
     timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (ec || self->closed_) return;
-      self->link_.onTimer(monotonicNs());
+      self->link_.onTimer(self->clock_.monotonicNs());
       if (!self->closed_) self->arm();
     });
   }
 
   tcp::socket socket_;
+  const Clock& clock_;
   LineReader reader_;
   NativeLink link_;
   asio::steady_timer timer_;
@@ -157,23 +158,24 @@ struct NativeServer::Impl {
   std::thread thread;
   std::uint16_t port = 0;
 
-  void accept(NativeCore& core) {
-    acceptor.async_accept([this, &core](boost::system::error_code ec, tcp::socket socket) {
+  void accept(NativeCore& core, const Clock& clock) {
+    acceptor.async_accept([this, &core, &clock](boost::system::error_code ec, tcp::socket socket) {
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
       } else {
-        auto connection = std::make_shared<Connection>(std::move(socket), core, connections);
+        auto connection =
+            std::make_shared<Connection>(std::move(socket), core, clock, connections);
         connections.insert(connection);
         connection->start();
       }
-      accept(core);
+      accept(core, clock);
     });
   }
 };
 
 NativeServer::NativeServer(const Mt5Config& config, FeedFactory feeds, Clock& clock,
                            metrics::Registry& registry)
-    : core_(config, std::move(feeds), clock, registry) {}
+    : clock_(clock), core_(config, std::move(feeds), clock, registry) {}
 
 NativeServer::~NativeServer() { stop(); }
 
@@ -197,7 +199,7 @@ Expected<void> NativeServer::start() {
                                              config.native_host, config.native_port, ec.message()));
   }
   impl->port = impl->acceptor.local_endpoint().port();
-  impl->accept(core_);
+  impl->accept(core_, clock_);
   core_.setPoster(
       [io = &impl->io](std::function<void()> task) { asio::post(*io, std::move(task)); });
   impl->thread = std::thread([io = &impl->io] {

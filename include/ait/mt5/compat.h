@@ -9,6 +9,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "ait/core/clock.h"
@@ -34,6 +35,8 @@ class CompatConnection {
   /// Handles one frame and appends what to answer to `replies`. Returns false when the
   /// connection must be closed: maxConsecutiveErrors bad frames in a row (a flood).
   bool handle(std::string_view frame, std::vector<std::string>& replies);
+  /// Hands the clock to the connection's feed (held quotes, quiet symbols) while no frame comes.
+  void onTimer(TimestampNs now);
 
   model::TenantId tenant() const noexcept { return tenant_; }
 
@@ -75,7 +78,9 @@ class CompatServer {
   struct State;
   class Session;
   http::WebSocketAccept accept(const http::Request& request);
+  void runTimer();
   std::shared_ptr<State> state_;
+  std::thread timer_;  // ticks every session's feed; stopped in the destructor
 };
 
 }  // namespace ait::mt5

@@ -1,7 +1,9 @@
 #pragma once
 // What the MT5 bridges hand to the platform. A bridge parses the wire; a Feed turns what was
 // parsed into platform events (normalising quotes into Ticks) and publishes them. Each connection
-// gets its own Feed, used from that connection's I/O thread only, so a Feed needs no locks.
+// gets its own Feed, used by one thread at a time (the native connection's I/O thread; a
+// compatibility connection's I/O thread or the server's timer, under the session's lock), so a
+// Feed needs no locks of its own.
 
 #include <cstdint>
 #include <functional>
@@ -43,6 +45,10 @@ class Feed {
   /// The terminal's "positions" or "orders" list of `entries` ended, `published` of them handed
   /// to publish() (the MT5 venue reconciles with complete lists only); ignored by default.
   virtual void listEnd(std::string_view /*what*/, std::size_t /*entries*/, std::size_t /*published*/) {}
+  /// The connection's clock ticked (every 100 ms at most, also while no message comes): releases
+  /// what waits on time alone, such as held quotes and the report of a quiet symbol. `now` is
+  /// the wall clock (UTC); ignored by default.
+  virtual void onTimer(TimestampNs /*now*/) {}
 };
 
 /// Makes the Feed of a new connection of `tenant`; `source` names the protocol.

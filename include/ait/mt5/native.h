@@ -107,6 +107,7 @@ class NativeServer {
 
  private:
   struct Impl;
+  Clock& clock_;
   NativeCore core_;
   std::unique_ptr<Impl> impl_;
 };

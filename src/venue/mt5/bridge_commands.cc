@@ -157,6 +157,8 @@ class DivertingFeed final : public mt5::Feed {
     (void)reports_->listEnd(tenant_, what, entries, published);
   }
 
+  void onTimer(TimestampNs now) override { inner_->onTimer(now); }
+
  private:
   std::unique_ptr<mt5::Feed> inner_;
   std::shared_ptr<TerminalReports> reports_;

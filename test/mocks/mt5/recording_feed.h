@@ -31,6 +31,7 @@ struct Recorder {
   std::mutex mutex;
   std::vector<RecordedQuote> quotes;
   std::vector<model::Event> events;
+  std::vector<TimestampNs> timers;  // the `now` of each onTimer call
   /// After this many accepted quotes or events the feed answers kOverloaded once per refusal
   /// budget; -1: never.
   std::atomic<long> acceptBeforeOverload{-1};
@@ -43,6 +44,10 @@ struct Recorder {
   std::vector<model::Event> eventsCopy() {
     std::lock_guard lock(mutex);
     return events;
+  }
+  std::vector<TimestampNs> timersCopy() {
+    std::lock_guard lock(mutex);
+    return timers;
   }
   bool overloadNow() {
     long left = acceptBeforeOverload.load();
@@ -76,6 +81,10 @@ class RecordingFeed final : public Feed {
     std::lock_guard lock(recorder_->mutex);
     recorder_->events.push_back(event);
     return {};
+  }
+  void onTimer(TimestampNs now) override {
+    std::lock_guard lock(recorder_->mutex);
+    recorder_->timers.push_back(now);
   }
 
  private:

@@ -216,6 +216,23 @@ TEST_F(NativeLinkTest, SendsHeartbeatsAndClosesASilentConnection) {
   EXPECT_TRUE(out.closed);
 }
 
+TEST_F(NativeLinkTest, HandsTheClockToTheSessionsFeedOnEveryTimerTick) {
+  CapturedOutput out;
+  NativeLink link(core, out);
+  link.onTimer(clock.monotonicNs());  // no session before the hello: no feed to tick
+  EXPECT_TRUE(recorder->timersCopy().empty());
+  line(link, hello());
+  clock.advance(std::chrono::milliseconds(100));
+  link.onTimer(clock.monotonicNs());
+  clock.advance(std::chrono::milliseconds(100));
+  link.onTimer(clock.monotonicNs());
+  EXPECT_EQ(recorder->timersCopy(), (std::vector<TimestampNs>{clock.now() - 100'000'000, clock.now()}));
+  clock.advance(std::chrono::seconds(16));
+  link.onTimer(clock.monotonicNs());  // the silence timeout closes the link instead
+  EXPECT_TRUE(out.closed);
+  EXPECT_EQ(recorder->timersCopy().size(), 2U);
+}
+
 TEST_F(NativeLinkTest, TurnsExecutionReportsAndSnapshotsIntoEvents) {
   CapturedOutput out;
   NativeLink link(core, out);

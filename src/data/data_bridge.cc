@@ -65,9 +65,7 @@ Expected<std::size_t> limitParam(const http::Request& request) {
 // public data only; a forged identity token is refused.
 Expected<model::TenantId> viewerParam(const http::Request& request) {
   if (!request.caller && !request.header(http::kIdentityHeader)) return kPublicTenant;
-  auto caller = http::callerOf(request);
-  if (!caller) return Unexpected(caller.error());
-  return model::TenantId{caller->tenant};
+  return http::callerTenant(request);
 }
 
 // from, to and limit of a query; the first bad one named.

@@ -42,14 +42,6 @@ http::Response jsonResponse(int status, std::string body) {
   return response;
 }
 
-// The tenant comes only from the verified caller (the gateway in process, or its signed
-// identity token); a client cannot name one.
-Expected<model::TenantId> tenantOf(const http::Request& request) {
-  auto caller = http::callerOf(request);
-  if (!caller) return Unexpected(caller.error());
-  return model::TenantId{caller->tenant};
-}
-
 Expected<json> parseBody(const http::Request& request) {
   if (request.body.empty()) return json::object();
   json body = json::parse(request.body, nullptr, false);
@@ -607,7 +599,8 @@ void TradingService::addRoutes(http::Router& router) {
                              std::string_view id) -> http::Response {
     auto body = parseBody(request);
     if (!body) return bad(body.error());
-    auto tenant = tenantOf(request);
+    // The tenant comes only from the verified caller; a client cannot name one.
+    auto tenant = http::callerTenant(request);
     if (!tenant) return http::callerRefused(tenant.error());
     (*body)["type"] = type;
     (*body)["tenant_id"] = tenant->value;
@@ -625,7 +618,7 @@ void TradingService::addRoutes(http::Router& router) {
     return call(*event);
   };
   auto ask = [this, bad](const http::Request& request, std::string text) -> http::Response {
-    auto tenant = tenantOf(request);
+    auto tenant = http::callerTenant(request);
     if (!tenant) return http::callerRefused(tenant.error());
     return call(queryOf(*tenant, text));
   };

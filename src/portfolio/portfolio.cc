@@ -161,10 +161,29 @@ FillResult Portfolio::applyFill(std::uint32_t accountIndex, std::uint32_t instru
                                 model::Side side, std::int64_t quantity, std::int64_t price,
                                 std::int64_t commission, const model::PositionId& closes,
                                 const model::PositionId& opensAs, TimestampNs ts,
-                                std::optional<model::Price> fxRate) noexcept {
+                                std::optional<model::Price> fxRate,
+                                const model::Currency& commissionCurrency) noexcept {
   FillResult result;
   Account& account = accounts_[accountIndex];
   const FxLink link = fxLink(accountIndex, instrument);
+  // A commission in the profit currency (commissionFor's) is the terms' per-unit part, account
+  // money already, plus the notional part in the profit currency: that part converts at the
+  // fill's rate, rounded once like the PnL; without a rate it waits beside the unconverted PnL
+  // instead of being charged at face value.
+  std::int64_t unconvertedCommission = 0;
+  if (link.kind != FxLink::Kind::Same && !commissionCurrency.empty() &&
+      commissionCurrency != account.currency &&
+      commissionCurrency.view() == catalog_.at(instrument).spec.currency) {
+    const std::int64_t perUnit = perUnitCommission(catalog_.at(instrument), quantity);
+    std::int64_t variable = commission - perUnit;
+    if (fxRate) {
+      if (!convert(variable, kMoneyScale, link, fxRate, variable)) return result;
+    } else {
+      unconvertedCommission = variable;
+      variable = 0;
+    }
+    commission = perUnit + variable;
+  }
   const Int128 signedFill = side == model::Side::Buy ? quantity : -static_cast<Int128>(quantity);
 
   // The position this fill works on: the instrument's one (netting) or the named one (hedging).
@@ -226,7 +245,8 @@ FillResult Portfolio::applyFill(std::uint32_t accountIndex, std::uint32_t instru
 
   result.ok = true;
   result.realizedDelta = realized;
-  result.unconverted = closeQty != 0 && link.kind != FxLink::Kind::Same && !fxRate;
+  result.unconverted = (closeQty != 0 && link.kind != FxLink::Kind::Same && !fxRate) ||
+                       unconvertedCommission != 0;
   if (result.unconverted) ++account.unconvertedFills;
   account.balance = balance;
   account.realizedPnl += realized;
@@ -237,7 +257,7 @@ FillResult Portfolio::applyFill(std::uint32_t accountIndex, std::uint32_t instru
     p.quantity -= static_cast<std::int64_t>(closeQty);
     p.cost -= static_cast<std::int64_t>(costRemoved);
     p.realizedPnl += realized;
-    p.unconvertedPnl += unconverted;
+    p.unconvertedPnl += unconverted - unconvertedCommission;
     p.commission += commission;
     result.position = target;
     if (!p.isOpen()) {
@@ -260,7 +280,10 @@ FillResult Portfolio::applyFill(std::uint32_t accountIndex, std::uint32_t instru
       ++account.openPositions;
       result.opened = true;
     }
-    if (closeQty == 0) p.commission += commission;
+    if (closeQty == 0) {
+      p.commission += commission;
+      p.unconvertedPnl -= unconvertedCommission;
+    }
     p.quantity += static_cast<std::int64_t>(remaining);
     p.cost += static_cast<std::int64_t>(addCost);
     result.position = openSlot;
@@ -384,14 +407,19 @@ std::int64_t Portfolio::rollover(std::uint32_t accountIndex, std::int64_t days) 
   return total;
 }
 
+std::int64_t perUnitCommission(const TradableInstrument& instrument, std::int64_t quantity) noexcept {
+  std::int64_t perUnit = 0;
+  mantissaAt(instrument.terms.commissionPerUnit.decimal(), kMoneyScale, perUnit);
+  std::int64_t fixed = 0;
+  toMoney(static_cast<Int128>(perUnit) * quantity, kMoneyScale + instrument.spec.quantityScale, fixed);
+  return fixed;
+}
+
 std::int64_t commissionFor(const TradableInstrument& instrument, std::int64_t quantity,
                            std::int64_t price) noexcept {
   const auto& spec = instrument.spec;
   const auto& terms = instrument.terms;
-  std::int64_t perUnit = 0;
-  mantissaAt(terms.commissionPerUnit.decimal(), kMoneyScale, perUnit);
-  std::int64_t fixed = 0;
-  toMoney(static_cast<Int128>(perUnit) * quantity, kMoneyScale + spec.quantityScale, fixed);
+  const std::int64_t fixed = perUnitCommission(instrument, quantity);
   std::int64_t variable = 0;
   if (terms.commissionPpm != 0) {
     Int128 notional = static_cast<Int128>(price) * quantity * spec.contractSize.mantissa();

@@ -17,7 +17,8 @@ namespace ait::portfolio {
 struct TradingTerms {
   /// Commission per 1 of quantity (per lot), charged on every fill.
   model::Money commissionPerUnit;
-  /// Commission as parts per million of the fill's notional, added to the per-unit one.
+  /// Commission as parts per million of the fill's notional, added to the per-unit one; in the
+  /// instrument's (profit) currency, converted to the account's at the fill's FX rate.
   std::int64_t commissionPpm = 0;
   /// Swap per 1 of quantity per rollover (negative charges); long and short positions.
   model::Money swapLongPerUnit;

@@ -106,10 +106,15 @@ class Portfolio {
   /// open a new one called `opensAs`). Never allocates.
   /// `fxRate` is the price of the account's FX pair for the instrument (fxLink) the realized
   /// PnL converts at; without one, PnL in another currency than the account's stays unconverted.
+  /// `commission` is in `commissionCurrency` (empty: the account's). In the instrument's profit
+  /// currency it is commissionFor()'s: its ppm part converts at `fxRate` exactly as the PnL does
+  /// (without a rate it stays out of the balance, kept with the position's unconverted PnL),
+  /// its per-unit part is account money already.
   FillResult applyFill(std::uint32_t account, std::uint32_t instrument, model::Side side,
                        std::int64_t quantity, std::int64_t price, std::int64_t commission,
                        const model::PositionId& closes, const model::PositionId& opensAs,
-                       TimestampNs ts, std::optional<model::Price> fxRate = std::nullopt) noexcept;
+                       TimestampNs ts, std::optional<model::Price> fxRate = std::nullopt,
+                       const model::Currency& commissionCurrency = {}) noexcept;
 
   /// Returns how the instrument's PnL becomes the account's money.
   FxLink fxLink(std::uint32_t account, std::uint32_t instrument) const noexcept;
@@ -174,8 +179,12 @@ class Portfolio {
   std::vector<Account> accounts_;
 };
 
-/// Returns the commission of a fill (per-unit plus ppm of notional), kMoneyScale.
+/// Returns the commission of a fill (per-unit plus ppm of notional), kMoneyScale: the per-unit
+/// part is account money, the ppm part is in the instrument's currency (the simulated venue
+/// reports the sum in that currency; applyFill converts the ppm part).
 std::int64_t commissionFor(const TradableInstrument& instrument, std::int64_t quantity,
                            std::int64_t price) noexcept;
+/// Returns the per-unit part of commissionFor(), account money (kMoneyScale).
+std::int64_t perUnitCommission(const TradableInstrument& instrument, std::int64_t quantity) noexcept;
 
 }  // namespace ait::portfolio

@@ -576,8 +576,15 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
         prebuilt[service.name] = std::move(*ai);
       }
       if (service.name == "database-service") {
+        auto dbSettings = databaseSettings(config);
+        auto instruments = data::instrumentsFromConfig(config.data.instruments);
+        if (!instruments) return Unexpected(instruments.error());
+        // One spec per entry, in order (any bad entry fails the whole list).
+        for (std::size_t i = 0; i < instruments->size(); ++i) {
+          dbSettings.instruments.push_back({(*instruments)[i].instrument, config.data.instruments[i].session});
+        }
         auto database = store::DatabaseService::open(
-            databaseSettings(config),
+            dbSettings,
             {{std::string(engine::toString(engine::Stream::MarketData)), &rt.journal(engine::Stream::MarketData)},
              {std::string(engine::toString(engine::Stream::Trading)), &rt.journal(engine::Stream::Trading)}});
         if (!database) return Unexpected(database.error());

@@ -178,6 +178,7 @@ const std::vector<RouteDoc>& routeDocs() {
       {Method::Get, "/api/v1/history/positions", Access::Viewer, Priority::Low, kDatabase, "Position history (or open positions with open=true)", "account,open,limit"},
       {Method::Get, "/api/v1/history/decisions", Access::Viewer, Priority::Low, kDatabase, "AI decision history", "symbol,limit"},
       {Method::Get, "/api/v1/history/models", Access::Viewer, Priority::Low, kDatabase, "Model registry: the models the tenant's decisions named, last used first", "limit"},
+      {Method::Get, "/api/v1/history/instruments", Access::Viewer, Priority::Low, kDatabase, "Reference data of the configured instruments (the same for every tenant)", "limit"},
       {Method::Get, "/api/v1/history/ticks", Access::Viewer, Priority::Low, kDatabase, "Tick range of one symbol from the configured database", "symbol,from,to,limit"},
       {Method::Get, "/api/v1/history/bars", Access::Viewer, Priority::Low, kDatabase, "OHLC bars of one symbol aggregated by the configured database", "symbol,from,to,interval,limit"},
       {Method::Get, "/api/v1/strategies", Access::Viewer, Priority::Normal, kTrading, "The tenant's live strategies: state, target, orders sent, last signal", ""},
@@ -439,7 +440,7 @@ void addApiRoutes(http::Router& router, ApiContext& ctx) {
   // History reads go to whichever backend the database service is configured with.
   for (std::string_view path : {"/api/v1/history/orders", "/api/v1/history/fills",
                                 "/api/v1/history/accounts/{account}", "/api/v1/history/positions",
-                                "/api/v1/history/decisions", "/api/v1/history/models",
+                                "/api/v1/history/decisions", "/api/v1/history/models", "/api/v1/history/instruments",
                                 "/api/v1/history/ticks", "/api/v1/history/bars"}) {
     route(Method::Get, path, forward(ctx.database, kDatabase, Priority::Low));
   }

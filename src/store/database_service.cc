@@ -78,6 +78,13 @@ Expected<std::unique_ptr<DatabaseService>> DatabaseService::open(const DatabaseS
 }
 
 Expected<void> DatabaseService::start() {
+  // SQLite answers the reads: its instruments are there before the service is; a server that is
+  // down gets them from the prober once it answers.
+  if (auto ok = store().putInstruments(settings_.instruments); !ok) return ok;
+  {
+    std::lock_guard lock(instrumentsMutex_);
+    for (std::size_t i = 1; i < backends_.size(); ++i) backends_[i].instrumentsPending = true;
+  }
   for (auto& backend : backends_) backend.projector->start();
   if (!prober_.joinable()) {
     {
@@ -94,9 +101,19 @@ void DatabaseService::runProber() {
   std::unique_lock lock(proberMutex_);
   while (!proberStopping_) {
     lock.unlock();
+    putPendingInstruments();
     for (const auto& backend : backends_) (void)probe(backend);
     lock.lock();
     proberWake_.wait_for(lock, kProbeInterval, [this] { return proberStopping_; });
+  }
+}
+
+void DatabaseService::putPendingInstruments() {
+  std::lock_guard lock(instrumentsMutex_);
+  for (auto& backend : backends_) {
+    if (!backend.instrumentsPending) continue;
+    auto ok = backend.store->putInstruments(settings_.instruments);
+    if (ok || ok.error().code().code == errors::kUnsupported.code) backend.instrumentsPending = false;
   }
 }
 
@@ -680,6 +697,15 @@ void DatabaseService::addHistoryRoutes(http::Router& router) {
     if (!limit) return http::problem(limit.error());
     return rowsResponse(store().models(model::TenantId{caller->tenant}, static_cast<std::size_t>(*limit)),
                         {{"limit", *limit}});
+  });
+
+  // Instruments are reference data shared by every tenant: any verified caller reads them all.
+  router.get("/api/v1/history/instruments", [this](const http::Request& request) {
+    auto caller = http::callerOf(request);
+    if (!caller) return http::callerRefused(caller.error());
+    auto limit = limitParam(request);
+    if (!limit) return http::problem(limit.error());
+    return rowsResponse(store().instruments(static_cast<std::size_t>(*limit)), {{"limit", *limit}});
   });
 
   router.get("/api/v1/history/ticks", [this](const http::Request& request) {

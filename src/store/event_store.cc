@@ -28,4 +28,8 @@ Expected<nlohmann::json> EventStore::accountFills(model::TenantId, std::string_v
   return unsupported("fills");
 }
 
+Expected<void> EventStore::putInstruments(std::span<const InstrumentRecord>) { return unsupported("instruments"); }
+
+Expected<nlohmann::json> EventStore::instruments(std::size_t) { return unsupported("instruments"); }
+
 }  // namespace ait::store

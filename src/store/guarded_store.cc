@@ -67,4 +67,12 @@ Expected<nlohmann::json> GuardedEventStore::accountFills(model::TenantId tenant,
   return guard([&] { return inner_->accountFills(tenant, account, limit); });
 }
 
+Expected<void> GuardedEventStore::putInstruments(std::span<const InstrumentRecord> instruments) {
+  return guard([&] { return inner_->putInstruments(instruments); });
+}
+
+Expected<nlohmann::json> GuardedEventStore::instruments(std::size_t limit) {
+  return guard([&] { return inner_->instruments(limit); });
+}
+
 }  // namespace ait::store

@@ -145,11 +145,29 @@ CREATE INDEX account_states_tenant ON account_states(tenant, account, seq);
 CREATE INDEX fills_account ON fills(tenant, account, seq);
 )sql";
 
+// The configured instruments' reference data: shared by every tenant, keyed by symbol and venue.
+constexpr std::string_view kMigration3 = R"sql(
+CREATE TABLE instruments (
+  symbol TEXT NOT NULL,
+  venue TEXT NOT NULL,
+  price_scale INT NOT NULL,
+  quantity_scale INT NOT NULL,
+  tick_size NUMERIC NOT NULL,
+  lot_step NUMERIC NOT NULL,
+  min_quantity NUMERIC NOT NULL,
+  max_quantity NUMERIC NOT NULL,
+  contract_size NUMERIC NOT NULL,
+  currency TEXT NOT NULL,
+  session TEXT NOT NULL,
+  PRIMARY KEY (symbol, venue)
+);
+)sql";
+
 struct Migration {
   int version;
   std::string_view sql;
 };
-constexpr std::array<Migration, 2> kMigrations{{{1, kMigration1}, {2, kMigration2}}};
+constexpr std::array<Migration, 3> kMigrations{{{1, kMigration1}, {2, kMigration2}, {3, kMigration3}}};
 
 std::string shortest(double value) { return fmt::format("{}", value); }
 
@@ -527,6 +545,45 @@ Expected<nlohmann::json> PostgresEventStore::accountFills(model::TenantId tenant
                     {"sequence", "client_order_id", "trade_id", "account", "symbol", "side", "quantity",
                      "price", "commission", "ts_event_ns"},
                     {true, false, false, false, false, false, false, false, false, true});
+  });
+}
+
+Expected<void> PostgresEventStore::putInstruments(std::span<const InstrumentRecord> instruments) {
+  if (auto ok = ready(); !ok) return ok;
+  return withConnection(pool_, [&](pg_conn* conn) -> Expected<void> {
+    return inTransaction(conn, [&]() -> Expected<void> {
+      for (const auto& record : instruments) {
+        const auto i = rows::instrumentRowOf(record);
+        auto r = run(conn, R"sql(
+INSERT INTO instruments(symbol, venue, price_scale, quantity_scale, tick_size, lot_step, min_quantity,
+                        max_quantity, contract_size, currency, session)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+ON CONFLICT (symbol, venue) DO UPDATE SET
+  price_scale = EXCLUDED.price_scale, quantity_scale = EXCLUDED.quantity_scale, tick_size = EXCLUDED.tick_size,
+  lot_step = EXCLUDED.lot_step, min_quantity = EXCLUDED.min_quantity, max_quantity = EXCLUDED.max_quantity,
+  contract_size = EXCLUDED.contract_size, currency = EXCLUDED.currency, session = EXCLUDED.session
+)sql",
+                     {i.symbol, i.venue, num(i.priceScale), num(i.quantityScale), i.tickSize, i.lotStep,
+                      i.minQuantity, i.maxQuantity, i.contractSize, i.currency, i.session});
+        if (!r) return Unexpected(r.error());
+      }
+      return {};
+    });
+  });
+}
+
+Expected<nlohmann::json> PostgresEventStore::instruments(std::size_t limit) {
+  if (auto ok = ready(); !ok) return Unexpected(ok.error());
+  return withConnection(pool_, [&](pg_conn* conn) -> Expected<nlohmann::json> {
+    auto r = run(conn,
+                 "SELECT symbol, venue, price_scale, quantity_scale, tick_size, lot_step, min_quantity, max_quantity, "
+                 "contract_size, currency, session FROM instruments ORDER BY symbol COLLATE \"C\", venue COLLATE \"C\" LIMIT $1",
+                 {num(static_cast<std::int64_t>(limit))});
+    if (!r) return Unexpected(r.error());
+    return readRows(r->get(),
+                    {"symbol", "venue", "price_scale", "quantity_scale", "tick_size", "lot_step", "min_quantity",
+                     "max_quantity", "contract_size", "currency", "session"},
+                    {false, false, true, true, false, false, false, false, false, false, false});
   });
 }
 

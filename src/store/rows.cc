@@ -147,4 +147,11 @@ nlohmann::json decisionJson(std::int64_t seq, std::string strategy, std::string 
           {"ts_event_ns", tsEvent}};
 }
 
+InstrumentRow instrumentRowOf(const InstrumentRecord& record) {
+  const auto& i = record.instrument;
+  return {std::string(i.id.symbol.view()), std::string(i.id.venue.view()), i.priceScale, i.quantityScale,
+          i.tickSize.toString(), i.lotStep.toString(), i.minQuantity.toString(), i.maxQuantity.toString(),
+          i.contractSize.toString(), i.currency, record.session};
+}
+
 }  // namespace ait::store::rows

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ait/model/events.h"
+#include "ait/store/event_store.h"
 
 namespace ait::store::rows {
 
@@ -75,6 +76,15 @@ struct Rows {
 };
 
 Rows rowsOf(const model::Event& event);
+
+/// A configured instrument's row: numbers as their exact decimal text at the instrument's scales.
+struct InstrumentRow {
+  std::string symbol, venue;
+  std::int64_t priceScale, quantityScale;
+  std::string tickSize, lotStep, minQuantity, maxQuantity, contractSize, currency, session;
+};
+
+InstrumentRow instrumentRowOf(const InstrumentRecord& record);
 
 /// The decision row as the REST reads return it, the same from SQLite and PostgreSQL.
 nlohmann::json decisionJson(std::int64_t seq, std::string strategy, std::string symbol,

@@ -140,6 +140,23 @@ CREATE TABLE account_states (
 CREATE INDEX account_states_tenant ON account_states(tenant, account, seq);
 CREATE INDEX fills_account ON fills(tenant, account, seq);
 )sql"},
+    // The configured instruments' reference data: shared by every tenant, keyed by symbol and venue.
+    {3, R"sql(
+CREATE TABLE instruments (
+  symbol TEXT NOT NULL,
+  venue TEXT NOT NULL,
+  price_scale INTEGER NOT NULL,
+  quantity_scale INTEGER NOT NULL,
+  tick_size TEXT NOT NULL,
+  lot_step TEXT NOT NULL,
+  min_quantity TEXT NOT NULL,
+  max_quantity TEXT NOT NULL,
+  contract_size TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  session TEXT NOT NULL,
+  PRIMARY KEY (symbol, venue)
+);
+)sql"},
 };
 
 std::string shortest(double value) { return fmt::format("{}", value); }
@@ -470,6 +487,50 @@ Expected<nlohmann::json> SqliteEventStore::accountFills(model::TenantId tenant, 
                    {"commission", st.text(8)}, {"ts_event_ns", st.integer(9)}});
   }
   if (rc != SQLITE_DONE) return db_->error("reading fills");
+  return out;
+}
+
+Expected<void> SqliteEventStore::putInstruments(std::span<const InstrumentRecord> instruments) {
+  std::lock_guard lock(mutex_);
+  if (auto ok = db_->exec("BEGIN IMMEDIATE"); !ok) return ok;
+  for (const auto& record : instruments) {
+    const auto i = rows::instrumentRowOf(record);
+    Statement st(db_->handle(), R"sql(
+INSERT INTO instruments(symbol, venue, price_scale, quantity_scale, tick_size, lot_step, min_quantity,
+                        max_quantity, contract_size, currency, session)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+ON CONFLICT(symbol, venue) DO UPDATE SET
+  price_scale = excluded.price_scale, quantity_scale = excluded.quantity_scale, tick_size = excluded.tick_size,
+  lot_step = excluded.lot_step, min_quantity = excluded.min_quantity, max_quantity = excluded.max_quantity,
+  contract_size = excluded.contract_size, currency = excluded.currency, session = excluded.session
+)sql");
+    st.bind(1, i.symbol).bind(2, i.venue).bind(3, i.priceScale).bind(4, i.quantityScale).bind(5, i.tickSize)
+        .bind(6, i.lotStep).bind(7, i.minQuantity).bind(8, i.maxQuantity).bind(9, i.contractSize)
+        .bind(10, i.currency).bind(11, i.session);
+    if (st.step() != SQLITE_DONE) {
+      auto error = db_->error("writing an instrument");
+      (void)db_->exec("ROLLBACK");
+      return error;
+    }
+  }
+  return db_->exec("COMMIT");
+}
+
+Expected<nlohmann::json> SqliteEventStore::instruments(std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  Statement st(db_->handle(),
+               "SELECT symbol, venue, price_scale, quantity_scale, tick_size, lot_step, min_quantity, max_quantity, "
+               "contract_size, currency, session FROM instruments ORDER BY symbol, venue LIMIT ?1");
+  st.bind(1, static_cast<std::int64_t>(limit));
+  Json out = Json::array();
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) {
+    out.push_back({{"symbol", st.text(0)}, {"venue", st.text(1)}, {"price_scale", st.integer(2)},
+                   {"quantity_scale", st.integer(3)}, {"tick_size", st.text(4)}, {"lot_step", st.text(5)},
+                   {"min_quantity", st.text(6)}, {"max_quantity", st.text(7)}, {"contract_size", st.text(8)},
+                   {"currency", st.text(9)}, {"session", st.text(10)}});
+  }
+  if (rc != SQLITE_DONE) return db_->error("reading instruments");
   return out;
 }
 

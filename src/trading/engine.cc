@@ -495,7 +495,7 @@ void TradingEngine::applyFill(const model::OrderFilled& fill) noexcept {
   // Money moved at the venue: the portfolio takes the fill even if the order's state refused it.
   lastFill_ = portfolio_.applyFill(order.accountIndex, order.instrumentIndex, fill.side, quantity,
                                    price, commission, fill.positionId, hedgePosition(i),
-                                   fill.header.tsEvent, fill.fxRate);
+                                   fill.header.tsEvent, fill.fxRate, fill.commissionCurrency);
 }
 
 void TradingEngine::afterVenueEvent(const model::Event& event) noexcept {

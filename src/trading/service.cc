@@ -556,6 +556,7 @@ json TradingService::renderStrategy(std::uint32_t index) const {
             {"signals", st.signals},
             {"orders_sent", st.ordersSent},
             {"orders_denied", st.ordersDenied},
+            {"orders_skipped", st.ordersSkipped},
             {"last_signal", target(st.lastSignal)},
             {"last_signal_at", st.lastSignalAt}};
   if (c.kind == LiveKind::AiSignal) {
@@ -822,6 +823,15 @@ Expected<void> TradingService::start() {
     // The engine thread is not running yet at the first start: the replay has the state alone.
     if (auto replayed = replay(); !replayed) return replayed;
     replayDone_ = true;
+    // Rule strategies read their indicators from the bars already journalled, so a restart
+    // does not leave them cold for a whole look-back period. Three look-backs of history cover
+    // short quiet spells; the journal seeks to them by segment, so start-up stays quick.
+    if (const TimestampNs lookBack = runner_->lookBack(); lookBack > 0) {
+      const TimestampNs now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch()).count();
+      auto warmed = runner_->warmUpFrom(runtime_.journal(engine::Stream::MarketData), now - 3 * lookBack);
+      if (!warmed) log::logError(*log::logger("trading"), warmed.error());
+    }
   }
   if (settings_.snapshotEvery > 0 && !snapshotter_.joinable()) {
     snapshotting_.store(true, std::memory_order_release);

@@ -340,6 +340,18 @@ Expected<std::size_t> StrategyRunner::warmUpFrom(const journal::Journal& marketD
   return read;
 }
 
+TimestampNs StrategyRunner::lookBack() const noexcept {
+  TimestampNs longest = 0;
+  for (const Slot& slot : slots_) {
+    if (slot.config.kind == LiveKind::AiSignal) continue;
+    const auto& rule = slot.config.rule;
+    const int bars = std::max({rule.fast, rule.slow, rule.rsiPeriod + 1, rule.breakoutPeriod + 1}) + 1;
+    longest = std::max(longest, static_cast<TimestampNs>(bars) *
+                                    static_cast<TimestampNs>(slot.config.timeframe.seconds) * 1'000'000'000);
+  }
+  return longest;
+}
+
 std::int64_t StrategyRunner::positionSize(const Slot& slot, std::int64_t price) const noexcept {
   const TradingEngine& engine = *slot.engine;
   const auto account = static_cast<std::uint32_t>(slot.account);

@@ -13,6 +13,7 @@
 //   GET /api/v1/graph/links               nodes linked to ?from=kind:name within &depth= hops
 //   GET /api/v1/history/orders|fills|positions|decisions|models|ticks|bars
 //   GET /api/v1/history/accounts/{account} the caller's orders, fills, ... (?limit= up to 1000)
+//   GET /api/v1/history/instruments       the configured instruments (shared reference data)
 //
 // PostgreSQL and ClickHouse sit behind a circuit breaker and a bulkhead each (GuardedEventStore).
 // The pattern and graph routes take the tenant only from the verified caller (401 without one).
@@ -51,13 +52,15 @@ struct DatabaseSettings {
   std::size_t patternsSaveEvery = 1000;  // situations added between saves (and one on stop)
   std::size_t patternsMaxK = 100;  // the largest k a similar-pattern query may ask for
   int graphMaxDepth = 4;           // the most hops a graph query may ask for
+  std::vector<InstrumentRecord> instruments;  // upserted into each relational backend at start()
 };
 
 class DatabaseService final : public hub::Service {
  public:
   /// Opens the backends (running their migrations) and loads the similar-pattern index from
   /// patternsDir; a file there that cannot be read fails naming it. The projection starts with
-  /// start().
+  /// start(), which also upserts the configured instruments: into SQLite at once (a failure
+  /// fails the start), into a server backend by the prober until it succeeds.
   static Expected<std::unique_ptr<DatabaseService>> open(const DatabaseSettings& settings,
                                                          std::vector<StreamSource> sources);
 
@@ -93,6 +96,7 @@ class DatabaseService final : public hub::Service {
     std::unique_ptr<EventStore> store;
     std::unique_ptr<Projector> projector;
     GuardedEventStore* guarded = nullptr;  // store, when it is a server backend
+    bool instrumentsPending = false;       // the instruments are still to be written; under instrumentsMutex_
   };
   // The latest situation added per symbol, and the symbol of every id, per tenant: a query by
   // symbol starts from the symbol's latest situation.
@@ -107,6 +111,9 @@ class DatabaseService final : public hub::Service {
   nlohmann::json probe(const Backend& backend) const;
   /// Probes every backend every kProbeInterval until stop().
   void runProber();
+  /// Writes the configured instruments to each backend still pending; one that does not keep
+  /// instruments (ClickHouse) is done with.
+  void putPendingInstruments();
   void stopProber() noexcept;
   static constexpr std::chrono::seconds kProbeInterval{5};
   nlohmann::json describeSharedState() const;
@@ -141,6 +148,7 @@ class DatabaseService final : public hub::Service {
   mutable std::map<std::string, std::pair<std::chrono::steady_clock::time_point, nlohmann::json>> probes_;
   std::mutex graphMutex_;
   std::unique_ptr<PostgresGraph> graph_;
+  std::mutex instrumentsMutex_;
 };
 
 /// Opens each configured backend, which applies its pending migrations (each in a transaction),

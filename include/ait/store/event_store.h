@@ -17,6 +17,7 @@
 
 #include "ait/core/error.h"
 #include "ait/model/events.h"
+#include "ait/model/instrument.h"
 #include "ait/store/pool.h"
 
 namespace ait::store {
@@ -24,6 +25,12 @@ namespace ait::store {
 struct MigrationState {
   int applied = 0;  // highest version applied
   int known = 0;    // highest version this program has
+};
+
+/// One configured instrument as the relational stores keep it: shared reference data, no tenant.
+struct InstrumentRecord {
+  model::Instrument instrument;
+  std::string session;  // when it trades ("24x7", "fx", windows and a zone); "" when not configured
 };
 
 class EventStore {
@@ -68,6 +75,11 @@ class EventStore {
   /// Fills of the tenant's account, newest first.
   virtual Expected<nlohmann::json> accountFills(model::TenantId tenant, std::string_view account,
                                                 std::size_t limit);
+  /// Inserts the instruments, or replaces the stored reference data of each (keyed by symbol and
+  /// venue), in one transaction; instruments no longer configured stay.
+  virtual Expected<void> putInstruments(std::span<const InstrumentRecord> instruments);
+  /// The stored instruments, by symbol and venue (every tenant reads the same).
+  virtual Expected<nlohmann::json> instruments(std::size_t limit);
 
  protected:
   Unexpected unsupported(std::string_view what) const;

@@ -45,6 +45,8 @@ class GuardedEventStore final : public EventStore {
                                          std::size_t limit) override;
   Expected<nlohmann::json> accountFills(model::TenantId tenant, std::string_view account,
                                         std::size_t limit) override;
+  Expected<void> putInstruments(std::span<const InstrumentRecord> instruments) override;
+  Expected<nlohmann::json> instruments(std::size_t limit) override;
 
   /// Runs op (returning Expected<T>) in a bulkhead slot behind the breaker: for calls beyond the
   /// EventStore interface (ClickHouse OHLC, graph queries) on the same server.

@@ -53,6 +53,8 @@ class PostgresEventStore final : public EventStore {
                                          std::size_t limit) override;
   Expected<nlohmann::json> accountFills(model::TenantId tenant, std::string_view account,
                                         std::size_t limit) override;
+  Expected<void> putInstruments(std::span<const InstrumentRecord> instruments) override;
+  Expected<nlohmann::json> instruments(std::size_t limit) override;
 
   PostgresPool& pool() noexcept { return pool_; }
 

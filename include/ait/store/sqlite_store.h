@@ -31,6 +31,8 @@ class SqliteEventStore final : public EventStore {
                                          std::size_t limit) override;
   Expected<nlohmann::json> accountFills(model::TenantId tenant, std::string_view account,
                                         std::size_t limit) override;
+  Expected<void> putInstruments(std::span<const InstrumentRecord> instruments) override;
+  Expected<nlohmann::json> instruments(std::size_t limit) override;
 
  private:
   explicit SqliteEventStore(std::unique_ptr<sqlite::Connection> db) : db_(std::move(db)) {}

@@ -141,6 +141,8 @@ class StrategyRunner {
   /// event time is `from` or later, in journal order. Returns the number of bars read, or the
   /// journal's error.
   Expected<std::size_t> warmUpFrom(const journal::Journal& marketData, TimestampNs from = 0);
+  /// How far back the rule strategies look: their longest period of bars, in ns; 0 with none.
+  TimestampNs lookBack() const noexcept;
 
   /// Returns the index of the tenant's strategy `id`, or -1 (another tenant's is -1 too).
   std::int32_t find(model::TenantId tenant, std::string_view id) const noexcept;

@@ -14,6 +14,7 @@
 
 #include "ait/journal/journal.h"
 #include "ait/model/codec.h"
+#include "ait/store/postgres_store.h"
 #include "ait/store/sqlite_store.h"
 #include "support/child_process.h"
 #include "support/clickhouse_server.h"
@@ -150,7 +151,7 @@ TEST_F(DatabaseServiceTest, MigrateStatusReportsTheSchema) {
   ASSERT_EQ(migrate.wait(30s), 0);
   std::ifstream in(dir_ / "migrate.txt");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_NE(text.find("sqlite       2        2        up to date"), std::string::npos) << text;
+  EXPECT_NE(text.find("sqlite       3        3        up to date"), std::string::npos) << text;
 }
 
 TEST_F(DatabaseServiceTest, APostgresServerThatIsDownDegradesTheServiceUntilItCatchesUp) {
@@ -228,6 +229,22 @@ TEST_F(DatabaseServiceTest, APostgresServerThatIsDownDegradesTheServiceUntilItCa
     EXPECT_EQ(dependency["details"]["projection_lag"], 0) << health.dump();
     EXPECT_EQ(dependency["details"]["replication"]["role"], "primary") << health.dump();
   }
+  // The configured instruments went to SQLite at start and reach PostgreSQL once it answers.
+  auto sqliteStore = store::SqliteEventStore::open(dir_ / "platform.db");
+  ASSERT_TRUE(sqliteStore.has_value());
+  const auto configured = (*sqliteStore)->instruments(100).value();
+  EXPECT_FALSE(configured.empty());
+  store::PostgresSettings pgSettings;
+  pgSettings.conninfo = postgres.conninfo();
+  auto pg = store::PostgresEventStore::open(pgSettings);
+  ASSERT_TRUE(pg.has_value()) << pg.error().describe();
+  Json seeded;
+  for (const auto until = std::chrono::steady_clock::now() + 20s;
+       seeded != configured && std::chrono::steady_clock::now() < until;) {
+    std::this_thread::sleep_for(100ms);
+    seeded = (*pg)->instruments(100).value();
+  }
+  EXPECT_EQ(seeded, configured);
   server->signal(SIGTERM);
   EXPECT_EQ(server->wait(20s), 0);
 }

@@ -126,6 +126,17 @@ TEST_F(PostgresStoreTest, ProjectsPositionsDecisionsModelsAndAccountStates) {
   EXPECT_EQ(guarded.models(model::TenantId{1}, 10).value().size(), 2u);
 }
 
+TEST_F(PostgresStoreTest, UpsertsInstrumentsBySymbolAndVenue) {
+  auto store = PostgresEventStore::open(settings_);
+  ASSERT_TRUE(store.has_value()) << store.error().describe();
+  scenario::runInstruments(**store);
+  // Through the breaker and bulkhead as the database-service's prober writes them.
+  GuardedEventStore guarded(std::move(*store), GuardSettings{});
+  ASSERT_TRUE(guarded.putInstruments(std::vector<InstrumentRecord>{scenario::instrument("EURUSD", "0.01", 2, "fx")})
+                  .has_value());
+  EXPECT_EQ(guarded.instruments(10).value()[0]["tick_size"], "0.01");
+}
+
 TEST_F(PostgresStoreTest, MigratesAVersionOneSchemaForward) {
   {
     auto store = PostgresEventStore::open(settings_).value();
@@ -136,17 +147,18 @@ TEST_F(PostgresStoreTest, MigratesAVersionOneSchemaForward) {
     auto conn = pg::connect(settings_);
     ASSERT_TRUE(conn.has_value()) << conn.error().describe();
     auto ok = pg::runScript((*conn)->get(),
-                            "DROP TABLE positions, decisions, models, account_states; DROP INDEX fills_account; "
-                            "DELETE FROM store_schema WHERE version = 2");
+                            "DROP TABLE positions, decisions, models, account_states, instruments; "
+                            "DROP INDEX fills_account; DELETE FROM store_schema WHERE version >= 2");
     ASSERT_TRUE(ok.has_value()) << ok.error().describe();
   }
   auto store = PostgresEventStore::open(settings_);
   ASSERT_TRUE(store.has_value()) << store.error().describe();
   auto migrations = (*store)->migrations().value();
-  EXPECT_EQ(migrations.applied, 2);
-  EXPECT_EQ(migrations.known, 2);
+  EXPECT_EQ(migrations.applied, 3);
+  EXPECT_EQ(migrations.known, 3);
   EXPECT_EQ((*store)->orders(model::TenantId{1}, 10).value().size(), 1u);
   EXPECT_TRUE((*store)->decisions(model::TenantId{1}, "", 10).value().empty());
+  EXPECT_TRUE((*store)->instruments(10).value().empty());
 }
 
 TEST_F(PostgresStoreTest, ThePoolIsBoundedAndTimesOutWithAClearError) {

@@ -367,16 +367,45 @@ TEST_F(HistoryRoutesTest, BadParametersAnswer400AndABareRequest401) {
         "/api/v1/history/decisions?symbol=", "/api/v1/history/ticks", "/api/v1/history/ticks?symbol=EURUSD&from=5&to=5",
         "/api/v1/history/ticks?symbol=EURUSD&from=-1", "/api/v1/history/ticks?symbol=EURUSD&to=1e9",
         "/api/v1/history/bars?symbol=EURUSD&interval=fortnight", "/api/v1/history/bars?symbol=EURUSD&interval=0s",
-        "/api/v1/history/bars?interval=1m"}) {
+        "/api/v1/history/bars?interval=1m", "/api/v1/history/instruments?limit=0"}) {
     auto r = call(1, http::Method::Get, target);
     EXPECT_EQ(r.status, 400) << target << ": " << r.body;
     EXPECT_NE(r.body.find("AIT-STORE-0006"), std::string::npos) << target << ": " << r.body;
   }
   for (const char* target : {"/api/v1/history/orders", "/api/v1/history/positions", "/api/v1/history/decisions",
                              "/api/v1/history/models", "/api/v1/history/ticks?symbol=EURUSD",
-                             "/api/v1/history/accounts/acc-1"}) {
+                             "/api/v1/history/accounts/acc-1", "/api/v1/history/instruments"}) {
     EXPECT_EQ(call(0, http::Method::Get, target).status, 401) << target;
   }
+}
+
+TEST_F(DatabaseRoutesTest, TheConfiguredInstrumentsAreWrittenAtStartAndReadByEveryTenant) {
+  service_.reset();
+  DatabaseSettings settings;
+  settings.sqlitePath = dir_ / "platform.db";
+  settings.instruments = {scenario::instrument("EURUSD", "0.00001", 5, "fx"),
+                          scenario::instrument("USDJPY", "0.001", 3, "fx")};
+  auto opened = DatabaseService::open(settings, {});
+  ASSERT_TRUE(opened.has_value()) << opened.error().describe();
+  service_ = std::move(*opened);
+  http::Router router;
+  service_->addRoutes(router);
+  const auto read = [&](std::uint32_t tenant) {
+    auto request = http::Request::make(http::Method::Get, "/api/v1/history/instruments", {});
+    request.caller = http::Caller{.tenant = tenant, .userId = 1, .role = "viewer"};
+    auto r = router.handle(request);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return Json::parse(r.body, nullptr, false);
+  };
+  EXPECT_EQ(read(1)["count"], 0) << "nothing before start()";
+  ASSERT_TRUE(service_->start().has_value());
+  auto one = read(1);
+  ASSERT_EQ(one["count"], 2) << one.dump();
+  EXPECT_EQ(one["items"][0]["symbol"], "EURUSD");
+  EXPECT_EQ(one["items"][0]["tick_size"], "0.00001");
+  EXPECT_EQ(one["items"][1]["price_scale"], 3);
+  EXPECT_EQ(read(2)["items"], one["items"]) << "shared reference data: every tenant reads the same";
+  service_->stop();
 }
 
 }  // namespace

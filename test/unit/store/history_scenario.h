@@ -2,7 +2,7 @@
 // One scenario of positions, decisions, model registry rows and account snapshots, run the same
 // way against every relational store (SQLite always, PostgreSQL against a real server): natural
 // ids upserted by the newest event, replays that change nothing, tenants that never see each
-// other's rows, and hostile strings stored as data.
+// other's rows, and hostile strings stored as data. Instruments: upserted by symbol and venue.
 
 #include <string>
 #include <vector>
@@ -181,6 +181,64 @@ inline void run(EventStore& store) {
   EXPECT_EQ(reopened[0]["opened_sequence"], 11);
   EXPECT_EQ(reopened[0]["quantity"], "4");
   EXPECT_EQ(store.checkpoint("trading").value(), 11u);
+}
+
+inline InstrumentRecord instrument(std::string_view symbol, const char* tick, int priceScale, std::string session) {
+  InstrumentRecord r;
+  auto& i = r.instrument;
+  i.id = {model::Symbol::truncated(symbol), model::Venue::truncated("SIM")};
+  i.priceScale = static_cast<std::uint8_t>(priceScale);
+  i.quantityScale = 2;
+  i.tickSize = model::Price::parse(tick).value();
+  i.lotStep = model::Quantity::parse("0.01").value();
+  i.minQuantity = model::Quantity::parse("0.01").value();
+  i.maxQuantity = model::Quantity::parse("100.00").value();
+  i.contractSize = model::Quantity::parse("100000").value();
+  i.currency = "USD";
+  r.session = std::move(session);
+  return r;
+}
+
+/// Writes instruments (one with a hostile symbol), then again with a changed tick size and
+/// session, and checks each write replaced the stored row rather than adding one.
+inline void runInstruments(EventStore& store) {
+  const std::string hostileSymbol = "x'); DROP TABLE instruments; --";
+  std::vector<InstrumentRecord> configured{instrument("EURUSD", "0.00001", 5, "fx"),
+                                           instrument(hostileSymbol, "0.01", 2, "")};
+  auto put = store.putInstruments(configured);
+  ASSERT_TRUE(put.has_value()) << put.error().describe();
+  auto read = store.instruments(10);
+  ASSERT_TRUE(read.has_value()) << read.error().describe();
+  ASSERT_EQ(read->size(), 2u) << read->dump();
+  const auto& eurusd = (*read)[0];
+  EXPECT_EQ(eurusd["symbol"], "EURUSD");
+  EXPECT_EQ(eurusd["venue"], "SIM");
+  EXPECT_EQ(eurusd["price_scale"], 5);
+  EXPECT_EQ(eurusd["quantity_scale"], 2);
+  EXPECT_EQ(eurusd["tick_size"], "0.00001");
+  EXPECT_EQ(eurusd["lot_step"], "0.01");
+  EXPECT_EQ(eurusd["min_quantity"], "0.01");
+  EXPECT_EQ(eurusd["max_quantity"], "100.00");
+  EXPECT_EQ(eurusd["contract_size"], "100000");
+  EXPECT_EQ(eurusd["currency"], "USD");
+  EXPECT_EQ(eurusd["session"], "fx");
+  EXPECT_EQ((*read)[1]["symbol"], model::Symbol::truncated(hostileSymbol).view()) << "stored literally";
+  EXPECT_EQ((*read)[1]["session"], "");
+
+  // The next start's configuration: EURUSD's tick size and session changed, a third instrument.
+  configured[0] = instrument("EURUSD", "0.0001", 4, "24x7");
+  configured.push_back(instrument("USDJPY", "0.001", 3, "fx"));
+  ASSERT_TRUE(store.putInstruments(configured).has_value());
+  ASSERT_TRUE(store.putInstruments(configured).has_value()) << "the same list again changes nothing";
+  auto updated = store.instruments(10).value();
+  ASSERT_EQ(updated.size(), 3u) << updated.dump();
+  EXPECT_EQ(updated[0]["tick_size"], "0.0001") << "the stored row is replaced";
+  EXPECT_EQ(updated[0]["price_scale"], 4);
+  EXPECT_EQ(updated[0]["session"], "24x7");
+  EXPECT_EQ(updated[1]["symbol"], "USDJPY");
+  EXPECT_EQ(updated[1]["tick_size"], "0.001");
+  EXPECT_EQ(store.instruments(1).value().size(), 1u) << "the limit holds";
+  EXPECT_TRUE(store.positions(model::TenantId{1}, "", false, 10).has_value()) << "no table was dropped";
 }
 
 }  // namespace ait::store::scenario

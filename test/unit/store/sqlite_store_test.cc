@@ -140,8 +140,13 @@ TEST(SqliteEventStore, ProjectsPositionsDecisionsModelsAndAccountStates) {
   scenario::run(*store);
 }
 
+TEST(SqliteEventStore, UpsertsInstrumentsBySymbolAndVenue) {
+  auto store = SqliteEventStore::open(tempFile("store.db")).value();
+  scenario::runInstruments(*store);
+}
+
 TEST(SqliteEventStore, MigratesAVersionOneFileForward) {
-  // A file written before migration 2 (only the first schema) gains the new tables on open and
+  // A file written before migration 2 (only the first schema) gains the later tables on open and
   // keeps its rows.
   const auto path = tempFile("store.db");
   {
@@ -151,16 +156,17 @@ TEST(SqliteEventStore, MigratesAVersionOneFileForward) {
   {
     auto db = sqlite::Connection::open(path, "probe", {}, errors::kBackend).value();
     ASSERT_TRUE(db->exec("DROP TABLE positions; DROP TABLE decisions; DROP TABLE models; "
-                         "DROP TABLE account_states; DROP INDEX fills_account; "
-                         "DELETE FROM store_schema WHERE version = 2")
+                         "DROP TABLE account_states; DROP INDEX fills_account; DROP TABLE instruments; "
+                         "DELETE FROM store_schema WHERE version >= 2")
                     .has_value());
   }
   auto store = SqliteEventStore::open(path).value();
   auto migrations = store->migrations().value();
-  EXPECT_EQ(migrations.applied, 2);
-  EXPECT_EQ(migrations.known, 2);
+  EXPECT_EQ(migrations.applied, 3);
+  EXPECT_EQ(migrations.known, 3);
   EXPECT_EQ(store->orders(model::TenantId{1}, 10).value().size(), 1u);
   EXPECT_TRUE(store->positions(model::TenantId{1}, "", false, 10).value().empty());
+  EXPECT_TRUE(store->instruments(10).value().empty());
 }
 
 }  // namespace

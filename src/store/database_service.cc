@@ -625,120 +625,102 @@ http::Response rowsResponse(const Expected<nlohmann::json>& rows, nlohmann::json
 
 }  // namespace
 
+namespace {
+
+// A history read: the verified caller's tenant (401 without one) and a valid limit (400), then
+// read(request, tenant, limit).
+template <class Read>
+void historyRoute(http::Router& router, const std::string& path, Read read) {
+  router.get(path, [read](const http::Request& request) {
+    auto caller = http::callerOf(request);
+    if (!caller) return http::callerRefused(caller.error());
+    auto limit = limitParam(request);
+    if (!limit) return http::problem(limit.error());
+    return read(request, model::TenantId{caller->tenant}, static_cast<std::size_t>(*limit));
+  });
+}
+
+// A list of the tenant's rows: {"limit", "count", "items"}.
+template <class List>
+void listRoute(http::Router& router, const std::string& path, List list) {
+  historyRoute(router, path, [list](const http::Request& request, model::TenantId tenant, std::size_t limit) {
+    return rowsResponse(list(request, tenant, limit), {{"limit", limit}});
+  });
+}
+
+}  // namespace
+
 void DatabaseService::addHistoryRoutes(http::Router& router) {
-  router.get("/api/v1/history/orders", [this](const http::Request& request) {
-    auto caller = http::callerOf(request);
-    if (!caller) return http::callerRefused(caller.error());
-    auto limit = limitParam(request);
-    if (!limit) return http::problem(limit.error());
-    return rowsResponse(orderHistory(model::TenantId{caller->tenant}, static_cast<std::size_t>(*limit)),
-                        {{"limit", *limit}});
-  });
+  using Request = http::Request;
+  using Tenant = model::TenantId;
+  listRoute(router, "/api/v1/history/orders",
+            [this](const Request&, Tenant tenant, std::size_t limit) { return orderHistory(tenant, limit); });
 
-  router.get("/api/v1/history/fills", [this](const http::Request& request) {
-    auto caller = http::callerOf(request);
-    if (!caller) return http::callerRefused(caller.error());
-    auto limit = limitParam(request);
-    if (!limit) return http::problem(limit.error());
+  listRoute(router, "/api/v1/history/fills", [this](const Request& request, Tenant tenant, std::size_t limit) {
     auto account = nameParam(request, "account", false);
-    if (!account) return http::problem(account.error());
-    const model::TenantId tenant{caller->tenant};
-    const auto n = static_cast<std::size_t>(*limit);
-    return rowsResponse(account->empty() ? store().fills(tenant, n) : store().accountFills(tenant, *account, n),
-                        {{"limit", *limit}});
+    if (!account) return Expected<nlohmann::json>(Unexpected(account.error()));
+    return accountHistory(tenant, *account, limit);
   });
 
-  router.get("/api/v1/history/accounts/{account}", [this](const http::Request& request) {
-    auto caller = http::callerOf(request);
-    if (!caller) return http::callerRefused(caller.error());
-    auto limit = limitParam(request);
-    if (!limit) return http::problem(limit.error());
-    const std::string account(request.param("account"));
-    if (account.empty() || account.size() > 64) return badQuery("account must be 1..64 characters");
-    auto history = accountSnapshot(model::TenantId{caller->tenant}, account, static_cast<std::size_t>(*limit));
-    if (!history) return http::problem(history.error());
-    // An account without a trace is no account of this tenant: another tenant's looks the same.
-    if ((*history)["states"].empty() && (*history)["fills"].empty()) {
-      return http::problem(404, errors::kNotFound, fmt::format("no account '{}'", account.substr(0, 64)));
-    }
-    (*history)["account"] = account;
-    return http::Response::json(200, *history);
-  });
+  historyRoute(router, "/api/v1/history/accounts/{account}",
+               [this](const Request& request, Tenant tenant, std::size_t limit) {
+                 const std::string account(request.param("account"));
+                 if (account.empty() || account.size() > 64) return badQuery("account must be 1..64 characters");
+                 auto history = accountSnapshot(tenant, account, limit);
+                 if (!history) return http::problem(history.error());
+                 // An account without a trace is no account of this tenant: another tenant's looks the same.
+                 if ((*history)["states"].empty() && (*history)["fills"].empty()) {
+                   return http::problem(404, errors::kNotFound, fmt::format("no account '{}'", account.substr(0, 64)));
+                 }
+                 (*history)["account"] = account;
+                 return http::Response::json(200, *history);
+               });
 
-  router.get("/api/v1/history/positions", [this](const http::Request& request) {
-    auto caller = http::callerOf(request);
-    if (!caller) return http::callerRefused(caller.error());
-    auto limit = limitParam(request);
-    if (!limit) return http::problem(limit.error());
+  listRoute(router, "/api/v1/history/positions", [this](const Request& request, Tenant tenant, std::size_t limit) {
     auto account = nameParam(request, "account", false);
-    if (!account) return http::problem(account.error());
+    if (!account) return Expected<nlohmann::json>(Unexpected(account.error()));
     const auto open = request.query("open");
-    if (open && *open != "true" && *open != "false") return badQuery("open must be true or false");
-    return rowsResponse(store().positions(model::TenantId{caller->tenant}, *account, open && *open == "true",
-                                          static_cast<std::size_t>(*limit)),
-                        {{"limit", *limit}});
+    if (open && *open != "true" && *open != "false") {
+      return Expected<nlohmann::json>(fail(errors::kBadQuery, "open must be true or false"));
+    }
+    return store().positions(tenant, *account, open && *open == "true", limit);
   });
 
-  router.get("/api/v1/history/decisions", [this](const http::Request& request) {
-    auto caller = http::callerOf(request);
-    if (!caller) return http::callerRefused(caller.error());
-    auto limit = limitParam(request);
-    if (!limit) return http::problem(limit.error());
+  listRoute(router, "/api/v1/history/decisions", [this](const Request& request, Tenant tenant, std::size_t limit) {
     auto symbol = nameParam(request, "symbol", false);
-    if (!symbol) return http::problem(symbol.error());
-    return rowsResponse(store().decisions(model::TenantId{caller->tenant}, *symbol, static_cast<std::size_t>(*limit)),
-                        {{"limit", *limit}});
+    if (!symbol) return Expected<nlohmann::json>(Unexpected(symbol.error()));
+    return store().decisions(tenant, *symbol, limit);
   });
 
-  router.get("/api/v1/history/models", [this](const http::Request& request) {
-    auto caller = http::callerOf(request);
-    if (!caller) return http::callerRefused(caller.error());
-    auto limit = limitParam(request);
-    if (!limit) return http::problem(limit.error());
-    return rowsResponse(store().models(model::TenantId{caller->tenant}, static_cast<std::size_t>(*limit)),
-                        {{"limit", *limit}});
-  });
+  listRoute(router, "/api/v1/history/models",
+            [this](const Request&, Tenant tenant, std::size_t limit) { return store().models(tenant, limit); });
 
   // Instruments are reference data shared by every tenant: any verified caller reads them all.
-  router.get("/api/v1/history/instruments", [this](const http::Request& request) {
-    auto caller = http::callerOf(request);
-    if (!caller) return http::callerRefused(caller.error());
-    auto limit = limitParam(request);
-    if (!limit) return http::problem(limit.error());
-    return rowsResponse(store().instruments(static_cast<std::size_t>(*limit)), {{"limit", *limit}});
-  });
+  listRoute(router, "/api/v1/history/instruments",
+            [this](const Request&, Tenant, std::size_t limit) { return store().instruments(limit); });
 
-  router.get("/api/v1/history/ticks", [this](const http::Request& request) {
-    auto caller = http::callerOf(request);
-    if (!caller) return http::callerRefused(caller.error());
+  historyRoute(router, "/api/v1/history/ticks", [this](const Request& request, Tenant tenant, std::size_t limit) {
     auto symbol = nameParam(request, "symbol", true);
     if (!symbol) return http::problem(symbol.error());
     auto range = rangeParams(request);
     if (!range) return http::problem(range.error());
-    auto limit = limitParam(request);
-    if (!limit) return http::problem(limit.error());
-    return rowsResponse(tickRange(model::TenantId{caller->tenant}, *symbol, range->first, range->second,
-                                  static_cast<std::size_t>(*limit)),
-                        {{"symbol", *symbol}, {"limit", *limit}});
+    return rowsResponse(tickRange(tenant, *symbol, range->first, range->second, limit),
+                        {{"symbol", *symbol}, {"limit", limit}});
   });
 
-  router.get("/api/v1/history/bars", [this](const http::Request& request) {
-    auto caller = http::callerOf(request);
-    if (!caller) return http::callerRefused(caller.error());
+  historyRoute(router, "/api/v1/history/bars", [this](const Request& request, Tenant tenant, std::size_t limit) {
     auto symbol = nameParam(request, "symbol", true);
     if (!symbol) return http::problem(symbol.error());
     auto range = rangeParams(request);
     if (!range) return http::problem(range.error());
-    auto limit = limitParam(request);
-    if (!limit) return http::problem(limit.error());
     const auto interval = request.query("interval").value_or("1m");
     auto timeframe = model::Timeframe::parse(interval);
     if (!timeframe || timeframe->seconds == 0) {
       return badQuery(fmt::format("interval must be like 30s, 1m, 1h or 1d, not '{}'", interval.substr(0, 32)));
     }
-    OhlcQuery query{model::TenantId{caller->tenant}, *symbol, range->first, range->second,
-                    static_cast<std::int64_t>(timeframe->seconds) * 1'000'000'000, static_cast<std::size_t>(*limit)};
-    return rowsResponse(bars(query), {{"symbol", *symbol}, {"interval", timeframe->toString()}, {"limit", *limit}});
+    OhlcQuery query{tenant, *symbol, range->first, range->second,
+                    static_cast<std::int64_t>(timeframe->seconds) * 1'000'000'000, limit};
+    return rowsResponse(bars(query), {{"symbol", *symbol}, {"interval", timeframe->toString()}, {"limit", limit}});
   });
 }
 

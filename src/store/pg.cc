@@ -9,8 +9,7 @@
 namespace ait::store::pg {
 
 // Runs sql with text parameters (NULL for nullopt); fails with the server's message.
-Expected<Result> run(pg_conn* conn, std::string_view sql,
-                     std::initializer_list<std::optional<std::string>> params) {
+Expected<Result> run(pg_conn* conn, std::string_view sql, std::span<const std::optional<std::string>> params) {
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);

@@ -8,6 +8,7 @@
 #include <initializer_list>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -35,8 +36,11 @@ struct ResultDeleter {
 using Result = std::unique_ptr<PGresult, ResultDeleter>;
 
 /// Runs sql with text parameters (NULL for nullopt); fails with the server's message.
-Expected<Result> run(pg_conn* conn, std::string_view sql,
-                     std::initializer_list<std::optional<std::string>> params = {});
+Expected<Result> run(pg_conn* conn, std::string_view sql, std::span<const std::optional<std::string>> params);
+inline Expected<Result> run(pg_conn* conn, std::string_view sql,
+                            std::initializer_list<std::optional<std::string>> params = {}) {
+  return run(conn, sql, std::span(params.begin(), params.size()));
+}
 /// Runs a migration script (several statements, no parameters: PQexecParams takes only one).
 Expected<void> runScript(pg_conn* conn, std::string_view sql);
 /// Runs body between BEGIN and COMMIT, rolling back when it fails.

@@ -6,6 +6,9 @@
 #include <array>
 #include <cstdlib>
 #include <functional>
+#include <type_traits>
+#include <variant>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -397,154 +400,40 @@ Expected<nlohmann::json> PostgresEventStore::replication() {
   });
 }
 
-namespace {
 // Numbers come back from NUMERIC columns in their canonical text (trailing zeros kept from the
 // stored scale), the same text the SQLite store returns.
-Json readRows(const PGresult* r, std::initializer_list<const char*> names, std::initializer_list<bool> integer) {
-  Json out = Json::array();
-  for (int row = 0; row < PQntuples(r); ++row) {
-    Json item = Json::object();
-    int col = 0;
-    auto isInt = integer.begin();
-    for (const char* name : names) {
-      const std::string value = text(r, row, col);
-      if (*isInt) {
-        item[name] = value.empty() ? 0 : std::stoll(value);
-      } else {
-        item[name] = value;
-      }
-      ++col;
-      ++isInt;
+Expected<nlohmann::json> PostgresEventStore::read(const ReadRequest& request) {
+  const auto& statement = rows::readStatement(request.kind);
+  return withConnection(pool_, [&](pg_conn* conn) -> Expected<nlohmann::json> {
+    std::vector<std::optional<std::string>> params;
+    for (const auto param : statement.params) {
+      std::visit(
+          [&](const auto& value) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::string_view>) {
+              params.emplace_back(std::string(value));
+            } else {
+              params.push_back(num(value));
+            }
+          },
+          rows::paramValue(param, request));
     }
-    out.push_back(std::move(item));
-  }
-  return out;
-}
-}  // namespace
-
-Expected<nlohmann::json> PostgresEventStore::orders(model::TenantId tenant, std::size_t limit) {
-  return withConnection(pool_, [&](pg_conn* conn) -> Expected<nlohmann::json> {
-    auto r = run(conn,
-                 "SELECT client_order_id, account, symbol, side, order_type, quantity, price, "
-                 "venue_order_id, status, leaves_quantity, reason, last_seq FROM orders "
-                 "WHERE tenant = $1 ORDER BY last_seq DESC LIMIT $2",
-                 {num(tenant.value), num(static_cast<std::int64_t>(limit))});
+    auto r = run(conn, statement.postgresSql.empty() ? statement.sql : statement.postgresSql, params);
     if (!r) return Unexpected(r.error());
-    return readRows(r->get(),
-                    {"client_order_id", "account", "symbol", "side", "order_type", "quantity", "price",
-                     "venue_order_id", "status", "leaves_quantity", "reason", "sequence"},
-                    {false, false, false, false, false, false, false, false, false, false, false, true});
-  });
-}
-
-Expected<nlohmann::json> PostgresEventStore::fills(model::TenantId tenant, std::size_t limit) {
-  return withConnection(pool_, [&](pg_conn* conn) -> Expected<nlohmann::json> {
-    auto r = run(conn,
-                 "SELECT seq, client_order_id, trade_id, account, symbol, side, quantity, price, "
-                 "commission, ts_event FROM fills WHERE tenant = $1 ORDER BY seq DESC LIMIT $2",
-                 {num(tenant.value), num(static_cast<std::int64_t>(limit))});
-    if (!r) return Unexpected(r.error());
-    return readRows(r->get(),
-                    {"sequence", "client_order_id", "trade_id", "account", "symbol", "side", "quantity",
-                     "price", "commission", "ts_event_ns"},
-                    {true, false, false, false, false, false, false, false, false, true});
-  });
-}
-
-Expected<nlohmann::json> PostgresEventStore::ticks(model::TenantId tenant, std::string_view symbol,
-                                                   std::int64_t fromNs, std::int64_t toNs,
-                                                   std::size_t limit) {
-  return withConnection(pool_, [&](pg_conn* conn) -> Expected<nlohmann::json> {
-    auto r = run(conn,
-                 "SELECT seq, ts_event, bid, ask, last, volume FROM ticks WHERE tenant = $1 AND "
-                 "symbol = $2 AND ts_event >= $3 AND ts_event < $4 ORDER BY ts_event LIMIT $5",
-                 {num(tenant.value), std::string(symbol), num(fromNs), num(toNs), num(static_cast<std::int64_t>(limit))});
-    if (!r) return Unexpected(r.error());
-    return readRows(r->get(), {"sequence", "ts_event_ns", "bid", "ask", "last", "volume"},
-                    {true, true, false, false, false, false});
-  });
-}
-
-Expected<nlohmann::json> PostgresEventStore::positions(model::TenantId tenant, std::string_view account,
-                                                       bool openOnly, std::size_t limit) {
-  return withConnection(pool_, [&](pg_conn* conn) -> Expected<nlohmann::json> {
-    auto r = run(conn,
-                 "SELECT position_id, account, symbol, venue, quantity, average_price, realized_pnl, currency, "
-                 "status, opened_seq, last_seq, ts_event FROM positions WHERE tenant = $1 "
-                 "AND ($2 = '' OR account = $2) AND (NOT $3::boolean OR status = 'open') "
-                 "ORDER BY last_seq DESC LIMIT $4",
-                 {num(tenant.value), std::string(account), std::string(openOnly ? "true" : "false"),
-                  num(static_cast<std::int64_t>(limit))});
-    if (!r) return Unexpected(r.error());
-    return readRows(r->get(),
-                    {"position_id", "account", "symbol", "venue", "quantity", "average_price", "realized_pnl",
-                     "currency", "status", "opened_sequence", "sequence", "ts_event_ns"},
-                    {false, false, false, false, false, false, false, false, false, true, true, true});
-  });
-}
-
-Expected<nlohmann::json> PostgresEventStore::decisions(model::TenantId tenant, std::string_view symbol,
-                                                       std::size_t limit) {
-  return withConnection(pool_, [&](pg_conn* conn) -> Expected<nlohmann::json> {
-    auto r = run(conn,
-                 "SELECT seq, strategy, symbol, decision_sequence, inputs_hash, signal, ensemble, score, "
-                 "confidence, latency_ns, flags, models, ts_event FROM decisions WHERE tenant = $1 "
-                 "AND ($2 = '' OR symbol = $2) ORDER BY seq DESC LIMIT $3",
-                 {num(tenant.value), std::string(symbol), num(static_cast<std::int64_t>(limit))});
-    if (!r) return Unexpected(r.error());
-    const auto integer = [&](int row, int col) { return std::stoll(text(r->get(), row, col)); };
-    const auto real = [&](int row, int col) { return std::strtod(text(r->get(), row, col).c_str(), nullptr); };
     Json out = Json::array();
     for (int row = 0; row < PQntuples(r->get()); ++row) {
-      out.push_back(rows::decisionJson(integer(row, 0), text(r->get(), row, 1), text(r->get(), row, 2),
-                                       integer(row, 3), text(r->get(), row, 4), text(r->get(), row, 5),
-                                       text(r->get(), row, 6), real(row, 7), real(row, 8), integer(row, 9),
-                                       integer(row, 10), text(r->get(), row, 11), integer(row, 12)));
+      Json item = Json::object();
+      int col = 0;
+      for (const auto& column : statement.columns) {
+        const std::string value = text(r->get(), row, col++);
+        switch (column.type) {
+          case rows::ColumnType::Text: item[column.name] = value; break;
+          case rows::ColumnType::Integer: item[column.name] = value.empty() ? 0 : std::stoll(value); break;
+          case rows::ColumnType::Real: item[column.name] = std::strtod(value.c_str(), nullptr); break;
+        }
+      }
+      out.push_back(std::move(item));
     }
-    return out;
-  });
-}
-
-Expected<nlohmann::json> PostgresEventStore::models(model::TenantId tenant, std::size_t limit) {
-  return withConnection(pool_, [&](pg_conn* conn) -> Expected<nlohmann::json> {
-    auto r = run(conn,
-                 "SELECT model_key, first_seq, last_seq, first_ts, last_ts, decision_count, last_strategy, "
-                 "last_status FROM models WHERE tenant = $1 ORDER BY last_seq DESC, model_key LIMIT $2",
-                 {num(tenant.value), num(static_cast<std::int64_t>(limit))});
-    if (!r) return Unexpected(r.error());
-    return readRows(r->get(),
-                    {"key", "first_sequence", "last_sequence", "first_ts_ns", "last_ts_ns", "decisions",
-                     "last_strategy", "last_status"},
-                    {false, true, true, true, true, true, false, false});
-  });
-}
-
-Expected<nlohmann::json> PostgresEventStore::accountStates(model::TenantId tenant, std::string_view account,
-                                                           std::size_t limit) {
-  return withConnection(pool_, [&](pg_conn* conn) -> Expected<nlohmann::json> {
-    auto r = run(conn,
-                 "SELECT seq, account, currency, balance, equity, margin, free_margin, ts_event FROM account_states "
-                 "WHERE tenant = $1 AND account = $2 ORDER BY seq DESC LIMIT $3",
-                 {num(tenant.value), std::string(account), num(static_cast<std::int64_t>(limit))});
-    if (!r) return Unexpected(r.error());
-    return readRows(r->get(),
-                    {"sequence", "account", "currency", "balance", "equity", "margin", "free_margin", "ts_event_ns"},
-                    {true, false, false, false, false, false, false, true});
-  });
-}
-
-Expected<nlohmann::json> PostgresEventStore::accountFills(model::TenantId tenant, std::string_view account,
-                                                          std::size_t limit) {
-  return withConnection(pool_, [&](pg_conn* conn) -> Expected<nlohmann::json> {
-    auto r = run(conn,
-                 "SELECT seq, client_order_id, trade_id, account, symbol, side, quantity, price, "
-                 "commission, ts_event FROM fills WHERE tenant = $1 AND account = $2 ORDER BY seq DESC LIMIT $3",
-                 {num(tenant.value), std::string(account), num(static_cast<std::int64_t>(limit))});
-    if (!r) return Unexpected(r.error());
-    return readRows(r->get(),
-                    {"sequence", "client_order_id", "trade_id", "account", "symbol", "side", "quantity",
-                     "price", "commission", "ts_event_ns"},
-                    {true, false, false, false, false, false, false, false, false, true});
+    return rows::finish(request.kind, std::move(out));
   });
 }
 
@@ -569,21 +458,6 @@ ON CONFLICT (symbol, venue) DO UPDATE SET
       }
       return {};
     });
-  });
-}
-
-Expected<nlohmann::json> PostgresEventStore::instruments(std::size_t limit) {
-  if (auto ok = ready(); !ok) return Unexpected(ok.error());
-  return withConnection(pool_, [&](pg_conn* conn) -> Expected<nlohmann::json> {
-    auto r = run(conn,
-                 "SELECT symbol, venue, price_scale, quantity_scale, tick_size, lot_step, min_quantity, max_quantity, "
-                 "contract_size, currency, session FROM instruments ORDER BY symbol COLLATE \"C\", venue COLLATE \"C\" LIMIT $1",
-                 {num(static_cast<std::int64_t>(limit))});
-    if (!r) return Unexpected(r.error());
-    return readRows(r->get(),
-                    {"symbol", "venue", "price_scale", "quantity_scale", "tick_size", "lot_step", "min_quantity",
-                     "max_quantity", "contract_size", "currency", "session"},
-                    {false, false, true, true, false, false, false, false, false, false, false});
   });
 }
 

@@ -126,25 +126,120 @@ Rows rowsOf(const model::Event& event) {
   return rows;
 }
 
-nlohmann::json decisionJson(std::int64_t seq, std::string strategy, std::string symbol,
-                            std::int64_t decisionSequence, std::string inputsHash, std::string signal,
-                            std::string ensemble, double score, double confidence, std::int64_t latencyNs,
-                            std::int64_t flags, const std::string& models, std::int64_t tsEvent) {
-  Json parsed = Json::parse(models, nullptr, false);
-  return {{"sequence", seq},
-          {"strategy", std::move(strategy)},
-          {"symbol", std::move(symbol)},
-          {"decision_sequence", decisionSequence},
-          {"inputs_hash", std::move(inputsHash)},
-          {"signal", std::move(signal)},
-          {"ensemble", std::move(ensemble)},
-          {"score", score},
-          {"confidence", confidence},
-          {"latency_ns", latencyNs},
-          {"degraded", (flags & model::kDecisionDegraded) != 0},
-          {"truncated", (flags & model::kDecisionTruncated) != 0},
-          {"models", parsed.is_discarded() ? Json::array() : std::move(parsed)},
-          {"ts_event_ns", tsEvent}};
+namespace {
+
+using enum ColumnType;
+using enum Param;
+
+constexpr Param kTenantLimit[] = {Tenant, Limit};
+constexpr Param kTenantNameLimit[] = {Tenant, Name, Limit};
+constexpr Param kTicksParams[] = {Tenant, Name, From, To, Limit};
+constexpr Param kPositionsParams[] = {Tenant, Name, OpenOnly, Limit};
+constexpr Param kLimitOnly[] = {Limit};
+
+constexpr Column kOrderColumns[] = {{"client_order_id", Text}, {"account", Text}, {"symbol", Text},
+                                    {"side", Text}, {"order_type", Text}, {"quantity", Text},
+                                    {"price", Text}, {"venue_order_id", Text}, {"status", Text},
+                                    {"leaves_quantity", Text}, {"reason", Text}, {"sequence", Integer}};
+constexpr Column kFillColumns[] = {{"sequence", Integer}, {"client_order_id", Text}, {"trade_id", Text},
+                                   {"account", Text}, {"symbol", Text}, {"side", Text},
+                                   {"quantity", Text}, {"price", Text}, {"commission", Text},
+                                   {"ts_event_ns", Integer}};
+constexpr Column kTickColumns[] = {{"sequence", Integer}, {"ts_event_ns", Integer}, {"bid", Text},
+                                   {"ask", Text}, {"last", Text}, {"volume", Text}};
+constexpr Column kPositionColumns[] = {{"position_id", Text}, {"account", Text}, {"symbol", Text},
+                                       {"venue", Text}, {"quantity", Text}, {"average_price", Text},
+                                       {"realized_pnl", Text}, {"currency", Text}, {"status", Text},
+                                       {"opened_sequence", Integer}, {"sequence", Integer},
+                                       {"ts_event_ns", Integer}};
+constexpr Column kDecisionColumns[] = {{"sequence", Integer}, {"strategy", Text}, {"symbol", Text},
+                                       {"decision_sequence", Integer}, {"inputs_hash", Text},
+                                       {"signal", Text}, {"ensemble", Text}, {"score", Real},
+                                       {"confidence", Real}, {"latency_ns", Integer}, {"flags", Integer},
+                                       {"models", Text}, {"ts_event_ns", Integer}};
+constexpr Column kModelColumns[] = {{"key", Text}, {"first_sequence", Integer}, {"last_sequence", Integer},
+                                    {"first_ts_ns", Integer}, {"last_ts_ns", Integer},
+                                    {"decisions", Integer}, {"last_strategy", Text}, {"last_status", Text}};
+constexpr Column kAccountColumns[] = {{"sequence", Integer}, {"account", Text}, {"currency", Text},
+                                      {"balance", Text}, {"equity", Text}, {"margin", Text},
+                                      {"free_margin", Text}, {"ts_event_ns", Integer}};
+constexpr Column kInstrumentColumns[] = {{"symbol", Text}, {"venue", Text}, {"price_scale", Integer},
+                                         {"quantity_scale", Integer}, {"tick_size", Text}, {"lot_step", Text},
+                                         {"min_quantity", Text}, {"max_quantity", Text},
+                                         {"contract_size", Text}, {"currency", Text}, {"session", Text}};
+
+// Indexed by ReadKind. Numbers are NUMERIC on PostgreSQL and TEXT on SQLite: both answer the
+// same exact decimal text.
+const ReadStatement kReads[] = {
+    {"orders",
+     "SELECT client_order_id, account, symbol, side, order_type, quantity, price, venue_order_id, status, "
+     "leaves_quantity, reason, last_seq FROM orders WHERE tenant = $1 ORDER BY last_seq DESC LIMIT $2",
+     kTenantLimit, kOrderColumns, {}},
+    {"fills", "SELECT seq, client_order_id, trade_id, account, symbol, side, quantity, price, commission, ts_event "
+              "FROM fills WHERE tenant = $1 ORDER BY seq DESC LIMIT $2",
+     kTenantLimit, kFillColumns, {}},
+    {"ticks",
+     "SELECT seq, ts_event, bid, ask, last, volume FROM ticks WHERE tenant = $1 AND symbol = $2 "
+     "AND ts_event >= $3 AND ts_event < $4 ORDER BY ts_event LIMIT $5",
+     kTicksParams, kTickColumns, {}},
+    {"positions",
+     "SELECT position_id, account, symbol, venue, quantity, average_price, realized_pnl, currency, status, "
+     "opened_seq, last_seq, ts_event FROM positions WHERE tenant = $1 AND ($2 = '' OR account = $2) "
+     "AND ($3 = 0 OR status = 'open') ORDER BY last_seq DESC LIMIT $4",
+     kPositionsParams, kPositionColumns, {}},
+    {"decisions",
+     "SELECT seq, strategy, symbol, decision_sequence, inputs_hash, signal, ensemble, score, confidence, "
+     "latency_ns, flags, models, ts_event FROM decisions WHERE tenant = $1 AND ($2 = '' OR symbol = $2) "
+     "ORDER BY seq DESC LIMIT $3",
+     kTenantNameLimit, kDecisionColumns, {}},
+    {"models",
+     "SELECT model_key, first_seq, last_seq, first_ts, last_ts, decision_count, last_strategy, last_status "
+     "FROM models WHERE tenant = $1 ORDER BY last_seq DESC, model_key LIMIT $2",
+     kTenantLimit, kModelColumns, {}},
+    {"account states",
+     "SELECT seq, account, currency, balance, equity, margin, free_margin, ts_event FROM account_states "
+     "WHERE tenant = $1 AND account = $2 ORDER BY seq DESC LIMIT $3",
+     kTenantNameLimit, kAccountColumns, {}},
+    {"fills", "SELECT seq, client_order_id, trade_id, account, symbol, side, quantity, price, commission, ts_event "
+              "FROM fills WHERE tenant = $1 AND account = $2 ORDER BY seq DESC LIMIT $3",
+     kTenantNameLimit, kFillColumns, {}},
+    // Byte order on both: SQLite's default, PostgreSQL's "C" (its default follows the locale).
+    {"instruments",
+     "SELECT symbol, venue, price_scale, quantity_scale, tick_size, lot_step, min_quantity, max_quantity, "
+     "contract_size, currency, session FROM instruments ORDER BY symbol, venue LIMIT $1",
+     kLimitOnly, kInstrumentColumns,
+     "SELECT symbol, venue, price_scale, quantity_scale, tick_size, lot_step, min_quantity, max_quantity, "
+     "contract_size, currency, session FROM instruments ORDER BY symbol COLLATE \"C\", venue COLLATE \"C\" "
+     "LIMIT $1"},
+};
+
+}  // namespace
+
+const ReadStatement& readStatement(ReadKind kind) { return kReads[static_cast<std::size_t>(kind)]; }
+
+std::variant<std::int64_t, std::string_view> paramValue(Param param, const ReadRequest& r) {
+  switch (param) {
+    case Tenant: return static_cast<std::int64_t>(r.tenant.value);
+    case Name: return r.name;
+    case OpenOnly: return std::int64_t{r.openOnly ? 1 : 0};
+    case From: return r.fromNs;
+    case To: return r.toNs;
+    case Limit: return static_cast<std::int64_t>(r.limit);
+  }
+  return std::int64_t{0};
+}
+
+nlohmann::json finish(ReadKind kind, nlohmann::json rows) {
+  if (kind != ReadKind::Decisions) return rows;
+  for (auto& row : rows) {
+    const auto flags = row["flags"].get<std::int64_t>();
+    row.erase("flags");
+    row["degraded"] = (flags & model::kDecisionDegraded) != 0;
+    row["truncated"] = (flags & model::kDecisionTruncated) != 0;
+    Json parsed = Json::parse(row["models"].get<std::string>(), nullptr, false);
+    row["models"] = parsed.is_discarded() ? Json::array() : std::move(parsed);
+  }
+  return rows;
 }
 
 InstrumentRow instrumentRowOf(const InstrumentRecord& record) {

@@ -4,7 +4,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -86,10 +89,27 @@ struct InstrumentRow {
 
 InstrumentRow instrumentRowOf(const InstrumentRecord& record);
 
-/// The decision row as the REST reads return it, the same from SQLite and PostgreSQL.
-nlohmann::json decisionJson(std::int64_t seq, std::string strategy, std::string symbol,
-                            std::int64_t decisionSequence, std::string inputsHash, std::string signal,
-                            std::string ensemble, double score, double confidence, std::int64_t latencyNs,
-                            std::int64_t flags, const std::string& models, std::int64_t tsEvent);
+// The reads of the relational stores, one statement each, shared by SQLite and PostgreSQL: each
+// backend only binds the parameters and turns the cells into JSON by the column types.
+enum class ColumnType { Text, Integer, Real };
+struct Column {
+  const char* name;  // the JSON key
+  ColumnType type;
+};
+enum class Param { Tenant, Name, OpenOnly, From, To, Limit };
+
+struct ReadStatement {
+  std::string_view what;         // "reading <what>" names a failure
+  std::string_view sql;          // placeholders $1.. in the order of params
+  std::span<const Param> params;
+  std::span<const Column> columns;
+  std::string_view postgresSql;  // PostgreSQL's text where it must differ; empty: sql
+};
+
+const ReadStatement& readStatement(ReadKind kind);
+/// The value bound for param: the name as text, anything else as an integer.
+std::variant<std::int64_t, std::string_view> paramValue(Param param, const ReadRequest& request);
+/// The rows as the REST reads return them (a decision's flags and models unpacked).
+nlohmann::json finish(ReadKind kind, nlohmann::json rows);
 
 }  // namespace ait::store::rows

@@ -2,7 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <variant>
 
 #include <fmt/format.h>
 
@@ -337,157 +339,34 @@ Expected<void> SqliteEventStore::ping() {
   return {};
 }
 
-Expected<nlohmann::json> SqliteEventStore::orders(model::TenantId tenant, std::size_t limit) {
+Expected<nlohmann::json> SqliteEventStore::read(const ReadRequest& request) {
+  const auto& statement = rows::readStatement(request.kind);
+  // One text for both backends: SQLite reads PostgreSQL's $N as ?N, a numbered parameter.
+  std::string sql(statement.sql);
+  std::replace(sql.begin(), sql.end(), '$', '?');
   std::lock_guard lock(mutex_);
-  Statement st(db_->handle(),
-               "SELECT client_order_id, account, symbol, side, order_type, quantity, price, "
-               "venue_order_id, status, leaves_quantity, reason, last_seq FROM orders "
-               "WHERE tenant = ?1 ORDER BY last_seq DESC LIMIT ?2");
-  st.bind(1, static_cast<std::int64_t>(tenant.value)).bind(2, static_cast<std::int64_t>(limit));
+  Statement st(db_->handle(), sql);
+  int index = 1;
+  for (const auto param : statement.params) {
+    std::visit([&](const auto& value) { st.bind(index++, value); }, rows::paramValue(param, request));
+  }
   Json out = Json::array();
   int rc;
   while ((rc = st.step()) == SQLITE_ROW) {
-    out.push_back({{"client_order_id", st.text(0)}, {"account", st.text(1)}, {"symbol", st.text(2)},
-                   {"side", st.text(3)}, {"order_type", st.text(4)}, {"quantity", st.text(5)},
-                   {"price", st.text(6)}, {"venue_order_id", st.text(7)}, {"status", st.text(8)},
-                   {"leaves_quantity", st.text(9)}, {"reason", st.text(10)},
-                   {"sequence", st.integer(11)}});
+    Json row = Json::object();
+    int col = 0;
+    for (const auto& column : statement.columns) {
+      switch (column.type) {
+        case rows::ColumnType::Text: row[column.name] = st.text(col); break;
+        case rows::ColumnType::Integer: row[column.name] = st.integer(col); break;
+        case rows::ColumnType::Real: row[column.name] = number(st.text(col)); break;
+      }
+      ++col;
+    }
+    out.push_back(std::move(row));
   }
-  if (rc != SQLITE_DONE) return db_->error("reading orders");
-  return out;
-}
-
-Expected<nlohmann::json> SqliteEventStore::fills(model::TenantId tenant, std::size_t limit) {
-  std::lock_guard lock(mutex_);
-  Statement st(db_->handle(),
-               "SELECT seq, client_order_id, trade_id, account, symbol, side, quantity, price, "
-               "commission, ts_event FROM fills WHERE tenant = ?1 ORDER BY seq DESC LIMIT ?2");
-  st.bind(1, static_cast<std::int64_t>(tenant.value)).bind(2, static_cast<std::int64_t>(limit));
-  Json out = Json::array();
-  int rc;
-  while ((rc = st.step()) == SQLITE_ROW) {
-    out.push_back({{"sequence", st.integer(0)}, {"client_order_id", st.text(1)},
-                   {"trade_id", st.text(2)}, {"account", st.text(3)}, {"symbol", st.text(4)},
-                   {"side", st.text(5)}, {"quantity", st.text(6)}, {"price", st.text(7)},
-                   {"commission", st.text(8)}, {"ts_event_ns", st.integer(9)}});
-  }
-  if (rc != SQLITE_DONE) return db_->error("reading fills");
-  return out;
-}
-
-Expected<nlohmann::json> SqliteEventStore::ticks(model::TenantId tenant, std::string_view symbol,
-                                                 std::int64_t fromNs, std::int64_t toNs,
-                                                 std::size_t limit) {
-  std::lock_guard lock(mutex_);
-  Statement st(db_->handle(),
-               "SELECT seq, ts_event, bid, ask, last, volume FROM ticks WHERE tenant = ?1 AND "
-               "symbol = ?2 AND ts_event >= ?3 AND ts_event < ?4 ORDER BY ts_event LIMIT ?5");
-  st.bind(1, static_cast<std::int64_t>(tenant.value)).bind(2, symbol).bind(3, fromNs).bind(4, toNs)
-      .bind(5, static_cast<std::int64_t>(limit));
-  Json out = Json::array();
-  int rc;
-  while ((rc = st.step()) == SQLITE_ROW) {
-    out.push_back({{"sequence", st.integer(0)}, {"ts_event_ns", st.integer(1)}, {"bid", st.text(2)},
-                   {"ask", st.text(3)}, {"last", st.text(4)}, {"volume", st.text(5)}});
-  }
-  if (rc != SQLITE_DONE) return db_->error("reading ticks");
-  return out;
-}
-
-Expected<nlohmann::json> SqliteEventStore::positions(model::TenantId tenant, std::string_view account,
-                                                     bool openOnly, std::size_t limit) {
-  std::lock_guard lock(mutex_);
-  Statement st(db_->handle(),
-               "SELECT position_id, account, symbol, venue, quantity, average_price, realized_pnl, currency, "
-               "status, opened_seq, last_seq, ts_event FROM positions WHERE tenant = ?1 "
-               "AND (?2 = '' OR account = ?2) AND (?3 = 0 OR status = 'open') "
-               "ORDER BY last_seq DESC LIMIT ?4");
-  st.bind(1, static_cast<std::int64_t>(tenant.value)).bind(2, account).bind(3, std::int64_t{openOnly ? 1 : 0})
-      .bind(4, static_cast<std::int64_t>(limit));
-  Json out = Json::array();
-  int rc;
-  while ((rc = st.step()) == SQLITE_ROW) {
-    out.push_back({{"position_id", st.text(0)}, {"account", st.text(1)}, {"symbol", st.text(2)},
-                   {"venue", st.text(3)}, {"quantity", st.text(4)}, {"average_price", st.text(5)},
-                   {"realized_pnl", st.text(6)}, {"currency", st.text(7)}, {"status", st.text(8)},
-                   {"opened_sequence", st.integer(9)}, {"sequence", st.integer(10)},
-                   {"ts_event_ns", st.integer(11)}});
-  }
-  if (rc != SQLITE_DONE) return db_->error("reading positions");
-  return out;
-}
-
-Expected<nlohmann::json> SqliteEventStore::decisions(model::TenantId tenant, std::string_view symbol,
-                                                     std::size_t limit) {
-  std::lock_guard lock(mutex_);
-  Statement st(db_->handle(),
-               "SELECT seq, strategy, symbol, decision_sequence, inputs_hash, signal, ensemble, score, "
-               "confidence, latency_ns, flags, models, ts_event FROM decisions WHERE tenant = ?1 "
-               "AND (?2 = '' OR symbol = ?2) ORDER BY seq DESC LIMIT ?3");
-  st.bind(1, static_cast<std::int64_t>(tenant.value)).bind(2, symbol).bind(3, static_cast<std::int64_t>(limit));
-  Json out = Json::array();
-  int rc;
-  while ((rc = st.step()) == SQLITE_ROW) {
-    out.push_back(rows::decisionJson(st.integer(0), st.text(1), st.text(2), st.integer(3), st.text(4), st.text(5),
-                               st.text(6), number(st.text(7)), number(st.text(8)), st.integer(9),
-                               st.integer(10), st.text(11), st.integer(12)));
-  }
-  if (rc != SQLITE_DONE) return db_->error("reading decisions");
-  return out;
-}
-
-Expected<nlohmann::json> SqliteEventStore::models(model::TenantId tenant, std::size_t limit) {
-  std::lock_guard lock(mutex_);
-  Statement st(db_->handle(),
-               "SELECT model_key, first_seq, last_seq, first_ts, last_ts, decision_count, last_strategy, "
-               "last_status FROM models WHERE tenant = ?1 ORDER BY last_seq DESC, model_key LIMIT ?2");
-  st.bind(1, static_cast<std::int64_t>(tenant.value)).bind(2, static_cast<std::int64_t>(limit));
-  Json out = Json::array();
-  int rc;
-  while ((rc = st.step()) == SQLITE_ROW) {
-    out.push_back({{"key", st.text(0)}, {"first_sequence", st.integer(1)}, {"last_sequence", st.integer(2)},
-                   {"first_ts_ns", st.integer(3)}, {"last_ts_ns", st.integer(4)}, {"decisions", st.integer(5)},
-                   {"last_strategy", st.text(6)}, {"last_status", st.text(7)}});
-  }
-  if (rc != SQLITE_DONE) return db_->error("reading models");
-  return out;
-}
-
-Expected<nlohmann::json> SqliteEventStore::accountStates(model::TenantId tenant, std::string_view account,
-                                                         std::size_t limit) {
-  std::lock_guard lock(mutex_);
-  Statement st(db_->handle(),
-               "SELECT seq, account, currency, balance, equity, margin, free_margin, ts_event FROM account_states "
-               "WHERE tenant = ?1 AND account = ?2 ORDER BY seq DESC LIMIT ?3");
-  st.bind(1, static_cast<std::int64_t>(tenant.value)).bind(2, account).bind(3, static_cast<std::int64_t>(limit));
-  Json out = Json::array();
-  int rc;
-  while ((rc = st.step()) == SQLITE_ROW) {
-    out.push_back({{"sequence", st.integer(0)}, {"account", st.text(1)}, {"currency", st.text(2)},
-                   {"balance", st.text(3)}, {"equity", st.text(4)}, {"margin", st.text(5)},
-                   {"free_margin", st.text(6)}, {"ts_event_ns", st.integer(7)}});
-  }
-  if (rc != SQLITE_DONE) return db_->error("reading account states");
-  return out;
-}
-
-Expected<nlohmann::json> SqliteEventStore::accountFills(model::TenantId tenant, std::string_view account,
-                                                        std::size_t limit) {
-  std::lock_guard lock(mutex_);
-  Statement st(db_->handle(),
-               "SELECT seq, client_order_id, trade_id, account, symbol, side, quantity, price, "
-               "commission, ts_event FROM fills WHERE tenant = ?1 AND account = ?2 ORDER BY seq DESC LIMIT ?3");
-  st.bind(1, static_cast<std::int64_t>(tenant.value)).bind(2, account).bind(3, static_cast<std::int64_t>(limit));
-  Json out = Json::array();
-  int rc;
-  while ((rc = st.step()) == SQLITE_ROW) {
-    out.push_back({{"sequence", st.integer(0)}, {"client_order_id", st.text(1)},
-                   {"trade_id", st.text(2)}, {"account", st.text(3)}, {"symbol", st.text(4)},
-                   {"side", st.text(5)}, {"quantity", st.text(6)}, {"price", st.text(7)},
-                   {"commission", st.text(8)}, {"ts_event_ns", st.integer(9)}});
-  }
-  if (rc != SQLITE_DONE) return db_->error("reading fills");
-  return out;
+  if (rc != SQLITE_DONE) return db_->error(fmt::format("reading {}", statement.what));
+  return rows::finish(request.kind, std::move(out));
 }
 
 Expected<void> SqliteEventStore::putInstruments(std::span<const InstrumentRecord> instruments) {
@@ -514,24 +393,6 @@ ON CONFLICT(symbol, venue) DO UPDATE SET
     }
   }
   return db_->exec("COMMIT");
-}
-
-Expected<nlohmann::json> SqliteEventStore::instruments(std::size_t limit) {
-  std::lock_guard lock(mutex_);
-  Statement st(db_->handle(),
-               "SELECT symbol, venue, price_scale, quantity_scale, tick_size, lot_step, min_quantity, max_quantity, "
-               "contract_size, currency, session FROM instruments ORDER BY symbol, venue LIMIT ?1");
-  st.bind(1, static_cast<std::int64_t>(limit));
-  Json out = Json::array();
-  int rc;
-  while ((rc = st.step()) == SQLITE_ROW) {
-    out.push_back({{"symbol", st.text(0)}, {"venue", st.text(1)}, {"price_scale", st.integer(2)},
-                   {"quantity_scale", st.integer(3)}, {"tick_size", st.text(4)}, {"lot_step", st.text(5)},
-                   {"min_quantity", st.text(6)}, {"max_quantity", st.text(7)}, {"contract_size", st.text(8)},
-                   {"currency", st.text(9)}, {"session", st.text(10)}});
-  }
-  if (rc != SQLITE_DONE) return db_->error("reading instruments");
-  return out;
 }
 
 }  // namespace ait::store

@@ -33,6 +33,19 @@ struct InstrumentRecord {
   std::string session;  // when it trades ("24x7", "fx", windows and a zone); "" when not configured
 };
 
+/// The reads every service may ask of a store; ReadRequest names one with its filters.
+enum class ReadKind { Orders, Fills, Ticks, Positions, Decisions, Models, AccountStates, AccountFills, Instruments };
+
+struct ReadRequest {
+  ReadKind kind = ReadKind::Orders;
+  model::TenantId tenant{};
+  std::string_view name{};  // the symbol (ticks, decisions) or account (positions, account reads); "" for any
+  bool openOnly = false;  // positions
+  std::int64_t fromNs = 0;
+  std::int64_t toNs = 0;  // ticks: [fromNs, toNs)
+  std::size_t limit = 0;
+};
+
 class EventStore {
  public:
   virtual ~EventStore() = default;
@@ -53,14 +66,15 @@ class EventStore {
   /// report.
   virtual Expected<nlohmann::json> replication() { return nlohmann::json(); }
 
-  /// Reads for the other services, newest first, never across tenants.
-  virtual Expected<nlohmann::json> orders(model::TenantId tenant, std::size_t limit) = 0;
-  virtual Expected<nlohmann::json> fills(model::TenantId tenant, std::size_t limit) = 0;
-  virtual Expected<nlohmann::json> ticks(model::TenantId tenant, std::string_view symbol,
-                                         std::int64_t fromNs, std::int64_t toNs,
-                                         std::size_t limit) = 0;
+  /// Reads for the other services, newest first, never across tenants. Each builds a ReadRequest
+  /// and calls read(); a backend overrides read() (the relational stores, the guard), or single
+  /// reads (ClickHouse), and what it overrides neither of answers kUnsupported.
+  virtual Expected<nlohmann::json> orders(model::TenantId tenant, std::size_t limit);
+  virtual Expected<nlohmann::json> fills(model::TenantId tenant, std::size_t limit);
+  virtual Expected<nlohmann::json> ticks(model::TenantId tenant, std::string_view symbol, std::int64_t fromNs,
+                                         std::int64_t toNs, std::size_t limit);
 
-  // Reads of the relational stores (SQLite, PostgreSQL); another backend answers kUnsupported.
+  // Reads of the relational stores (SQLite, PostgreSQL).
   /// Positions of the tenant (of account when not empty; open ones only when openOnly), latest
   /// change first.
   virtual Expected<nlohmann::json> positions(model::TenantId tenant, std::string_view account, bool openOnly,
@@ -75,11 +89,17 @@ class EventStore {
   /// Fills of the tenant's account, newest first.
   virtual Expected<nlohmann::json> accountFills(model::TenantId tenant, std::string_view account,
                                                 std::size_t limit);
+  /// The stored instruments, by symbol and venue (every tenant reads the same).
+  virtual Expected<nlohmann::json> instruments(std::size_t limit);
   /// Inserts the instruments, or replaces the stored reference data of each (keyed by symbol and
   /// venue), in one transaction; instruments no longer configured stay.
   virtual Expected<void> putInstruments(std::span<const InstrumentRecord> instruments);
-  /// The stored instruments, by symbol and venue (every tenant reads the same).
-  virtual Expected<nlohmann::json> instruments(std::size_t limit);
+
+  /// Runs one read; answers kUnsupported unless a backend overrides it.
+  virtual Expected<nlohmann::json> read(const ReadRequest& request);
+  /// Runs the read request names through the single read methods above (so a wrapper reaches
+  /// whichever of them its inner store overrides).
+  Expected<nlohmann::json> dispatch(const ReadRequest& request);
 
  protected:
   Unexpected unsupported(std::string_view what) const;

@@ -33,20 +33,9 @@ class GuardedEventStore final : public EventStore {
   Expected<void> ping() override;
   std::optional<PoolStats> poolStats() const override { return inner_->poolStats(); }
   Expected<nlohmann::json> replication() override;
-  Expected<nlohmann::json> orders(model::TenantId tenant, std::size_t limit) override;
-  Expected<nlohmann::json> fills(model::TenantId tenant, std::size_t limit) override;
-  Expected<nlohmann::json> ticks(model::TenantId tenant, std::string_view symbol, std::int64_t fromNs,
-                                 std::int64_t toNs, std::size_t limit) override;
-  Expected<nlohmann::json> positions(model::TenantId tenant, std::string_view account, bool openOnly,
-                                     std::size_t limit) override;
-  Expected<nlohmann::json> decisions(model::TenantId tenant, std::string_view symbol, std::size_t limit) override;
-  Expected<nlohmann::json> models(model::TenantId tenant, std::size_t limit) override;
-  Expected<nlohmann::json> accountStates(model::TenantId tenant, std::string_view account,
-                                         std::size_t limit) override;
-  Expected<nlohmann::json> accountFills(model::TenantId tenant, std::string_view account,
-                                        std::size_t limit) override;
   Expected<void> putInstruments(std::span<const InstrumentRecord> instruments) override;
-  Expected<nlohmann::json> instruments(std::size_t limit) override;
+  /// Every read (whichever of them inner overrides) goes through the breaker and bulkhead.
+  Expected<nlohmann::json> read(const ReadRequest& request) override;
 
   /// Runs op (returning Expected<T>) in a bulkhead slot behind the breaker: for calls beyond the
   /// EventStore interface (ClickHouse OHLC, graph queries) on the same server.

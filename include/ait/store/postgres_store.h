@@ -41,20 +41,9 @@ class PostgresEventStore final : public EventStore {
   /// replayed transaction, on a primary the worst replay_lag of pg_stat_replication ("none"
   /// without a standby).
   Expected<nlohmann::json> replication() override;
-  Expected<nlohmann::json> orders(model::TenantId tenant, std::size_t limit) override;
-  Expected<nlohmann::json> fills(model::TenantId tenant, std::size_t limit) override;
-  Expected<nlohmann::json> ticks(model::TenantId tenant, std::string_view symbol, std::int64_t fromNs,
-                                 std::int64_t toNs, std::size_t limit) override;
-  Expected<nlohmann::json> positions(model::TenantId tenant, std::string_view account, bool openOnly,
-                                     std::size_t limit) override;
-  Expected<nlohmann::json> decisions(model::TenantId tenant, std::string_view symbol, std::size_t limit) override;
-  Expected<nlohmann::json> models(model::TenantId tenant, std::size_t limit) override;
-  Expected<nlohmann::json> accountStates(model::TenantId tenant, std::string_view account,
-                                         std::size_t limit) override;
-  Expected<nlohmann::json> accountFills(model::TenantId tenant, std::string_view account,
-                                        std::size_t limit) override;
   Expected<void> putInstruments(std::span<const InstrumentRecord> instruments) override;
-  Expected<nlohmann::json> instruments(std::size_t limit) override;
+  /// Every read, by the statement the relational stores share.
+  Expected<nlohmann::json> read(const ReadRequest& request) override;
 
   PostgresPool& pool() noexcept { return pool_; }
 

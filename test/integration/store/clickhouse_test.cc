@@ -20,6 +20,7 @@
 #include "ait/store/guarded_store.h"
 #include "ait/store/projector.h"
 #include "support/clickhouse_server.h"
+#include "integration/store/outage_run.h"
 #include "support/require_server.h"
 
 namespace ait::store {
@@ -231,59 +232,19 @@ TEST_F(ClickHouseStoreTest, ThePoolIsBoundedAndTimesOutWithAClearError) {
 }
 
 TEST_F(ClickHouseStoreTest, KilledMidStreamTheJournalGoesOnAndEveryTickLandsExactlyOnce) {
-  journal::JournalConfig config;
-  config.dataDir = (dir_ / "journal").string();
-  config.fsync = false;
-  journal::JournalOptions options;
-  options.stream = "md";
-  auto journal = journal::Journal::open(config, options).value();
   settings_.pool.validateIdleAfter = 0ms;  // a restarted server leaves broken idle connections
   auto store = ClickHouseStore::open(settings_).value();
   ClickHouseStore& clickhouse = *store;
-  GuardSettings guard;
-  guard.breaker.window_size = 5;
-  guard.breaker.minimum_calls = 3;
-  guard.breaker.open_duration_ms = 300;
-  GuardedEventStore guarded(std::move(store), guard);
-  Projector projector(guarded, {{"md", journal.get()}},
-                      {.batch = 100, .initialBackoff = 20ms, .maxBackoff = 200ms});
-  projector.start();
-
+  testing::OutageRun run(dir_, "md", std::move(store), 100);
   constexpr int kTicks = 6000;
-  std::array<std::byte, model::kMaxEncodedSize> buffer;
-  std::chrono::nanoseconds slowestAppend{0};
-  for (int i = 0; i < kTicks; ++i) {
-    if (i == kTicks / 3) server_->kill();
-    if (i == 2 * kTicks / 3) {
-      // The failed attempts opened the breaker: the projection stops calling the dead server.
-      const auto openBy = std::chrono::steady_clock::now() + 10s;
-      while (guarded.breaker().state() != resilience::CircuitState::Open) {
-        ASSERT_LT(std::chrono::steady_clock::now(), openBy) << "the breaker never opened";
-        std::this_thread::sleep_for(2ms);
-      }
-      ASSERT_TRUE(server_->start());
-    }
-    // Spread over two months, so batches straddle partitions.
-    auto event = tick(1 + i % 2, i % 3 == 0 ? "EURUSD" : "USDJPY", kT0 + std::int64_t{i} * 1'000'000'000'000,
-                      "1.10", "1.11", "0", "1");
-    const auto size = model::encode(event, buffer).value();
-    const auto before = std::chrono::steady_clock::now();
-    ASSERT_TRUE(journal->append(model::typeIdOf(event), model::tenantOf(event).value, i,
-                                std::span(buffer.data(), size)).has_value());
-    slowestAppend = std::max(slowestAppend, std::chrono::steady_clock::now() - before);
-    if (i % 200 == 0) std::this_thread::sleep_for(5ms);
-  }
-  ASSERT_TRUE(journal->waitDurable(journal->lastSequence(), 10s).has_value());
-  EXPECT_LT(slowestAppend, 1s) << "the journal never waited for ClickHouse";
-
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (projector.status().streams[0].checkpoint < kTicks) {
-    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << projector.status().lastError;
-    std::this_thread::sleep_for(20ms);
-  }
-  projector.stop();
-  EXPECT_GT(projector.status().failures, 0u) << "the outage was seen";
-  EXPECT_EQ(guarded.breaker().state(), resilience::CircuitState::Closed) << "trial calls closed it again";
+  // Spread over two months, so batches straddle partitions.
+  run.appendThroughOutage(*server_, kTicks, 200, [](int i) {
+    return tick(1 + i % 2, i % 3 == 0 ? "EURUSD" : "USDJPY", kT0 + std::int64_t{i} * 1'000'000'000'000, "1.10",
+                "1.11", "0", "1");
+  });
+  ASSERT_FALSE(HasFatalFailure());
+  run.expectCaughtUp(kTicks);
+  ASSERT_FALSE(HasFatalFailure());
   EXPECT_EQ(count(clickhouse, "SELECT count() FROM ticks FINAL"), kTicks);
   EXPECT_EQ(count(clickhouse, "SELECT uniqExact(seq) FROM ticks"), kTicks);
   EXPECT_EQ(count(clickhouse, "SELECT min(seq) FROM ticks"), 1);

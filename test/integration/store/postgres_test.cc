@@ -22,6 +22,7 @@
 #include "ait/store/projector.h"
 #include "store/pg.h"
 #include "support/postgres_server.h"
+#include "integration/store/outage_run.h"
 #include "support/require_server.h"
 #include "unit/store/history_scenario.h"
 
@@ -183,65 +184,25 @@ TEST_F(PostgresStoreTest, AnUnreachableServerIsAClearError) {
 }
 
 TEST_F(PostgresStoreTest, KilledMidStreamTradingGoesOnAndEveryEventLandsExactlyOnce) {
-  journal::JournalConfig config;
-  config.dataDir = (dir_ / "journal").string();
-  config.fsync = false;
-  journal::JournalOptions options;
-  options.stream = "trading";
-  auto journal = journal::Journal::open(config, options).value();
-  GuardSettings guard;
-  guard.breaker.window_size = 5;
-  guard.breaker.minimum_calls = 3;
-  guard.breaker.open_duration_ms = 300;
-  GuardedEventStore guarded(PostgresEventStore::open(settings_).value(), guard);
-  auto* store = &guarded;
-  Projector projector(guarded, {{"trading", journal.get()}},
-                      {.batch = 50, .initialBackoff = 20ms, .maxBackoff = 200ms});
-  projector.start();
-
+  testing::OutageRun run(dir_, "trading", PostgresEventStore::open(settings_).value(), 50);
+  auto& guarded = run.guarded();
   constexpr int kEvents = 2000;
-  std::array<std::byte, model::kMaxEncodedSize> buffer;
-  std::chrono::nanoseconds slowestAppend{0};
-  for (int i = 0; i < kEvents; ++i) {
-    if (i == kEvents / 3) server_->kill();
-    if (i == 2 * kEvents / 3) {
-      // The failed attempts opened the breaker: the projection stops calling the dead server.
-      const auto openBy = std::chrono::steady_clock::now() + 10s;
-      while (guarded.breaker().state() != resilience::CircuitState::Open) {
-        ASSERT_LT(std::chrono::steady_clock::now(), openBy) << "the breaker never opened";
-        std::this_thread::sleep_for(2ms);
-      }
-      EXPECT_FALSE(guarded.ping().has_value()) << "calls fail fast while the breaker is open";
-      ASSERT_TRUE(server_->start());
-    }
-    auto event = order(1 + (i / 2) % 2, fmt::format("c-{}", i / 2), i);  // a submit, then its fill
-    const auto size = model::encode(event, buffer).value();
-    const auto before = std::chrono::steady_clock::now();
-    ASSERT_TRUE(journal->append(model::typeIdOf(event), model::tenantOf(event).value, i,
-                                std::span(buffer.data(), size)).has_value());
-    slowestAppend = std::max(slowestAppend, std::chrono::steady_clock::now() - before);
-    if (i % 100 == 0) std::this_thread::sleep_for(5ms);
-  }
-  ASSERT_TRUE(journal->waitDurable(journal->lastSequence(), 10s).has_value());
-  // Trading never waited for the database: appends are buffer copies whatever PostgreSQL does.
-  EXPECT_LT(slowestAppend, 1s);
-
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (projector.status().streams[0].checkpoint < kEvents) {
-    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << projector.status().lastError;
-    std::this_thread::sleep_for(20ms);
-  }
-  projector.stop();
-  EXPECT_GT(projector.status().failures, 0u) << "the outage was seen";
-  EXPECT_EQ(guarded.breaker().state(), resilience::CircuitState::Closed) << "trial calls closed it again";
-  const auto fills1 = store->fills(model::TenantId{1}, 10'000).value();
-  const auto fills2 = store->fills(model::TenantId{2}, 10'000).value();
+  // A submit, then its fill; trading never waits for the database.
+  run.appendThroughOutage(
+      *server_, kEvents, 100, [](int i) { return order(1 + (i / 2) % 2, fmt::format("c-{}", i / 2), i); },
+      [&] { EXPECT_FALSE(guarded.ping().has_value()) << "calls fail fast while the breaker is open"; });
+  ASSERT_FALSE(HasFatalFailure());
+  run.expectCaughtUp(kEvents);
+  ASSERT_FALSE(HasFatalFailure());
+  const auto fills1 = guarded.fills(model::TenantId{1}, 10'000).value();
+  const auto fills2 = guarded.fills(model::TenantId{2}, 10'000).value();
   EXPECT_EQ(fills1.size() + fills2.size(), kEvents / 2u);
   std::set<std::int64_t> seqs;
   for (const auto* fills : {&fills1, &fills2}) {
     for (const auto& f : *fills) EXPECT_TRUE(seqs.insert(f["sequence"].get<std::int64_t>()).second);
   }
-  EXPECT_EQ(store->orders(model::TenantId{1}, 10'000).value().size() + store->orders(model::TenantId{2}, 10'000).value().size(),
+  EXPECT_EQ(guarded.orders(model::TenantId{1}, 10'000).value().size() +
+                guarded.orders(model::TenantId{2}, 10'000).value().size(),
             kEvents / 2u);
 }
 

@@ -134,6 +134,40 @@ std::int64_t quantityFor(double units, const model::Instrument& spec) noexcept {
   return quantity > 0 && quantity >= min ? quantity : 0;
 }
 
+namespace {
+
+/// Adds low[count - 1] down to low[0] onto `sum`, one after the other. Unrolled by hand (the
+/// order of the additions stays): the additions wait on each other, and fewer instructions
+/// around them leave the processor room to run the engine's work alongside.
+double sumDown(const double* low, std::size_t count, double sum) noexcept {
+  for (; count >= 4; count -= 4) {
+    sum += low[count - 1];
+    sum += low[count - 2];
+    sum += low[count - 3];
+    sum += low[count - 4];
+  }
+  for (; count > 0; --count) sum += low[count - 1];
+  return sum;
+}
+
+/// Adds terms [from, to) of the ring `window` (holding `count` closes so far) newest first onto
+/// `sum`. Summed afresh each time: the same closes always give the same average, bit for bit.
+/// The ring is walked as its two contiguous runs, newest back to slot 0 and then from the end,
+/// so the loop does no index arithmetic besides the step (this runs per tick in backtests).
+double sumNewest(const std::vector<double>& window, std::size_t count, double sum,
+                 std::size_t from, std::size_t to) noexcept {
+  const std::size_t n = window.size();
+  const std::size_t newest = (count - 1) % n;
+  const double* w = window.data();
+  const std::size_t split = std::min(to, newest + 1);
+  if (from < split) sum = sumDown(w + newest + 1 - split, split - from, sum);
+  const std::size_t start = std::max(from, split);
+  if (start < to) sum = sumDown(w + newest + n + 1 - to, to - start, sum);
+  return sum;
+}
+
+}  // namespace
+
 RuleStrategy::RuleStrategy(const StrategyConfig& config) : config_(config) {
   std::size_t size = 1;
   switch (config.kind) {
@@ -154,15 +188,7 @@ int RuleStrategy::warmup() const noexcept {
 }
 
 double RuleStrategy::mean(int period) const noexcept {
-  // Summed afresh each time, newest first: the same closes always give the same average, bit
-  // for bit. Indexes wrap by a compare, not a division (this runs per tick in backtests).
-  double sum = 0.0;
-  const std::size_t n = window_.size();
-  const std::size_t newest = (count_ - 1) % n;
-  for (std::size_t k = 0; k < static_cast<std::size_t>(period); ++k) {
-    sum += window_[newest >= k ? newest - k : newest + n - k];
-  }
-  return sum / period;
+  return sumNewest(window_, count_, 0.0, 0, static_cast<std::size_t>(period)) / period;
 }
 
 Target RuleStrategy::onClose(double close) noexcept {
@@ -171,8 +197,19 @@ Target RuleStrategy::onClose(double close) noexcept {
   switch (config_.kind) {
     case StrategyKind::SmaCross: {
       if (count_ < static_cast<std::size_t>(config_.slow)) return Target::Hold;
-      double fast = mean(config_.fast);
-      double slow = mean(config_.slow);
+      double fast = 0.0;
+      double slow = 0.0;
+      if (config_.fast <= config_.slow) {
+        // One pass: the slow sum's first `fast` terms are the fast sum, the same additions in
+        // the same order as two separate sums.
+        const auto f = static_cast<std::size_t>(config_.fast);
+        const double fastSum = sumNewest(window_, count_, 0.0, 0, f);
+        fast = fastSum / config_.fast;
+        slow = sumNewest(window_, count_, fastSum, f, static_cast<std::size_t>(config_.slow)) / config_.slow;
+      } else {
+        fast = mean(config_.fast);
+        slow = mean(config_.slow);
+      }
       bool ready = count_ > static_cast<std::size_t>(config_.slow);
       Target target = Target::Hold;
       if (ready && prevFast_ < prevSlow_ && fast > slow) target = Target::Long;

@@ -21,6 +21,7 @@
 #include "ait/store/projector.h"
 #include "support/clickhouse_server.h"
 #include "integration/store/outage_run.h"
+#include "integration/store/pool_checks.h"
 #include "support/require_server.h"
 
 namespace ait::store {
@@ -221,14 +222,7 @@ TEST_F(ClickHouseStoreTest, CredentialsAndUnreachableServersGiveClearErrors) {
 TEST_F(ClickHouseStoreTest, ThePoolIsBoundedAndTimesOutWithAClearError) {
   settings_.pool.maxSize = 2;
   auto store = ClickHouseStore::open(settings_).value();
-  auto a = store->pool().acquire();
-  auto b = store->pool().acquire();
-  ASSERT_TRUE(a.has_value());
-  ASSERT_TRUE(b.has_value());
-  EXPECT_EQ(store->pool().stats().inUse, 2u);
-  auto c = store->pool().acquire();
-  ASSERT_FALSE(c.has_value());
-  EXPECT_NE(c.error().message().find("no connection free"), std::string::npos) << c.error().message();
+  testing::expectPoolOfTwoRefusesAThird(store->pool());
 }
 
 TEST_F(ClickHouseStoreTest, KilledMidStreamTheJournalGoesOnAndEveryTickLandsExactlyOnce) {

@@ -23,6 +23,7 @@
 #include "store/pg.h"
 #include "support/postgres_server.h"
 #include "integration/store/outage_run.h"
+#include "integration/store/pool_checks.h"
 #include "support/require_server.h"
 #include "unit/store/history_scenario.h"
 
@@ -165,14 +166,7 @@ TEST_F(PostgresStoreTest, MigratesAVersionOneSchemaForward) {
 TEST_F(PostgresStoreTest, ThePoolIsBoundedAndTimesOutWithAClearError) {
   settings_.pool.maxSize = 2;
   auto store = PostgresEventStore::open(settings_).value();
-  auto a = store->pool().acquire();
-  auto b = store->pool().acquire();
-  ASSERT_TRUE(a.has_value());
-  ASSERT_TRUE(b.has_value());
-  EXPECT_EQ(store->pool().stats().inUse, 2u);
-  auto c = store->pool().acquire();
-  ASSERT_FALSE(c.has_value());
-  EXPECT_NE(c.error().message().find("no connection free"), std::string::npos) << c.error().message();
+  testing::expectPoolOfTwoRefusesAThird(store->pool());
 }
 
 TEST_F(PostgresStoreTest, AnUnreachableServerIsAClearError) {

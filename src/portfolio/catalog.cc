@@ -44,9 +44,29 @@ Expected<std::uint32_t> Catalog::add(TradableInstrument instrument) {
 }
 
 std::int32_t Catalog::find(const model::InstrumentId& id) const noexcept {
+  // Every tick asks: a few instruments are found faster by comparing than by hashing the id.
+  if (items_.size() <= 4) {
+    for (std::size_t i = 0; i < items_.size(); ++i) {
+      if (items_[i].spec.id == id) return static_cast<std::int32_t>(i);
+    }
+    return -1;
+  }
   auto it = index_.find(id);
   return it == index_.end() ? -1 : static_cast<std::int32_t>(it->second);
 }
+
+namespace {
+/// mantissaAt without the 128-bit scaling when the tick already has the instrument's scale or
+/// is zero (sizes the feed leaves out): the usual case, per tick.
+bool quoteMantissa(model::Decimal value, std::uint8_t scale, std::int64_t& out) noexcept {
+  if (value.scale <= model::kMaxScale && scale <= model::kMaxScale &&
+      (value.scale == scale || value.mantissa == 0)) {
+    out = value.mantissa;
+    return true;
+  }
+  return mantissaAt(value, scale, out);
+}
+}  // namespace
 
 bool Catalog::update(std::uint32_t index, const model::Tick& tick) noexcept {
   const auto& spec = items_[index].spec;
@@ -54,15 +74,15 @@ bool Catalog::update(std::uint32_t index, const model::Tick& tick) noexcept {
   Quote next = q;
   bool ok = true;
   if (tick.flags == 0 || (tick.flags & model::kTickBid) != 0) {
-    ok &= mantissaAt(tick.bid.decimal(), spec.priceScale, next.bid);
-    ok &= mantissaAt(tick.bidSize.decimal(), spec.quantityScale, next.bidSize);
+    ok &= quoteMantissa(tick.bid.decimal(), spec.priceScale, next.bid);
+    ok &= quoteMantissa(tick.bidSize.decimal(), spec.quantityScale, next.bidSize);
   }
   if (tick.flags == 0 || (tick.flags & model::kTickAsk) != 0) {
-    ok &= mantissaAt(tick.ask.decimal(), spec.priceScale, next.ask);
-    ok &= mantissaAt(tick.askSize.decimal(), spec.quantityScale, next.askSize);
+    ok &= quoteMantissa(tick.ask.decimal(), spec.priceScale, next.ask);
+    ok &= quoteMantissa(tick.askSize.decimal(), spec.quantityScale, next.askSize);
   }
   if ((tick.flags & model::kTickLast) != 0) {
-    ok &= mantissaAt(tick.last.decimal(), spec.priceScale, next.last);
+    ok &= quoteMantissa(tick.last.decimal(), spec.priceScale, next.last);
   }
   if (!ok || next.bid <= 0 || next.ask <= 0 || next.ask < next.bid) return false;
   next.ts = tick.header.tsEvent;

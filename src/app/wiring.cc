@@ -495,13 +495,6 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
         if (auto valid = settings.validate(); !valid) return Unexpected(valid.error());
         auto instruments = data::instrumentsFromConfig(config.data.instruments);
         if (!instruments) return Unexpected(instruments.error());
-        mt5Part = std::make_unique<mt5::Mt5Service>(
-            settings, rt.bus(), std::move(*instruments),
-            data::normaliserConfig(config.data.validation), SystemClock::instance(), wrap);
-        platform->mt5_ = &mt5Part->bridge();
-        platform->mt5_->addRoutes(router);
-      }
-      if (service.name == "api-gateway") {
         // The MT5 venue's tenants: their terminal's order events go to the trading engine only.
         mt5::FeedWrapper wrap;
         if (!config.trading.mt5_tenants.empty()) {
@@ -512,6 +505,13 @@ Expected<std::unique_ptr<Platform>> Platform::build(const config::Config& config
             return venue::divertOrderEvents(std::move(feeds), tenants, reports);
           };
         }
+        mt5Part = std::make_unique<mt5::Mt5Service>(
+            settings, rt.bus(), std::move(*instruments),
+            data::normaliserConfig(config.data.validation), SystemClock::instance(), wrap);
+        platform->mt5_ = &mt5Part->bridge();
+        platform->mt5_->addRoutes(router);
+      }
+      if (service.name == "api-gateway") {
         auto identity = gateway::Identity::open(identitySettings(config));
         if (!identity) return Unexpected(identity.error());
         platform->identity_ = std::move(*identity);

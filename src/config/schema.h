@@ -331,12 +331,12 @@ void visitConfig(V& v, C& c) {
     auto& t = c.trading;
     v.value("tenant", t.tenant, Between<int>{0, 2'000'000'000});
     v.value("extra_tenants", t.extra_tenants, NoRule{});
+    v.value("mt5_tenants", t.mt5_tenants, NoRule{});
     v.value("account", t.account, Name{24});
     v.value("currency", t.currency, Name{8});
     v.value("starting_balance", t.starting_balance, PositiveUpTo{1e12});
     v.value("hedging", t.hedging, NoRule{});
     v.value("commission_per_lot", t.commission_per_lot, Between<double>{0.0, 1e6});
-    v.value("mt5_tenants", t.mt5_tenants, NoRule{});
     v.value("margin_pct", t.margin_pct, PositiveUpTo{100.0});
     v.value("slippage_ticks", t.slippage_ticks, Between<int>{0, 1'000'000});
     v.value("max_orders", t.max_orders, Between<int>{16, 1 << 24});

@@ -1,5 +1,8 @@
 #include "ait/portfolio/catalog.h"
 
+#include <cstring>
+#include <type_traits>
+
 #include <fmt/format.h>
 
 #include "ait/portfolio/errors.h"
@@ -43,11 +46,20 @@ Expected<std::uint32_t> Catalog::add(TradableInstrument instrument) {
   return index;
 }
 
+namespace {
+// The ids' text is zero past its length and they have no padding: equal ids are equal bytes,
+// compared whole rather than one character at a time.
+static_assert(std::has_unique_object_representations_v<model::InstrumentId>);
+bool sameId(const model::InstrumentId& a, const model::InstrumentId& b) noexcept {
+  return std::memcmp(&a, &b, sizeof(model::InstrumentId)) == 0;
+}
+}  // namespace
+
 std::int32_t Catalog::find(const model::InstrumentId& id) const noexcept {
   // Every tick asks: a few instruments are found faster by comparing than by hashing the id.
   if (items_.size() <= 4) {
     for (std::size_t i = 0; i < items_.size(); ++i) {
-      if (items_[i].spec.id == id) return static_cast<std::int32_t>(i);
+      if (sameId(items_[i].spec.id, id)) return static_cast<std::int32_t>(i);
     }
     return -1;
   }
@@ -56,15 +68,20 @@ std::int32_t Catalog::find(const model::InstrumentId& id) const noexcept {
 }
 
 namespace {
+[[gnu::noinline]] bool rescaled(model::Decimal value, std::uint8_t scale, std::int64_t& out) noexcept {
+  return mantissaAt(value, scale, out);
+}
+
 /// mantissaAt without the 128-bit scaling when the tick already has the instrument's scale or
-/// is zero (sizes the feed leaves out): the usual case, per tick.
-bool quoteMantissa(model::Decimal value, std::uint8_t scale, std::int64_t& out) noexcept {
+/// is zero (sizes the feed leaves out): the usual case, per tick. The rare rescaling is kept
+/// out of line so that this check inlines.
+inline bool quoteMantissa(model::Decimal value, std::uint8_t scale, std::int64_t& out) noexcept {
   if (value.scale <= model::kMaxScale && scale <= model::kMaxScale &&
       (value.scale == scale || value.mantissa == 0)) {
     out = value.mantissa;
     return true;
   }
-  return mantissaAt(value, scale, out);
+  return rescaled(value, scale, out);
 }
 }  // namespace
 

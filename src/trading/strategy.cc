@@ -150,14 +150,13 @@ double sumDown(const double* low, std::size_t count, double sum) noexcept {
   return sum;
 }
 
-/// Adds terms [from, to) of the ring `window` (holding `count` closes so far) newest first onto
+/// Adds terms [from, to) of the ring `window` newest first (the newest in slot `newest`) onto
 /// `sum`. Summed afresh each time: the same closes always give the same average, bit for bit.
 /// The ring is walked as its two contiguous runs, newest back to slot 0 and then from the end,
 /// so the loop does no index arithmetic besides the step (this runs per tick in backtests).
-double sumNewest(const std::vector<double>& window, std::size_t count, double sum,
+double sumNewest(const std::vector<double>& window, std::size_t newest, double sum,
                  std::size_t from, std::size_t to) noexcept {
   const std::size_t n = window.size();
-  const std::size_t newest = (count - 1) % n;
   const double* w = window.data();
   const std::size_t split = std::min(to, newest + 1);
   if (from < split) sum = sumDown(w + newest + 1 - split, split - from, sum);
@@ -188,11 +187,12 @@ int RuleStrategy::warmup() const noexcept {
 }
 
 double RuleStrategy::mean(int period) const noexcept {
-  return sumNewest(window_, count_, 0.0, 0, static_cast<std::size_t>(period)) / period;
+  return sumNewest(window_, (count_ - 1) % window_.size(), 0.0, 0, static_cast<std::size_t>(period)) / period;
 }
 
 Target RuleStrategy::onClose(double close) noexcept {
-  window_[count_ % window_.size()] = close;
+  const std::size_t newest = count_ % window_.size();  // one division per close
+  window_[newest] = close;
   ++count_;
   switch (config_.kind) {
     case StrategyKind::SmaCross: {
@@ -203,9 +203,9 @@ Target RuleStrategy::onClose(double close) noexcept {
         // One pass: the slow sum's first `fast` terms are the fast sum, the same additions in
         // the same order as two separate sums.
         const auto f = static_cast<std::size_t>(config_.fast);
-        const double fastSum = sumNewest(window_, count_, 0.0, 0, f);
+        const double fastSum = sumNewest(window_, newest, 0.0, 0, f);
         fast = fastSum / config_.fast;
-        slow = sumNewest(window_, count_, fastSum, f, static_cast<std::size_t>(config_.slow)) / config_.slow;
+        slow = sumNewest(window_, newest, fastSum, f, static_cast<std::size_t>(config_.slow)) / config_.slow;
       } else {
         fast = mean(config_.fast);
         slow = mean(config_.slow);
@@ -249,7 +249,6 @@ Target RuleStrategy::onClose(double close) noexcept {
       double high = -1e300;
       double low = 1e300;
       const std::size_t n = window_.size();
-      const std::size_t newest = (count_ - 1) % n;
       for (std::size_t i = 1; i <= period; ++i) {
         double c = window_[newest >= i ? newest - i : newest + n - i];
         high = std::max(high, c);

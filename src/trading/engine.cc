@@ -304,14 +304,16 @@ void TradingEngine::trail(std::uint32_t instrument) noexcept {
   const portfolio::Quote& q = catalog_.quote(instrument);
   if (!q.valid) return;
   const auto& spec = catalog_.at(instrument).spec;
-  std::int64_t tick = 1;
-  if (!portfolio::mantissaAt(spec.tickSize.decimal(), spec.priceScale, tick) || tick <= 0) tick = 1;
+  std::int64_t tick = 0;  // the tick size, found at the first trailing stop (most ticks have none)
   // Moves only change states between working ones: the live list stays as it is meanwhile.
   for (std::uint32_t i : book_.live()) {
     const oms::Order& o = book_.at(i);
     if (o.instrumentIndex != instrument || !o.isTrailing() ||
         (o.status != oms::OrderStatus::Accepted && o.status != oms::OrderStatus::PartiallyFilled)) {
       continue;
+    }
+    if (tick == 0 && (!portfolio::mantissaAt(spec.tickSize.decimal(), spec.priceScale, tick) || tick <= 0)) {
+      tick = 1;
     }
     const bool sell = o.side == model::Side::Sell;
     // A sell stop trails below the bid, a buy stop above the ask; a percent distance and the

@@ -11,37 +11,21 @@
 #include "ait/mt5/bus_feed.h"
 #include "ait/mt5/ea_client.h"
 #include "ait/mt5/errors.h"
+#include "mocks/mt5/bus_fixture.h"
 
 namespace ait::mt5 {
 namespace {
 
 using namespace std::chrono_literals;
 
-bool waitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return done();
-}
+using test::waitFor;
 
-class BridgeTest : public ::testing::Test {
+class BridgeTest : public ::testing::Test, protected test::EventLog {
  protected:
   void SetUp() override {
-    auto created = engine::EventBus::create(bus::BusConfig{}, "mt5-test");
-    ASSERT_TRUE(created);
-    bus = std::move(*created);
-    ASSERT_TRUE(bus->subscribe(">", [this](const model::Event& event) {
-      std::lock_guard lock(mutex);
-      events.push_back(event);
-    }));
-    data::InstrumentSpec eurusd;
-    eurusd.instrument.id.symbol = model::Symbol("EURUSD");
-    eurusd.instrument.priceScale = 5;
-    eurusd.instrument.currency = "USD";
-    feeds = std::make_unique<BusFeeds>(*bus, std::vector{eurusd}, data::NormaliserConfig{},
-                                       SystemClock::instance(), registry);
+    ASSERT_NO_FATAL_FAILURE(createBus("mt5-test", bus));
+    feeds = std::make_unique<BusFeeds>(*bus, std::vector{test::eurusdSpec()},
+                                       data::NormaliserConfig{}, SystemClock::instance(), registry);
     Mt5Config config;
     config.native_host = "127.0.0.1";
     config.native_port = 0;
@@ -56,19 +40,6 @@ class BridgeTest : public ::testing::Test {
     (void)bus->stop();
   }
 
-  std::vector<model::Event> eventsCopy() {
-    std::lock_guard lock(mutex);
-    return events;
-  }
-  template <class E>
-  std::vector<E> only() {
-    std::vector<E> out;
-    for (const auto& e : eventsCopy()) {
-      if (const auto* x = std::get_if<E>(&e)) out.push_back(*x);
-    }
-    return out;
-  }
-
   EaClient::Options options() {
     EaClient::Options o;
     o.port = bridge->native().port();
@@ -80,8 +51,6 @@ class BridgeTest : public ::testing::Test {
   std::unique_ptr<engine::EventBus> bus;
   std::unique_ptr<BusFeeds> feeds;
   std::unique_ptr<Mt5Bridge> bridge;
-  std::mutex mutex;
-  std::vector<model::Event> events;
 };
 
 TEST_F(BridgeTest, NormalisesNativeTicksOntoTheBusAndLearnsNewSymbolsFromTheirDigits) {

@@ -9,10 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "ait/http/server.h"
 #include "ait/model/time.h"
-#include "ait/mt5/compat.h"
-#include "mocks/mt5/recording_feed.h"
+#include "mocks/mt5/compat_http.h"
 #include "support/require_server.h"
 
 namespace ait::mt5 {
@@ -21,7 +19,7 @@ namespace {
 using namespace std::chrono_literals;
 
 TEST(CompatPythonBridge, ReplaysTheBridgeSequenceAndReceivesEveryCommand) {
-  if (std::system("/usr/bin/python3 -c 'import websockets' 2>/dev/null") != 0) {
+  if (!test::pythonWebsocketsInstalled()) {
     AIT_SKIP_UNLESS_SERVERS_REQUIRED() << "/usr/bin/python3 with python3-websockets is not installed";
   }
   std::filesystem::path script =
@@ -32,11 +30,11 @@ TEST(CompatPythonBridge, ReplaysTheBridgeSequenceAndReceivesEveryCommand) {
   config.client_time_zone = "Europe/Athens";
   config.compat_default_tenant = 3;
   config.tokens = {{"tok-9", 9, "UTC"}};
-  metrics::Registry registry;
-  auto recorder = std::make_shared<test::Recorder>();
-  CompatServer compat(config, test::recordingFeeds(recorder), SystemClock::instance(), registry);
-  http::HttpServer server({}, registry);
-  compat.addRoutes(server.addEndpoint({"data-bridge", "127.0.0.1", 0}));
+  test::CompatOverHttp bridge(config);
+  auto& registry = bridge.registry;
+  auto& recorder = bridge.recorder;
+  auto& compat = bridge.compat;
+  auto& server = bridge.server;
   ASSERT_TRUE(server.start());
 
   std::atomic<bool> pushed{false};

@@ -9,6 +9,7 @@
 
 #include "ait/mt5/ea_client.h"
 #include "ait/mt5/native.h"
+#include "mocks/mt5/bus_fixture.h"
 #include "mocks/mt5/recording_feed.h"
 
 namespace ait::mt5 {
@@ -34,14 +35,7 @@ EaClient::Options clientOptions(std::uint16_t port, std::string session = {}) {
   return options;
 }
 
-bool waitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return done();
-}
+using test::waitFor;
 
 TEST(NativeResume, EveryTickArrivesExactlyOnceAndInOrderAcrossDisconnects) {
   metrics::Registry registry;

@@ -5,16 +5,13 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <mutex>
 #include <thread>
 
-#include "ait/http/server.h"
 #include "ait/mt5/bus_feed.h"
-#include "ait/mt5/compat.h"
 #include "ait/mt5/ea_client.h"
 #include "ait/mt5/native.h"
-#include "mocks/mt5/recording_feed.h"
+#include "mocks/mt5/bus_fixture.h"
+#include "mocks/mt5/compat_http.h"
 #include "support/require_server.h"
 
 namespace ait::mt5 {
@@ -23,30 +20,13 @@ namespace {
 using namespace std::chrono_literals;
 constexpr std::int64_t kMs = 1'000'000;
 
-bool waitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return done();
-}
+using test::waitFor;
 
-class QuietNativeConnection : public ::testing::Test {
+class QuietNativeConnection : public ::testing::Test, protected test::EventLog {
  protected:
   void SetUp() override {
-    auto created = engine::EventBus::create(bus::BusConfig{}, "mt5-quiet-test");
-    ASSERT_TRUE(created);
-    bus_ = std::move(*created);
-    ASSERT_TRUE(bus_->subscribe(">", [this](const model::Event& event) {
-      std::lock_guard lock(mutex_);
-      events_.push_back(event);
-    }));
-    data::InstrumentSpec eurusd;
-    eurusd.instrument.id.symbol = model::Symbol("EURUSD");
-    eurusd.instrument.priceScale = 5;
-    eurusd.instrument.currency = "USD";
-    eurusd.gapThresholdNs = 2'000 * kMs;  // always in session (24x7)
+    ASSERT_NO_FATAL_FAILURE(createBus("mt5-quiet-test", bus_));
+    auto eurusd = test::eurusdSpec(2'000 * kMs);  // always in session (24x7)
     data::NormaliserConfig validation;
     validation.reorderWindowNs = 500 * kMs;
     feeds_ = std::make_unique<BusFeeds>(*bus_, std::vector{eurusd}, validation, clock_, registry_);
@@ -63,24 +43,12 @@ class QuietNativeConnection : public ::testing::Test {
     (void)bus_->stop();
   }
 
-  template <class E>
-  std::vector<E> only() {
-    std::lock_guard lock(mutex_);
-    std::vector<E> out;
-    for (const auto& e : events_) {
-      if (const auto* x = std::get_if<E>(&e)) out.push_back(*x);
-    }
-    return out;
-  }
-
   // The test moves this clock; the connection's timer runs on real time and reads it.
   FakeClock clock_;
   metrics::Registry registry_;
   std::unique_ptr<engine::EventBus> bus_;
   std::unique_ptr<BusFeeds> feeds_;
   std::unique_ptr<NativeServer> server_;
-  std::mutex mutex_;
-  std::vector<model::Event> events_;
 };
 
 TEST_F(QuietNativeConnection, ReleasesHeldQuotesAndReportsTheGapByTheClockAlone) {
@@ -121,16 +89,15 @@ TEST_F(QuietNativeConnection, ReleasesHeldQuotesAndReportsTheGapByTheClockAlone)
 }
 
 TEST(QuietCompatConnection, TheServersTimerTicksTheFeedOfASilentClient) {
-  if (std::system("/usr/bin/python3 -c 'import websockets' 2>/dev/null") != 0) {
+  if (!test::pythonWebsocketsInstalled()) {
     AIT_SKIP_UNLESS_SERVERS_REQUIRED() << "/usr/bin/python3 with python3-websockets is not installed";
   }
   Mt5Config config;
   config.compat_default_tenant = 3;
-  metrics::Registry registry;
-  auto recorder = std::make_shared<test::Recorder>();
-  CompatServer compat(config, test::recordingFeeds(recorder), SystemClock::instance(), registry);
-  http::HttpServer server({}, registry);
-  compat.addRoutes(server.addEndpoint({"data-bridge", "127.0.0.1", 0}));
+  test::CompatOverHttp bridge(config);
+  auto& recorder = bridge.recorder;
+  auto& compat = bridge.compat;
+  auto& server = bridge.server;
   ASSERT_TRUE(server.start());
   // Connects, then says nothing for a second.
   auto command = "timeout 20 /usr/bin/python3 -c \"import asyncio, websockets\n"

@@ -6,9 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <mutex>
 #include <thread>
 
+#include "mocks/mt5/bus_fixture.h"
 #include "wait.h"
 
 namespace ait::mt5 {
@@ -17,26 +17,14 @@ namespace {
 using namespace std::chrono_literals;
 constexpr std::int64_t kMs = 1'000'000;
 
-class BusFeedTest : public ::testing::Test {
+class BusFeedTest : public ::testing::Test, protected test::EventLog {
  protected:
-  void SetUp() override {
-    auto created = engine::EventBus::create(bus::BusConfig{}, "bus-feed-test");
-    ASSERT_TRUE(created);
-    bus_ = std::move(*created);
-    ASSERT_TRUE(bus_->subscribe(">", [this](const model::Event& event) {
-      std::lock_guard lock(mutex_);
-      events_.push_back(event);
-    }));
-  }
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(createBus("bus-feed-test", bus_)); }
   void TearDown() override { (void)bus_->stop(); }
 
   void startWith(data::NormaliserConfig validation, std::int64_t gapThresholdNs = 0) {
-    data::InstrumentSpec eurusd;
-    eurusd.instrument.id.symbol = model::Symbol("EURUSD");
-    eurusd.instrument.priceScale = 5;
-    eurusd.instrument.currency = "USD";
-    eurusd.gapThresholdNs = gapThresholdNs;
-    feeds_ = std::make_unique<BusFeeds>(*bus_, std::vector{eurusd}, validation, clock_, registry_);
+    feeds_ = std::make_unique<BusFeeds>(*bus_, std::vector{test::eurusdSpec(gapThresholdNs)},
+                                        validation, clock_, registry_);
     ASSERT_TRUE(bus_->start());
     feed_ = feeds_->native()(model::TenantId{4}, "mt5-native");
     ASSERT_TRUE(feed_);
@@ -57,24 +45,12 @@ class BusFeedTest : public ::testing::Test {
     return q;
   }
 
-  template <class E>
-  std::vector<E> only() {
-    std::lock_guard lock(mutex_);
-    std::vector<E> out;
-    for (const auto& e : events_) {
-      if (const auto* x = std::get_if<E>(&e)) out.push_back(*x);
-    }
-    return out;
-  }
-
   FakeClock clock_;
   const TimestampNs base_ = clock_.now();
   metrics::Registry registry_;
   std::unique_ptr<engine::EventBus> bus_;
   std::unique_ptr<BusFeeds> feeds_;
   std::unique_ptr<Feed> feed_;
-  std::mutex mutex_;
-  std::vector<model::Event> events_;
 };
 
 TEST_F(BusFeedTest, PutsTicksBackInOrderWithinTheWindowAndFlagsThoseBeyondIt) {

@@ -16,6 +16,7 @@
 #include "ait/mt5/ea_client.h"
 #include "ait/trading/presets.h"
 #include "ait/trading/service.h"
+#include "support/trading_service.h"
 #include "unit/journal/journal_test_util.h"
 
 namespace ait::trading {
@@ -44,12 +45,7 @@ bool waitFor(const std::function<bool()>& done, std::chrono::milliseconds timeou
 
 struct Platform {
   explicit Platform(const std::filesystem::path& dir) {
-    engine::RuntimeSettings r;
-    r.journal.dataDir = dir.string();
-    r.journal.fsync = false;
-    auto rt = engine::Runtime::open(r);
-    EXPECT_TRUE(rt) << rt.error().describe();
-    runtime = std::move(*rt);
+    runtime = testing::openRuntime(dir);
     data::InstrumentSpec spec;
     spec.instrument = eurusd().spec;
     feeds = std::make_unique<mt5::BusFeeds>(runtime->bus(), std::vector{spec}, data::NormaliserConfig{},
@@ -70,15 +66,9 @@ struct Platform {
                           portfolio::PositionMode::Netting, model::Money::fromRaw(100'000, 0)});
     s.limits = presets::unthrottled();
     s.mt5Tenants = {kTenant};
-    auto t = TradingService::create(*runtime, router, s, bridge.get());
-    EXPECT_TRUE(t) << t.error().describe();
-    trading = std::move(*t);
-    EXPECT_TRUE(trading->start());
-    EXPECT_TRUE(runtime->start());
+    trading = testing::startTrading(*runtime, router, s, bridge.get());
     EXPECT_TRUE(bridge->start());
-    auto made = runtime->bus().makeProducer({.name = "test"});
-    EXPECT_TRUE(made);
-    if (made) producer = std::move(*made);
+    producer = testing::testProducer(*runtime);
   }
   ~Platform() {
     bridge->stop();
@@ -87,9 +77,7 @@ struct Platform {
   }
 
   http::Response as(http::Method method, std::string path, std::string body = {}) {
-    auto request = http::Request::make(method, std::move(path), std::move(body));
-    request.caller = http::Caller{.tenant = kTenant.value, .userId = 1, .role = "trader"};
-    return router.handle(request);
+    return testing::callAs(router, kTenant, method, std::move(path), std::move(body));
   }
   json order(std::string_view id) {
     auto response = as(http::Method::Get, fmt::format("/api/v1/orders/{}", id));
@@ -116,6 +104,11 @@ struct Platform {
     o.terminal = std::move(name);
     o.account = "50123";
     return o;
+  }
+  /// Connects `ea` and waits until the bridge counts the tenant's terminal.
+  void connect(mt5::EaClient& ea) {
+    ASSERT_TRUE(ea.connect());
+    ASSERT_TRUE(waitFor([&] { return bridge->native().core().clients(kTenant) == 1; }));
   }
   /// The journal's events of one type.
   template <class E>
@@ -170,8 +163,7 @@ TEST(Mt5VenueIntegration, OrderRoundTripThroughTheTerminalThenDisconnectRejects)
   Platform p(dir.path());
   p.quote(110'000, 110'010);
   mt5::EaClient ea(p.terminal("t1"));
-  ASSERT_TRUE(ea.connect());
-  ASSERT_TRUE(waitFor([&] { return p.bridge->native().core().clients(kTenant) == 1; }));
+  ASSERT_NO_FATAL_FAILURE(p.connect(ea));
 
   auto placed = p.as(http::Method::Post, "/api/v1/orders", limitOrder("L1", "buy", "1.09950", "0.30").dump());
   ASSERT_EQ(placed.status, 201) << placed.body;
@@ -260,8 +252,7 @@ TEST(Mt5VenueIntegration, RestartReconcilesAFillMissedWhileDown) {
     Platform p(dir.path());
     p.quote(110'000, 110'010);
     mt5::EaClient ea(p.terminal("t1"));
-    ASSERT_TRUE(ea.connect());
-    ASSERT_TRUE(waitFor([&] { return p.bridge->native().core().clients(kTenant) == 1; }));
+    ASSERT_NO_FATAL_FAILURE(p.connect(ea));
     ASSERT_EQ(p.as(http::Method::Post, "/api/v1/orders", limitOrder("R1", "buy", "1.09900", "0.30").dump()).status, 201);
     ASSERT_TRUE(next(ea, "order"));
     ASSERT_TRUE(ea.sendMessage("exec", exec("R1", 9101, 81, "filled", 1.099, 0.3, 0)));

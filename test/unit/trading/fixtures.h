@@ -1,10 +1,13 @@
 #pragma once
 // Shared set-up for the trading tests: an FX instrument (EURUSD, 5 price places, 0.01 lots of
-// 100000), a stock-like instrument (1 share, 2 price places) and a recorder that keeps events.
+// 100000), a stock-like instrument (1 share, 2 price places), orders as the engine and the venues
+// see them, and a recorder that keeps events.
 
+#include <variant>
 #include <vector>
 
 #include "ait/model/events.h"
+#include "ait/oms/order.h"
 #include "ait/portfolio/catalog.h"
 #include "ait/trading/engine.h"
 
@@ -95,6 +98,37 @@ inline model::SubmitOrder order(std::string_view id, model::Side side, std::int6
   return o;
 }
 
+/// An order as the engine hands it to a venue: account ACC1 of kTenant, quantity and prices as
+/// mantissas at the instrument's scales.
+inline oms::Order venueOrder(std::string_view id, model::Side side, model::OrderType type,
+                             std::int64_t qty, std::int64_t price, std::int64_t stop,
+                             model::TimeInForce tif, const model::InstrumentId& instrument,
+                             std::uint32_t instrumentIndex = 0) {
+  oms::Order o;
+  o.tenant = kTenant;
+  o.clientOrderId = *model::ClientOrderId::from(id);
+  o.account = model::AccountId("ACC1");
+  o.instrumentIndex = instrumentIndex;
+  o.instrument = instrument;
+  o.side = side;
+  o.type = type;
+  o.timeInForce = tif;
+  o.quantity = qty;
+  o.price = price;
+  o.stopPrice = stop;
+  return o;
+}
+
+/// The events of one type, in order.
+template <class E>
+std::vector<E> eventsOf(const std::vector<model::Event>& events) {
+  std::vector<E> out;
+  for (const auto& e : events) {
+    if (const auto* typed = std::get_if<E>(&e)) out.push_back(*typed);
+  }
+  return out;
+}
+
 /// Keeps every recorded event, numbering them like a journal would.
 class ListRecorder final : public EventRecorder {
  public:
@@ -105,13 +139,7 @@ class ListRecorder final : public EventRecorder {
     return true;
   }
   template <class E>
-  std::vector<E> all() const {
-    std::vector<E> out;
-    for (const auto& e : events) {
-      if (const auto* typed = std::get_if<E>(&e)) out.push_back(*typed);
-    }
-    return out;
-  }
+  std::vector<E> all() const { return eventsOf<E>(events); }
   std::vector<model::Event> events;
   std::uint64_t sequence = 0;
   bool failing = false;

@@ -12,11 +12,7 @@
 namespace ait::venue {
 namespace {
 
-using trading::testing::eurusd;
-using trading::testing::eurusdId;
-using trading::testing::kT0;
-using trading::testing::kTenant;
-using trading::testing::stock;
+using namespace trading::testing;  // the instruments, kT0, kTenant, venueOrder, eventsOf
 using model::OrderType;
 using model::Side;
 using model::TimeInForce;
@@ -57,31 +53,13 @@ class Capture final : public ExecutionSink {
  public:
   void onExecution(const model::Event& event) noexcept override { events.push_back(event); }
   template <class E>
-  std::vector<E> all() const {
-    std::vector<E> out;
-    for (const auto& e : events) {
-      if (const auto* x = std::get_if<E>(&e)) out.push_back(*x);
-    }
-    return out;
-  }
+  std::vector<E> all() const { return eventsOf<E>(events); }
   std::vector<model::Event> events;
 };
 
 oms::Order make(std::string_view id, Side side, OrderType type, std::int64_t qty,
                 std::int64_t price = 0, std::int64_t stop = 0, TimeInForce tif = TimeInForce::Gtc) {
-  oms::Order o;
-  o.tenant = kTenant;
-  o.clientOrderId = *model::ClientOrderId::from(id);
-  o.account = model::AccountId("ACC1");
-  o.instrumentIndex = 0;
-  o.instrument = eurusdId();
-  o.side = side;
-  o.type = type;
-  o.timeInForce = tif;
-  o.quantity = qty;
-  o.price = price;
-  o.stopPrice = stop;
-  return o;
+  return venueOrder(id, side, type, qty, price, stop, tif, eurusdId());
 }
 
 TEST(Mt5Mapping, EveryOrderTypeAndSideMapsToItsMt5Type) {

@@ -7,12 +7,7 @@
 namespace ait::venue {
 namespace {
 
-using trading::testing::bar;
-using trading::testing::eurusd;
-using trading::testing::kT0;
-using trading::testing::kTenant;
-using trading::testing::stock;
-using trading::testing::tick;
+using namespace trading::testing;  // the instruments, tick, bar, kT0, kTenant, venueOrder
 
 constexpr TimestampNs kDay = 86'400'000'000'000LL;
 
@@ -50,18 +45,8 @@ class SimVenueTest : public ::testing::Test {
   oms::Order make(std::string_view id, model::Side side, model::OrderType type, std::int64_t qty,
                   std::int64_t price = 0, std::int64_t stop = 0,
                   model::TimeInForce tif = model::TimeInForce::Gtc, std::uint32_t instrument = 0) {
-    oms::Order o;
-    o.tenant = kTenant;
-    o.clientOrderId = *model::ClientOrderId::from(id);
-    o.account = model::AccountId("ACC1");
-    o.instrumentIndex = instrument;
-    o.instrument = catalog_.at(instrument).spec.id;
-    o.side = side;
-    o.type = type;
-    o.timeInForce = tif;
-    o.quantity = qty;
-    o.price = price;
-    o.stopPrice = stop;
+    auto o = venueOrder(id, side, type, qty, price, stop, tif, catalog_.at(instrument).spec.id,
+                        instrument);
     o.createdAt = now_;
     return o;
   }

@@ -10,6 +10,7 @@
 
 #include "ait/trading/presets.h"
 #include "ait/trading/service.h"
+#include "support/trading_service.h"
 #include "unit/journal/journal_test_util.h"
 
 namespace ait::trading {
@@ -52,29 +53,16 @@ TradingSettings settings(std::uint32_t snapshotEvery = 0) {
 
 struct Platform {
   explicit Platform(const std::filesystem::path& dir, std::uint32_t snapshotEvery = 0) {
-    engine::RuntimeSettings r;
-    r.journal.dataDir = dir.string();
-    r.journal.fsync = false;
-    auto rt = engine::Runtime::open(r);
-    EXPECT_TRUE(rt) << rt.error().describe();
-    runtime = std::move(*rt);
-    auto t = TradingService::create(*runtime, router, settings(snapshotEvery));
-    EXPECT_TRUE(t) << t.error().describe();
-    trading = std::move(*t);
-    EXPECT_TRUE(trading->start());
-    EXPECT_TRUE(runtime->start());
-    auto made = runtime->bus().makeProducer({.name = "test"});
-    EXPECT_TRUE(made);
-    if (made) producer = std::move(*made);
+    runtime = testing::openRuntime(dir);
+    trading = testing::startTrading(*runtime, router, settings(snapshotEvery));
+    producer = testing::testProducer(*runtime);
   }
   ~Platform() {
     runtime->stop();
     trading->stop();
   }
   http::Response as(model::TenantId tenant, http::Method method, std::string path, std::string body = {}) {
-    auto request = http::Request::make(method, std::move(path), std::move(body));
-    request.caller = http::Caller{.tenant = tenant.value, .userId = 1, .role = "trader"};
-    return router.handle(request);
+    return testing::callAs(router, tenant, method, std::move(path), std::move(body));
   }
   json strategies(model::TenantId tenant) {
     auto response = as(tenant, http::Method::Get, "/api/v1/strategies");

@@ -20,24 +20,25 @@ using namespace std::chrono_literals;
 
 using test::waitFor;
 
-class BridgeTest : public ::testing::Test, protected test::EventLog {
+class BridgeTest : public test::RecordingBusTest {
  protected:
   void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(createBus("mt5-test", bus));
-    feeds = std::make_unique<BusFeeds>(*bus, std::vector{test::eurusdSpec()},
-                                       data::NormaliserConfig{}, SystemClock::instance(), registry);
+    ASSERT_NO_FATAL_FAILURE(createBus("mt5-test"));
+    feeds = std::make_unique<BusFeeds>(*bus_, std::vector{test::eurusdSpec()},
+                                       data::NormaliserConfig{}, SystemClock::instance(),
+                                       registry_);
     Mt5Config config;
     config.native_host = "127.0.0.1";
     config.native_port = 0;
     config.tokens = {{"token-4", 4, ""}};
     bridge = std::make_unique<Mt5Bridge>(config, feeds->native(), feeds->compat(),
-                                         SystemClock::instance(), registry);
-    ASSERT_TRUE(bus->start());
+                                         SystemClock::instance(), registry_);
+    ASSERT_TRUE(bus_->start());
     ASSERT_TRUE(bridge->start());
   }
   void TearDown() override {
     bridge->stop();
-    (void)bus->stop();
+    (void)bus_->stop();
   }
 
   EaClient::Options options() {
@@ -47,8 +48,6 @@ class BridgeTest : public ::testing::Test, protected test::EventLog {
     return o;
   }
 
-  metrics::Registry registry;
-  std::unique_ptr<engine::EventBus> bus;
   std::unique_ptr<BusFeeds> feeds;
   std::unique_ptr<Mt5Bridge> bridge;
 };

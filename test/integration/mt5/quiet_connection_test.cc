@@ -22,10 +22,10 @@ constexpr std::int64_t kMs = 1'000'000;
 
 using test::waitFor;
 
-class QuietNativeConnection : public ::testing::Test, protected test::EventLog {
+class QuietNativeConnection : public test::RecordingBusTest {
  protected:
   void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(createBus("mt5-quiet-test", bus_));
+    ASSERT_NO_FATAL_FAILURE(createBus("mt5-quiet-test"));
     auto eurusd = test::eurusdSpec(2'000 * kMs);  // always in session (24x7)
     data::NormaliserConfig validation;
     validation.reorderWindowNs = 500 * kMs;
@@ -45,8 +45,6 @@ class QuietNativeConnection : public ::testing::Test, protected test::EventLog {
 
   // The test moves this clock; the connection's timer runs on real time and reads it.
   FakeClock clock_;
-  metrics::Registry registry_;
-  std::unique_ptr<engine::EventBus> bus_;
   std::unique_ptr<BusFeeds> feeds_;
   std::unique_ptr<NativeServer> server_;
 };

@@ -105,8 +105,10 @@ struct Platform {
     o.account = "50123";
     return o;
   }
-  /// Connects `ea` and waits until the bridge counts the tenant's terminal.
-  void connect(mt5::EaClient& ea) {
+  /// Quotes EURUSD at 1.10000/1.10010, then connects `ea` and waits until the bridge counts the
+  /// tenant's terminal.
+  void quoteAndConnect(mt5::EaClient& ea) {
+    quote(110'000, 110'010);
     ASSERT_TRUE(ea.connect());
     ASSERT_TRUE(waitFor([&] { return bridge->native().core().clients(kTenant) == 1; }));
   }
@@ -161,9 +163,8 @@ json exec(std::string_view cid, std::uint64_t order, std::uint64_t deal, std::st
 TEST(Mt5VenueIntegration, OrderRoundTripThroughTheTerminalThenDisconnectRejects) {
   journal::testing::TempDir dir;
   Platform p(dir.path());
-  p.quote(110'000, 110'010);
   mt5::EaClient ea(p.terminal("t1"));
-  ASSERT_NO_FATAL_FAILURE(p.connect(ea));
+  ASSERT_NO_FATAL_FAILURE(p.quoteAndConnect(ea));
 
   auto placed = p.as(http::Method::Post, "/api/v1/orders", limitOrder("L1", "buy", "1.09950", "0.30").dump());
   ASSERT_EQ(placed.status, 201) << placed.body;
@@ -250,9 +251,8 @@ TEST(Mt5VenueIntegration, RestartReconcilesAFillMissedWhileDown) {
   journal::testing::TempDir dir;
   {
     Platform p(dir.path());
-    p.quote(110'000, 110'010);
     mt5::EaClient ea(p.terminal("t1"));
-    ASSERT_NO_FATAL_FAILURE(p.connect(ea));
+    ASSERT_NO_FATAL_FAILURE(p.quoteAndConnect(ea));
     ASSERT_EQ(p.as(http::Method::Post, "/api/v1/orders", limitOrder("R1", "buy", "1.09900", "0.30").dump()).status, 201);
     ASSERT_TRUE(next(ea, "order"));
     ASSERT_TRUE(ea.sendMessage("exec", exec("R1", 9101, 81, "filled", 1.099, 0.3, 0)));

@@ -1,6 +1,6 @@
 #pragma once
 // What the MT5 tests that run across threads share: waiting for another thread's work, the
-// EURUSD instrument the feeds know, and an engine bus that records every event it carries.
+// EURUSD instrument the feeds know, and a fixture whose engine bus records every event it carries.
 
 #include <gtest/gtest.h>
 
@@ -38,17 +38,22 @@ inline data::InstrumentSpec eurusdSpec(std::int64_t gapThresholdNs = 0) {
   return eurusd;
 }
 
-/// Every event an engine bus delivers, copied in on the subscriber's thread. A fixture derives
-/// from it so that the log outlives the bus whose handler writes into it.
-class EventLog {
- public:
-  /// Creates an engine bus into `out` and subscribes this log to everything on it (call from
-  /// SetUp under ASSERT_NO_FATAL_FAILURE).
-  void createBus(std::string name, std::unique_ptr<engine::EventBus>& out) {
+/// A fixture with an engine bus that records every event it delivers, and the metrics registry
+/// that what the test builds on the bus reports to.
+class RecordingBusTest : public ::testing::Test {
+ private:
+  // Declared first: the bus, whose handler writes here, goes before them.
+  std::mutex logMutex_;
+  std::vector<model::Event> logged_;
+
+ protected:
+  /// Creates bus_ and subscribes the log to everything on it (call from SetUp under
+  /// ASSERT_NO_FATAL_FAILURE).
+  void createBus(std::string name) {
     auto created = engine::EventBus::create(bus::BusConfig{}, std::move(name));
     ASSERT_TRUE(created);
-    out = std::move(*created);
-    ASSERT_TRUE(out->subscribe(">", [this](const model::Event& event) {
+    bus_ = std::move(*created);
+    ASSERT_TRUE(bus_->subscribe(">", [this](const model::Event& event) {
       std::lock_guard lock(logMutex_);
       logged_.push_back(event);
     }));
@@ -68,9 +73,8 @@ class EventLog {
     return out;
   }
 
- private:
-  std::mutex logMutex_;
-  std::vector<model::Event> logged_;
+  metrics::Registry registry_;
+  std::unique_ptr<engine::EventBus> bus_;
 };
 
 }  // namespace ait::mt5::test

@@ -17,9 +17,9 @@ namespace {
 using namespace std::chrono_literals;
 constexpr std::int64_t kMs = 1'000'000;
 
-class BusFeedTest : public ::testing::Test, protected test::EventLog {
+class BusFeedTest : public test::RecordingBusTest {
  protected:
-  void SetUp() override { ASSERT_NO_FATAL_FAILURE(createBus("bus-feed-test", bus_)); }
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(createBus("bus-feed-test")); }
   void TearDown() override { (void)bus_->stop(); }
 
   void startWith(data::NormaliserConfig validation, std::int64_t gapThresholdNs = 0) {
@@ -47,8 +47,6 @@ class BusFeedTest : public ::testing::Test, protected test::EventLog {
 
   FakeClock clock_;
   const TimestampNs base_ = clock_.now();
-  metrics::Registry registry_;
-  std::unique_ptr<engine::EventBus> bus_;
   std::unique_ptr<BusFeeds> feeds_;
   std::unique_ptr<Feed> feed_;
 };

@@ -1,5 +1,7 @@
 // `aitrading bench startup`: time from exec of `aitrading serve` to every service port answering
-// /health with healthy, and from SIGTERM to exit, over several rounds.
+// /health as started (healthy, or degraded: running but short of something, such as the
+// ai-orchestration service without a model on the default configuration), and from SIGTERM to
+// exit, over several rounds.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -78,7 +80,8 @@ Round runOnce(const std::filesystem::path& dir) {
       if (up[i]) continue;
       auto health = probe(ait::hub::ServiceLocation::remote("127.0.0.1",
                                                             static_cast<std::uint16_t>(ports[i])));
-      if (health.status == ait::hub::HealthStatus::Healthy) {
+      if (health.status == ait::hub::HealthStatus::Healthy ||
+          health.status == ait::hub::HealthStatus::Degraded) {
         up[i] = true;
         ++healthy;
       }
@@ -118,14 +121,14 @@ nlohmann::json runStartup(const ait::bench::Options& options) {
   std::filesystem::remove_all(dir);
   nlohmann::json figures{{"rounds", rounds},
                          {"failed_rounds", failures},
-                         {"exec_to_all_healthy", ready.summary()},
+                         {"exec_to_all_started", ready.summary()},
                          {"sigterm_to_exit", exit.summary()}};
-  if (failures == rounds) figures["error"] = "no round reached healthy on all six ports";
+  if (failures == rounds) figures["error"] = "no round had all six ports started (healthy or degraded)";
   return figures;
 }
 
 }  // namespace
 
 AIT_BENCHMARK("startup",
-              "exec of `aitrading serve` to /health healthy on all six ports, and SIGTERM to exit",
+              "exec of `aitrading serve` to /health started (healthy or degraded) on all six ports, and SIGTERM to exit",
               runStartup);

@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 #include <cstring>
+#include <utility>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -768,6 +769,29 @@ void TradingService::saveSnapshots() {
   }
 }
 
+Expected<void> TradingService::rememberMt5Deals() {
+  if (std::ranges::none_of(lanes_, [](const auto& lane) { return lane->mt5 != nullptr; })) return {};
+  // The ring of each venue keeps the newest deals; records past a few rings' worth hold no more.
+  constexpr std::uint64_t kRecords = 16 * venue::Mt5Venue::kDealMemory;
+  auto& journal = runtime_.journal(engine::Stream::Trading);
+  journal::ReadOptions options;
+  options.fromSeq = replayedThrough_ > kRecords ? replayedThrough_ - kRecords : 1;
+  options.types = {std::to_underlying(model::EventType::OrderFilled)};
+  auto reader = journal.reader(options);
+  if (!reader) return fail(errors::kReplay, reader.error().describe());
+  for (;;) {
+    auto record = reader->next();
+    if (!record) return fail(errors::kReplay, record.error().describe());
+    if (!*record) break;
+    auto event = model::decode((*record)->payload);
+    if (!event) continue;  // replay() has read every record already
+    if (const auto* fill = std::get_if<model::OrderFilled>(&*event)) {
+      if (auto* venue = laneOf(fill->header.tenant).mt5; venue != nullptr) venue->noteDeal(fill->tradeId);
+    }
+  }
+  return {};
+}
+
 Expected<void> TradingService::replay() {
   auto& journal = runtime_.journal(engine::Stream::Trading);
   std::uint64_t from = 1;
@@ -822,6 +846,7 @@ Expected<void> TradingService::start() {
   if (!replayDone_) {
     // The engine thread is not running yet at the first start: the replay has the state alone.
     if (auto replayed = replay(); !replayed) return replayed;
+    if (auto remembered = rememberMt5Deals(); !remembered) return remembered;
     replayDone_ = true;
     // Rule strategies read their indicators from the bars already journalled, so a restart
     // does not leave them cold for a whole look-back period. Three look-backs of history cover

@@ -169,6 +169,9 @@ class TradingService final : public hub::Service, private EventRecorder, private
   /// Snapshot thread: waits until a handed snapshot's sequence is durable, then stores it.
   void saveSnapshots();
   Expected<void> replay();
+  /// Hands the MT5 venues the deals of the newest journalled fills of their tenant, so that a
+  /// report the terminal resends after the restart is not applied twice.
+  Expected<void> rememberMt5Deals();
   /// Engine thread: an event of a tenant's MT5 terminal (an order event, a position of its list,
   /// or the end of a list), then a reconciliation once both lists are in.
   void onTerminal(const model::Event& event);

@@ -156,6 +156,15 @@ class Mt5Venue final : public Venue {
   std::size_t workingCount() const noexcept;
   std::uint64_t dropped() const noexcept { return dropped_; }
 
+  /// A deal (trade id) the engine has applied already: after a restart the Expert Advisor
+  /// resends the reports the platform had not confirmed, and a deal seen again is dropped
+  /// instead of filling its order twice. The service notes the journalled fills at start.
+  void noteDeal(const model::TradeId& deal) noexcept;
+  /// Repeated deals dropped so far.
+  std::uint64_t repeatedDeals() const noexcept { return repeatedDeals_; }
+  /// How many of the newest deals are remembered.
+  static constexpr std::size_t kDealMemory = 4096;
+
  private:
   enum class State : std::uint8_t { Free, Placing, Working, Cancelling, Changing };
   struct Tracked {
@@ -192,6 +201,12 @@ class Mt5Venue final : public Venue {
   std::vector<Tracked> tracked_;
   TimestampNs now_ = 0;
   std::uint64_t dropped_ = 0;
+  /// The newest deals applied, a ring (no allocation per fill); a resend covers seconds, not
+  /// thousands of deals.
+  bool seenDeal(const model::TradeId& deal) const noexcept;
+  std::vector<model::TradeId> deals_ = std::vector<model::TradeId>(kDealMemory);
+  std::size_t nextDeal_ = 0;
+  std::uint64_t repeatedDeals_ = 0;
 
   // Reconciliation: the terminal's lists, whenever it sends them (after a (re)connect, on get).
   bool requested_ = false;

@@ -316,7 +316,21 @@ void Mt5Venue::restore(const oms::Order& order) noexcept {
   track(order, State::Working);
 }
 
+bool Mt5Venue::seenDeal(const model::TradeId& deal) const noexcept {
+  return std::ranges::find(deals_, deal) != deals_.end();
+}
+
+void Mt5Venue::noteDeal(const model::TradeId& deal) noexcept {
+  if (deal.empty() || seenDeal(deal)) return;
+  deals_[nextDeal_] = deal;
+  nextDeal_ = (nextDeal_ + 1) % deals_.size();
+}
+
 void Mt5Venue::onFill(Tracked& t, const model::OrderFilled& fill) noexcept {
+  if (!fill.tradeId.empty() && seenDeal(fill.tradeId)) {
+    ++repeatedDeals_;  // a report resent after a reconnect or restart: applied already
+    return;
+  }
   const auto& spec = catalog_.at(t.instrumentIndex).spec;
   // The terminal's doubles at the instrument's scales: lots to the quantity scale, the deal
   // price to `digits`, both rounded half away from zero.
@@ -344,6 +358,7 @@ void Mt5Venue::onFill(Tracked& t, const model::OrderFilled& fill) noexcept {
   e.leavesQuantity = model::Quantity::fromRaw(leaves, spec.quantityScale);
   e.commission = fill.commission;
   e.commissionCurrency = fill.commissionCurrency;
+  noteDeal(fill.tradeId);
   sink_.onExecution(e);
   if (leaves == 0) t.state = State::Free;
 }

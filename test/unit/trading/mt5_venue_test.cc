@@ -273,6 +273,29 @@ TEST_F(Mt5VenueTest, TerminalReportsBecomeEngineEventsOfTheOrder) {
   EXPECT_EQ(venue->dropped(), 1u);
 }
 
+TEST_F(Mt5VenueTest, ADealReportedAgainFillsNothing) {
+  venue->submit(make("R1", Side::Buy, OrderType::Limit, 30, 110'000));
+  venue->onTerminal(terminal<model::OrderAccepted>("R1", "9001"));
+  venue->onTerminal(terminalFill("R1", 0.1, 1.1, "D7"));
+  venue->onTerminal(terminalFill("R1", 0.1, 1.1, "D7"));  // resent after a reconnect
+  ASSERT_EQ(sink.all<model::OrderFilled>().size(), 1u);
+  EXPECT_EQ(venue->repeatedDeals(), 1u);
+
+  // After a restart the service notes the journalled deals: the EA's resend of one is dropped,
+  // a new deal still fills.
+  Capture restarted;
+  Mt5Venue again(catalog, restarted, commands, Mt5VenueConfig{kTenant, model::AccountId("ACC1"), 16});
+  auto order = make("R1", Side::Buy, OrderType::Limit, 30, 110'000);
+  order.filled = 10;
+  again.restore(order);
+  again.noteDeal(model::TradeId::truncated("D7"));
+  again.onTerminal(terminalFill("R1", 0.1, 1.1, "D7"));
+  EXPECT_TRUE(restarted.all<model::OrderFilled>().empty()) << "the journalled deal was applied again";
+  again.onTerminal(terminalFill("R1", 0.2, 1.1, "D8"));
+  ASSERT_EQ(restarted.all<model::OrderFilled>().size(), 1u);
+  EXPECT_EQ(restarted.all<model::OrderFilled>()[0].tradeId.view(), "D8");
+}
+
 TEST_F(Mt5VenueTest, CancelAndChangeGoByTicketAndMt5RefusesAVolumeChange) {
   venue->submit(make("M1", Side::Sell, OrderType::Stop, 20, 0, 109'500));
   venue->onTerminal(terminal<model::OrderAccepted>("M1", "777"));

@@ -283,8 +283,17 @@ bool agrees(const TradingEngine& engine, const venue::VenueReport& report) {
 void TradingService::reconcileWhenReady(Lane& lane) {
   venue::Mt5ReportNotes notes;
   const bool asked = lane.mt5->reportRequested();
+  const auto postponedBefore = lane.mt5->postponed();
   auto report = lane.mt5->takeReport(&notes);
-  if (!report) return;
+  if (!report) {
+    if (lane.mt5->postponed() != postponedBefore) {
+      log::info(*log::logger("trading"),
+                "MT5 reconciliation postponed: an order was in flight when the terminal's lists "
+                "ended (the next lists, after a reconnect or POST /api/v1/reconcile, are used)",
+                {{"tenant", std::to_string(lane.tenant.value)}});
+    }
+    return;
+  }
   if (!asked && agrees(*lane.engine, *report)) return;
   auto summary = lane.engine->reconcile(*report);
   log::info(*log::logger("trading"), "reconciled with the MT5 terminal",

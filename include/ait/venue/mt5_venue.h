@@ -149,6 +149,8 @@ class Mt5Venue final : public Venue {
   bool requestReport();
   /// Whether requestReport() was called since the last report was taken.
   bool reportRequested() const noexcept { return requested_; }
+  /// Lists set aside because an order was in flight when they ended.
+  std::uint64_t postponed() const noexcept { return postponed_; }
   /// The report assembled from the terminal's latest positions list and the orders list that
   /// followed it, once; nullopt until both are in. Not on the hot path: it allocates.
   std::optional<VenueReport> takeReport(Mt5ReportNotes* notes = nullptr);
@@ -201,6 +203,7 @@ class Mt5Venue final : public Venue {
   std::vector<Tracked> tracked_;
   TimestampNs now_ = 0;
   std::uint64_t dropped_ = 0;
+  std::uint64_t postponed_ = 0;
   /// The newest deals applied, a ring (no allocation per fill); a resend covers seconds, not
   /// thousands of deals.
   bool seenDeal(const model::TradeId& deal) const noexcept;

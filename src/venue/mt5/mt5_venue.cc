@@ -488,6 +488,16 @@ void Mt5Venue::onSnapshotEnd(std::string_view what, std::size_t entries,
 std::optional<VenueReport> Mt5Venue::takeReport(Mt5ReportNotes* notes) {
   if (!positionsIn_ || !ordersIn_) return std::nullopt;
   positionsIn_ = ordersIn_ = false;
+  // An order in flight may have filled at the terminal before its list was sent and not yet be
+  // reported here: the lists would book that fill once more. They are set aside (an asked
+  // report stays requested; see postponed()).
+  const bool inFlight = std::ranges::any_of(tracked_, [](const Tracked& t) {
+    return t.state == State::Placing || t.state == State::Cancelling || t.state == State::Changing;
+  });
+  if (inFlight) {
+    ++postponed_;
+    return std::nullopt;
+  }
   requested_ = false;
   Mt5ReportNotes n;
   VenueReport report;

@@ -137,10 +137,20 @@ Expected<void> TradingService::buildLanes() {
     lane->engine = std::make_unique<TradingEngine>(lane->catalog, recorder, settings_.engine,
                                                    settings_.limits);
     const AccountSpec* first = nullptr;
+    std::size_t accounts = 0;
     for (const auto& account : settings_.accounts) {
-      if (account.tenant == tenant && first == nullptr) first = &account;
+      if (account.tenant != tenant) continue;
+      ++accounts;
+      if (first == nullptr) first = &account;
     }
-    if (mt5Commands_ && first != nullptr && std::ranges::find(settings_.mt5Tenants, tenant) != settings_.mt5Tenants.end()) {
+    const bool mt5Tenant = std::ranges::find(settings_.mt5Tenants, tenant) != settings_.mt5Tenants.end();
+    if (mt5Commands_ && mt5Tenant && accounts > 1) {
+      // The terminal is one account: its positions would be booked against the first only.
+      return fail(errors::kConfig, fmt::format("tenant {} trades on its MT5 terminal and has {} accounts; "
+                                               "an MT5 tenant has exactly one",
+                                               tenant.value, accounts));
+    }
+    if (mt5Commands_ && first != nullptr && mt5Tenant) {
       venue::Mt5VenueConfig config;
       config.tenant = tenant;
       config.account = first->id;

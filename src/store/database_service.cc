@@ -103,6 +103,7 @@ void DatabaseService::runProber() {
     lock.unlock();
     putPendingInstruments();
     for (const auto& backend : backends_) (void)probe(backend);
+    if (sharedState_) (void)describeSharedState(true);
     lock.lock();
     proberWake_.wait_for(lock, kProbeInterval, [this] { return proberStopping_; });
   }
@@ -266,7 +267,7 @@ hub::Health DatabaseService::health() const {
     health.dependencies.push_back(std::move(backend));
   }
   if (sharedState_->backend() != "memory") {
-    auto details = describeSharedState();
+    auto details = describeSharedState(false);
     details.erase("type");
     hub::DependencyHealth cache{std::string(sharedState_->backend()), hub::HealthStatus::Healthy, {}, details};
     if (!details["connected"].get<bool>()) {
@@ -363,7 +364,19 @@ nlohmann::json DatabaseService::describe(const Backend& backend, bool fresh) con
   return out;
 }
 
-nlohmann::json DatabaseService::describeSharedState() const {
+nlohmann::json DatabaseService::describeSharedState(bool fresh) const {
+  const std::string key = "shared-state:" + std::string(sharedState_->backend());
+  if (!fresh) {
+    std::lock_guard lock(probesMutex_);
+    if (const auto it = probes_.find(key); it != probes_.end()) {
+      nlohmann::json out = it->second.second;
+      out["probe_age_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::steady_clock::now() - it->second.first)
+                                .count();
+      return out;
+    }
+    // Not probed yet (the first moments after the start): one round trip, then the cache.
+  }
   const auto started = std::chrono::steady_clock::now();
   auto ping = sharedState_->ping();
   nlohmann::json out{{"type", sharedState_->backend()},
@@ -377,6 +390,8 @@ nlohmann::json DatabaseService::describeSharedState() const {
     out["pool"] = poolJson(pool);
     out["breaker"] = resilience::toString(redis->breaker().state());
   }
+  std::lock_guard lock(probesMutex_);
+  probes_[key] = {started, out};
   return out;
 }
 
@@ -384,12 +399,12 @@ void DatabaseService::addRoutes(http::Router& router) {
   router.get("/api/v1/databases", [this](const http::Request&) {
     nlohmann::json all = nlohmann::json::array();
     for (const auto& backend : backends_) all.push_back(describe(backend, true));
-    all.push_back(describeSharedState());
+    all.push_back(describeSharedState(true));
     return http::Response::json(200, {{"databases", all}});
   });
   router.get("/api/v1/databases/{type}/health", [this](const http::Request& request) {
     if (request.param("type") == sharedState_->backend()) {
-      auto body = describeSharedState();
+      auto body = describeSharedState(true);
       return http::Response::json(body["connected"].get<bool>() ? 200 : 503, body);
     }
     std::string configured;

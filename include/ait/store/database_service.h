@@ -116,7 +116,9 @@ class DatabaseService final : public hub::Service {
   void putPendingInstruments();
   void stopProber() noexcept;
   static constexpr std::chrono::seconds kProbeInterval{5};
-  nlohmann::json describeSharedState() const;
+  /// The shared-state backend (Redis or in process): a new ping when fresh (the prober, the
+  /// databases routes), else the prober's last (for /health, which must not wait for a server).
+  nlohmann::json describeSharedState(bool fresh) const;
   void addPatternRoutes(http::Router& router);
   void addGraphRoutes(http::Router& router);
   void addHistoryRoutes(http::Router& router);

@@ -437,8 +437,14 @@ test('a backtest launched on the page runs on a real bar file and shows its stat
   // The report is shown (sandboxed) and offered as a download; the job is listed.
   const srcdoc = await page.getAttribute('#backtest-report', 'srcdoc');
   assert.match(srcdoc, /<svg/);
-  const frame = page.frames().find((f) => f.url() === 'about:srcdoc');
+  // The frame attaches once the page has set srcdoc; give a loaded machine a few seconds.
+  let frame;
+  for (let i = 0; i < 100 && !frame; i += 1) {
+    frame = page.frames().find((f) => f.url() === 'about:srcdoc');
+    if (!frame) await page.waitForTimeout(50);
+  }
   assert.ok(frame, 'the report frame is loaded');
+  await frame.waitForLoadState('load');
   const shown = await frame.evaluate(() => document.body.innerText);
   assert.match(shown, /Backtest EURUSD\S* \(backtesting\.py\/EURUSD\.csv\)/);
   assert.match(shown, /Trades/);

@@ -237,6 +237,7 @@ void StreamHub::kick(StreamSession& session, std::string_view message) {
   if (session.kicked) return;
   session.kicked = true;
   session.kickedAtNs = clock_.monotonicNs();
+  kicked_.fetch_add(1, std::memory_order_relaxed);
   // Gathered messages go first: the client resumes from the last sequence it got.
   while (!session.out.empty()) sendFrame(session, std::min(session.out.size(), settings_.batchFrameMessages));
   // Queued behind what the client has not read yet; closing now would drop it.

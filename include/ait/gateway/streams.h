@@ -92,6 +92,8 @@ class StreamHub {
 
   std::uint64_t delivered() const noexcept { return delivered_.load(std::memory_order_relaxed); }
   std::uint64_t conflated() const noexcept { return conflated_.load(std::memory_order_relaxed); }
+  /// Private subscribers told they fell too far behind (each then drains and is closed).
+  std::uint64_t kicked() const noexcept { return kicked_.load(std::memory_order_relaxed); }
   std::size_t sessions() const;
 
   // Used by sessions (I/O threads).
@@ -186,6 +188,7 @@ class StreamHub {
 
   std::atomic<std::uint64_t> delivered_{0};
   std::atomic<std::uint64_t> conflated_{0};
+  std::atomic<std::uint64_t> kicked_{0};
 };
 
 }  // namespace ait::gateway

@@ -325,20 +325,24 @@ nlohmann::json DatabaseService::probe(const Backend& backend) const {
   return out;
 }
 
+std::optional<nlohmann::json> DatabaseService::lastProbe(const std::string& key) const {
+  std::lock_guard lock(probesMutex_);
+  const auto it = probes_.find(key);
+  if (it == probes_.end()) return std::nullopt;
+  nlohmann::json out = it->second.second;
+  out["probe_age_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - it->second.first)
+                            .count();
+  return out;
+}
+
 nlohmann::json DatabaseService::describe(const Backend& backend, bool fresh) const {
   EventStore* store = backend.store.get();
   nlohmann::json probed = nlohmann::json::object();
   if (fresh) {
     probed = probe(backend);
-  } else {
-    std::lock_guard lock(probesMutex_);
-    const auto it = probes_.find(std::string(store->backend()));
-    if (it != probes_.end()) {
-      probed = it->second.second;
-      probed["probe_age_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::steady_clock::now() - it->second.first)
-                                   .count();
-    }
+  } else if (auto last = lastProbe(std::string(store->backend()))) {
+    probed = std::move(*last);
   }
   const auto status = backend.projector->status();
   nlohmann::json streams = nlohmann::json::array();
@@ -367,14 +371,7 @@ nlohmann::json DatabaseService::describe(const Backend& backend, bool fresh) con
 nlohmann::json DatabaseService::describeSharedState(bool fresh) const {
   const std::string key = "shared-state:" + std::string(sharedState_->backend());
   if (!fresh) {
-    std::lock_guard lock(probesMutex_);
-    if (const auto it = probes_.find(key); it != probes_.end()) {
-      nlohmann::json out = it->second.second;
-      out["probe_age_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                std::chrono::steady_clock::now() - it->second.first)
-                                .count();
-      return out;
-    }
+    if (auto last = lastProbe(key)) return std::move(*last);
     // Not probed yet (the first moments after the start): one round trip, then the cache.
   }
   const auto started = std::chrono::steady_clock::now();

@@ -871,8 +871,7 @@ Expected<void> TradingService::start() {
     // does not leave them cold for a whole look-back period. Three look-backs of history cover
     // short quiet spells; the journal seeks to them by segment, so start-up stays quick.
     if (const TimestampNs lookBack = runner_->lookBack(); lookBack > 0) {
-      const TimestampNs now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch()).count();
+      const TimestampNs now = settings_.engine.wallClock->now();
       auto warmed = runner_->warmUpFrom(runtime_.journal(engine::Stream::MarketData), now - 3 * lookBack);
       if (!warmed) log::logError(*log::logger("trading"), warmed.error());
     }

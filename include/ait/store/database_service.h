@@ -25,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "ait/http/router.h"
@@ -109,6 +110,8 @@ class DatabaseService final : public hub::Service {
   /// the last one the prober made (no I/O: /health must not wait for a server).
   nlohmann::json describe(const Backend& backend, bool fresh) const;
   nlohmann::json probe(const Backend& backend) const;
+  /// The prober's last result under `key` with its age (probe_age_ms); nullopt before the first.
+  std::optional<nlohmann::json> lastProbe(const std::string& key) const;
   /// Probes every backend every kProbeInterval until stop().
   void runProber();
   /// Writes the configured instruments to each backend still pending; one that does not keep

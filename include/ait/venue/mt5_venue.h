@@ -207,6 +207,7 @@ class Mt5Venue final : public Venue {
   /// The newest deals applied, a ring (no allocation per fill); a resend covers seconds, not
   /// thousands of deals.
   bool seenDeal(const model::TradeId& deal) const noexcept;
+  void rememberDeal(const model::TradeId& deal) noexcept;
   std::vector<model::TradeId> deals_ = std::vector<model::TradeId>(kDealMemory);
   std::size_t nextDeal_ = 0;
   std::uint64_t repeatedDeals_ = 0;

@@ -320,10 +320,13 @@ bool Mt5Venue::seenDeal(const model::TradeId& deal) const noexcept {
   return std::ranges::find(deals_, deal) != deals_.end();
 }
 
-void Mt5Venue::noteDeal(const model::TradeId& deal) noexcept {
-  if (deal.empty() || seenDeal(deal)) return;
+void Mt5Venue::rememberDeal(const model::TradeId& deal) noexcept {
   deals_[nextDeal_] = deal;
   nextDeal_ = (nextDeal_ + 1) % deals_.size();
+}
+
+void Mt5Venue::noteDeal(const model::TradeId& deal) noexcept {
+  if (!deal.empty() && !seenDeal(deal)) rememberDeal(deal);
 }
 
 void Mt5Venue::onFill(Tracked& t, const model::OrderFilled& fill) noexcept {
@@ -358,7 +361,7 @@ void Mt5Venue::onFill(Tracked& t, const model::OrderFilled& fill) noexcept {
   e.leavesQuantity = model::Quantity::fromRaw(leaves, spec.quantityScale);
   e.commission = fill.commission;
   e.commissionCurrency = fill.commissionCurrency;
-  noteDeal(fill.tradeId);
+  if (!fill.tradeId.empty()) rememberDeal(fill.tradeId);  // checked unseen on entry
   sink_.onExecution(e);
   if (leaves == 0) t.state = State::Free;
 }
